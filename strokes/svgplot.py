@@ -41,10 +41,10 @@ class Panel:
     ylim: tuple[float, float]
 
     def px(self, x: float) -> float:
-        return self.left + (x - self.xlim[0]) / (self.xlim[1] - self.xlim[0]) * self.width
+        return round(self.left + (x - self.xlim[0]) / (self.xlim[1] - self.xlim[0]) * self.width, 2)
 
     def py(self, y: float) -> float:
-        return self.top + (self.ylim[1] - y) / (self.ylim[1] - self.ylim[0]) * self.height
+        return round(self.top + (self.ylim[1] - y) / (self.ylim[1] - self.ylim[0]) * self.height, 2)
 
     def axes(self, xlabel: str = "", ylabel: str = "", title: str = "") -> None:
         d = self.dwg
@@ -102,6 +102,9 @@ def save_atomic(dwg: svgwrite.Drawing, path: str | os.PathLike) -> None:
     path = os.fspath(path)
     folder = os.path.dirname(os.path.abspath(path))
     fd, tmp = tempfile.mkstemp(suffix=".svg.tmp", dir=folder)
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600 files; give the usual permissions
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             dwg.write(f, pretty=False)
