@@ -81,6 +81,9 @@ class BivariateGaussianMixture(GaussianMixture):
         y = mu[..., 1] + s[..., 1] * (rho * e1 + one_minus * e2)
         return torch.stack([x, y], -1)
 
+    def select(self, index) -> "BivariateGaussianMixture":
+        return BivariateGaussianMixture(self.logits[index], self.loc[index], self.scale[index], self.rho[index])
+
     def tempered(self, bias: float = 0.0, temperature: float = 1.0) -> "BivariateGaussianMixture":
         """Graves' bias (eqs. 61-62) and a temperature; correlations are unchanged."""
         logits, factor = tempered_parameters(self.logits, bias, temperature)
@@ -137,6 +140,9 @@ class StrokeMixture(Distribution):
         logit is divided by the temperature as in sketch-rnn, and is not biased (Graves biases
         only the mixture, eqs. 61-62)."""
         return StrokeMixture(self.mixture.tempered(bias, temperature), self.eos_logits / temperature)
+
+    def select(self, index) -> "StrokeMixture":
+        return StrokeMixture(self.mixture.select(index), self.eos_logits[index])
 
     @property
     def mean(self) -> torch.Tensor:

@@ -209,6 +209,12 @@ class GaussianMixture(Distribution):
             best = starts.log_prob(x).argmax(-1)  # (...)
             return x.gather(-2, best[..., None, None].expand(best.shape + (1, self.dim))).squeeze(-2)
 
+    def select(self, index) -> "GaussianMixture":
+        """The mixture at a batch index (any indexing of the leading batch dimensions)."""
+        if self.is_diagonal:
+            return GaussianMixture(self.logits[index], self.loc[index], scale_diag=self._scale_diag[index])
+        return GaussianMixture(self.logits[index], self.loc[index], self._scale_tril[index])
+
     def _per_start(self) -> "GaussianMixture":
         """This mixture with a singleton batch axis added last, to evaluate it at S points at once."""
         if self.is_diagonal:
