@@ -40,7 +40,7 @@ class Preprocess:
     max_step_ratio: float = MAX_STEP_RATIO  # outlier threshold, in multiples of the line's median step
     smooth_window: int = 0  # Savitzky-Golay window in samples (odd, >= smooth_order + 2); 0 = off
     smooth_order: int = 3  # polynomial order of the smoothing filter
-    baseline: bool = False  # rotate the line so its least-squares line through the ink is horizontal
+    baseline: bool = False  # rotate the line so the principal axis of its ink is horizontal
     deslant: bool = False  # shear x so near-vertical pen-down steps become vertical on average
     resample_step: float = 0.0  # resample each stroke at this arc length (raw units); 0 = off
     normalise: str = "std"  # "std": (d - mean) / std per axis (Graves); "median": d / median step
@@ -226,16 +226,15 @@ def savgol_smooth(points: np.ndarray, window: int = 7, order: int = 3) -> np.nda
 
 
 def baseline_angle(points: np.ndarray) -> float:
-    """Angle (radians) of the least-squares line y = a + b x through all points."""
-    x, y = points[:, 0], points[:, 1]
-    if np.ptp(x) == 0:
-        return 0.0
-    b = np.polyfit(x, y, 1)[0]
-    return float(np.arctan(b))
+    """Angle (radians, y downward) of the principal axis of all points: the total-least-squares line,
+    which, unlike a regression of y on x, rotates with the ink (correcting it leaves angle 0)."""
+    xy = points[:, :2] - points[:, :2].mean(0)
+    sxx, syy, sxy = (xy[:, 0] ** 2).sum(), (xy[:, 1] ** 2).sum(), (xy[:, 0] * xy[:, 1]).sum()
+    return float(0.5 * np.arctan2(2 * sxy, sxx - syy))
 
 
 def correct_baseline(points: np.ndarray) -> np.ndarray:
-    """Rotate about the first point so the line's least-squares fit is horizontal."""
+    """Rotate about the first point so the line's principal axis is horizontal."""
     a = -baseline_angle(points)
     c, s = np.cos(a), np.sin(a)
     out = np.array(points, dtype=np.float64)

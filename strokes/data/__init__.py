@@ -7,7 +7,6 @@
 Modules: iam (the IAM-OnDB reader), jsonl (JSON Lines reader), hdf5 (the file format), dataset
 (StrokeDataset, BucketBatchSampler, collate, Batch). The file format is described in data/README.md.
 """
-from .dataset import Batch, BucketBatchSampler, Item, StrokeDataset, collate
 from .hdf5 import FORMAT_VERSION, FormatError, Line, format_summary, load_h5_info, write_h5
 from .iam import SPLITS, TRAIN_SPLITS, DataError, read_iam
 from .jsonl import read_jsonl
@@ -15,6 +14,17 @@ from .jsonl import read_jsonl
 __all__ = ["Batch", "BucketBatchSampler", "Item", "StrokeDataset", "collate", "FORMAT_VERSION", "FormatError",
            "Line", "format_summary", "load_h5_info", "write_h5", "SPLITS", "TRAIN_SPLITS", "DataError",
            "read_iam", "read_jsonl", "import_iam", "import_jsonl"]
+
+
+_TORCH_NAMES = ("Batch", "BucketBatchSampler", "Item", "StrokeDataset", "collate")
+
+
+def __getattr__(name):  # the torch side loads on first use, so the command line starts fast
+    if name in _TORCH_NAMES:
+        from . import dataset
+
+        return getattr(dataset, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def import_iam(source, out, progress: bool = False, preprocess=None) -> dict:

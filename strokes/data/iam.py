@@ -178,7 +178,8 @@ def read_iam(folder, progress: bool = True) -> tuple[list[Line], Skips]:
                 skips.add(f"transcription: {e}", m.group(1), 0)
 
     points: dict[str, dict[int, np.ndarray | None]] = defaultdict(dict)
-    bar = tqdm(total=N_LINES, desc="line strokes", unit=" lines", disable=not progress, leave=False)
+    bar = tqdm(total=N_LINES, desc="line strokes", unit=" lines", leave=False,
+               disable=None if progress else True)  # None: no bar when stderr is not a terminal
     for name, data in _members(stroke_src, ".xml", "lineStrokes"):
         m = LINE_RE.search(name)
         if not m:

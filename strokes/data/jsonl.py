@@ -50,7 +50,8 @@ def read_jsonl(path, flip_y: bool = False, progress: bool = True) -> tuple[list[
         raise DataError(f"{path}: no such file")
     lines, skips = [], Skips()
     with open(path, encoding="utf-8") as f:
-        for i, raw in enumerate(tqdm(f, desc="records", unit=" lines", disable=not progress, leave=False), 1):
+        for i, raw in enumerate(tqdm(f, desc="records", unit=" lines", disable=None if progress else True,
+                                     leave=False), 1):
             if not raw.strip():
                 continue
             where = f"{path}:{i}"
