@@ -101,7 +101,11 @@ def test_mismatched_form_no_points_nan_and_empty_text_are_reported_skips(tmp_pat
     forms["c03-020"][0][0][0][1, 0] = 10**6  # will be rewritten as NaN below
     csr = {"d04-030z": forms["d04-030z"][1][:-1],  # one CSR line short: the form is skipped
            "a01-001": [forms["a01-001"][1][0], "", forms["a01-001"][1][2]]}  # an empty middle line
-    src = write_iam(tmp_path / "src", forms, archive=False, csr_override=csr)
+    splits = {"trainset": ["a01-000u", "a01-001", "e05-999"], "testset_v": ["b02-010x"], "testset_t": ["c03-020"],
+              "testset_f": ["d04-030z"]}  # e05-999: listed, but there is no such form
+    src = write_iam(tmp_path / "src", forms, archive=False, csr_override=csr, splits=splits)
+    bad = next((src / "lineStrokes").rglob("a01-000u-02.xml"))
+    bad.write_bytes(bad.read_bytes()[:-20])  # cut off: unreadable XML
     p = next((src / "lineStrokes").rglob("c03-020-01.xml"))
     p.write_bytes(p.read_bytes().replace(b'x="1000000"', b'x="nan"'))
     lines, skips = read_iam(src, progress=False)
@@ -110,8 +114,10 @@ def test_mismatched_form_no_points_nan_and_empty_text_are_reported_skips(tmp_pat
     assert r["line XML: non-finite (NaN or inf) coordinates"]["examples"] == ["c03-020-01"]
     assert r["line XMLs and CSR lines disagree in number"]["lines"] == len(forms["d04-030z"][0])
     assert r["empty transcription"]["examples"] == ["a01-001-02"]
+    assert r["line XML: unreadable XML"]["examples"] == ["a01-000u-02"]
+    assert r["form in a split list but without line XMLs"]["examples"] == ["e05-999"]
     got = {ln.line_id for ln in lines}
-    assert got == {"a01-000u-01", "a01-000u-02", "a01-001-01", "a01-001-03", "b02-010x-01", "c03-020-02", "c03-020-03"}
+    assert got == {"a01-000u-01", "a01-001-01", "a01-001-03", "b02-010x-01", "c03-020-02", "c03-020-03"}
 
 
 def run_cli(*args):

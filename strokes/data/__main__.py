@@ -33,7 +33,7 @@ def main(argv=None) -> int:
                                    "number are skipped and reported. Statistics and the alphabet come from "
                                    "trainset + testset_t + testset_f (Graves 2013); testset_v validates.")
     a.add_argument("source", help="folder with the IAM-OnDB files")
-    a.add_argument("--out", required=True, help="output HDF5 file, e.g. data/iam.h5")
+    a.add_argument("--out", default="data/iam.h5", help="output HDF5 file (default: data/iam.h5)")
     j = sub.add_parser("jsonl", help="import your own handwriting from JSON Lines",
                        description='One JSON object per line: {"text": "...", "strokes": [[[x, y], ...], ...]} '
                                    'with optional "writer" (int), "split" (default "train") and "id". '
@@ -61,6 +61,9 @@ def main(argv=None) -> int:
         return 0
     except (DataError, FormatError) as e:
         print(f"error: {e}", file=sys.stderr)
+        return 1
+    except OSError as e:
+        print(f"error: {e.filename or args.__dict__.get('out')}: {e.strerror or e}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("interrupted; no output written", file=sys.stderr)

@@ -88,8 +88,8 @@ def parse_line_xml(data: bytes) -> np.ndarray:
     """Bytes of one lineStrokes XML -> (T, 3) float64 points (x, y, eos). ValueError if unusable."""
     try:
         root = ET.fromstring(data)  # honours the ISO-8859-1 declaration
-    except ET.ParseError as e:
-        raise ValueError(f"unreadable XML ({e})") from None
+    except ET.ParseError:
+        raise ValueError("unreadable XML") from None
     parts = []
     for stroke in root.iter("Stroke"):
         try:
@@ -198,16 +198,16 @@ def read_iam(folder, progress: bool = True) -> tuple[list[Line], Skips]:
     lines: list[Line] = []
     for form in sorted(points):
         by_n = points[form]
+        usable = sum(p is not None for p in by_n.values())  # unusable lines are reported already
         if form not in form_split:
-            skips.add("form in no split list", form, len(by_n))
+            skips.add("form in no split list", form, usable)
             continue
         csr = texts.get(form)
         if csr is None:
-            skips.add("form without a usable transcription", form, len(by_n))
+            skips.add("form without a usable transcription", form, usable)
             continue
         if sorted(by_n) != list(range(1, len(csr) + 1)):
-            skips.add("line XMLs and CSR lines disagree in number", f"{form} ({len(by_n)} vs {len(csr)})",
-                      len(by_n))
+            skips.add("line XMLs and CSR lines disagree in number", f"{form} ({len(by_n)} vs {len(csr)})", usable)
             continue
         for n, pts in sorted(by_n.items()):
             if pts is None:
