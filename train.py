@@ -9,6 +9,7 @@ See strokes/training.py for what is optimised, clipped, logged and checkpointed.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 DESCRIPTION = """\
@@ -148,6 +149,8 @@ def main(argv=None) -> int:
     except NonFiniteError as e:
         sys.stderr.write(f"train.py: stopped: {e}\n")
         return EXIT_FAILED
+    if os.environ.get("RANK", "0") != "0":  # under torchrun, rank 0 speaks for the run
+        return 0 if summary["status"] == "finished" else 128 + int(summary["signal"] or 2)
     if summary["status"] == "interrupted":
         sig = summary["signal"]
         sys.stderr.write(f"train.py: interrupted at step {summary['step']}; saved {args.out}/last.pt; "
