@@ -7,7 +7,8 @@ import torch
 
 from strokes.alphabet import PAD, UNK
 from strokes.data import BucketBatchSampler, StrokeDataset, collate, import_jsonl
-from strokes.transforms import Preprocess, compute_stats, normalise, preprocess, strokes_to_points
+from strokes.transforms import (Preprocess, compute_stats, normalise, outlier_steps, points_to_offsets, preprocess,
+                               strokes_to_points)
 
 
 @pytest.fixture(scope="module")
@@ -20,6 +21,9 @@ def synth(tmp_path_factory):
                    for _ in range(rng.integers(1, 5))]
         split = "train" if i < 40 else "val"
         text = "a" + "".join(rng.choice(list("abc de"), size=rng.integers(0, 12))) + "b" + ("z" if split == "val" else "")
+        if i == 59:  # a sensor spike in the middle of a long stroke
+            strokes[0] = np.cumsum(rng.integers(5, 15, size=(40, 2)), 0).tolist()
+            strokes[0][20] = [5000, 5000]
         recs.append({"text": text, "strokes": strokes, "split": split, "id": f"l{i}"})
     d = tmp_path_factory.mktemp("synth")
     (d / "s.jsonl").write_text("\n".join(json.dumps(r) for r in recs))
@@ -62,6 +66,9 @@ def test_other_preprocessing_recomputes_train_stats(synth):
     cfg = Preprocess(resample_step=7.0, normalise="median")
     ds = StrokeDataset(path, splits=("val",), preprocess=cfg)
     base = StrokeDataset(path, splits=("val",))
+    train = [r for r in recs if r["split"] == "train"]
+    ref = compute_stats([preprocess(strokes_to_points(r["strokes"]), cfg)[0] for r in train])
+    assert np.isclose(ds.stats["median_step"], ref["median_step"]) and np.allclose(ds.stats["mean"], ref["mean"])
     assert ds.stats["median_step"] != base.stats["median_step"]
     assert ds.lengths.tolist() == [len(ds[i].offsets) for i in range(len(ds))]
     assert ds.lengths.tolist() != base.lengths.tolist()
@@ -121,3 +128,12 @@ def test_bucket_sampler_covers_deterministic_and_shards():
     ordered = list(BucketBatchSampler(lengths, 16, shuffle=False))
     flat = [i for b in ordered for i in b]
     assert np.all(np.diff(lengths[flat]) >= 0)
+
+
+def test_outlier_lines_dropped_and_reported(synth):
+    path, recs = synth
+    ds = StrokeDataset(path, splits="val", preprocess=Preprocess(outliers="drop"))
+    expect = [r["id"] for r in recs if r["split"] == "val"
+              and outlier_steps(points_to_offsets(strokes_to_points(r["strokes"])))[0].any()]
+    assert "l59" in expect and ds.dropped == expect
+    assert len(ds) == 20 - len(expect) and "l59" not in ds.line_ids

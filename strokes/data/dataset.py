@@ -21,7 +21,8 @@ import numpy as np
 import torch
 
 from ..alphabet import PAD, Alphabet
-from ..transforms import Preprocess, compute_stats, normalise, preprocess
+from .. import transforms as tf
+from ..transforms import Preprocess
 from .hdf5 import load_h5_info, open_h5
 
 POOL_BATCHES = 50  # batches per sorting pool: lengths within a pool of 50 x B lines pad by ~1%
@@ -95,60 +96,57 @@ class StrokeDataset(torch.utils.data.Dataset):
         self.normalise = normalise
         self.in_memory = in_memory
         self._f, self._pid = None, None
+        own_cfg = self.cfg == info["preprocess"]
+        # Lines must be processed up front to cache them, to learn their lengths (resampling), to
+        # drop lines (outliers="drop") or to compute statistics for another preprocessing.
+        upfront = in_memory or not own_cfg or not self.cfg.keeps_length or self.cfg.outliers == "drop"
         with open_h5(path) as f:
-            self.line_offsets = f["line_offsets"][()]
+            self.line_offsets = f["line_offsets"][()]  # (L + 1,)
             split = f["split"].asstr()[()]
-            known = set(split)
-            if splits is not None:
-                splits = [splits] if isinstance(splits, str) else list(splits)
-                unknown = [s for s in splits if s not in known]
-                if unknown:
-                    raise ValueError(f"{path}: no split named {', '.join(unknown)}; it has {', '.join(sorted(known))}")
-            sel = np.flatnonzero(np.isin(split, splits if splits is not None else list(known)))
-            self.texts = [t for t in f["text"].asstr()[()][sel]]
-            self.line_ids = list(f["line_id"].asstr()[()][sel])
-            self.splits_of = split[sel]
-            self.writer_ids = f["writer_id"][()][sel]
+            known = sorted(set(split))
+            splits = known if splits is None else [splits] if isinstance(splits, str) else list(splits)
+            unknown = [s for s in splits if s not in known]
+            if unknown:
+                raise ValueError(f"{path}: no split named {', '.join(unknown)}; it has {', '.join(known)}")
+            rows = np.flatnonzero(np.isin(split, splits))  # file rows of the candidate lines
+            texts = f["text"].asstr()[()][rows].tolist()
+            line_ids = f["line_id"].asstr()[()][rows].tolist()
+            writer_ids = f["writer_id"][()][rows]
+            points = f["points"][()] if upfront else None  # (N, 3)
+        line = lambda r: points[self.line_offsets[r]:self.line_offsets[r + 1]]  # noqa: E731
+        if own_cfg:
+            self.stats = info["stats"]
+        else:
             train = np.flatnonzero(np.isin(split, info["train_splits"]))
-            points = f["points"][()] if (in_memory or self.cfg != info["preprocess"]
-                                         or not self.cfg.keeps_length or self.cfg.outliers == "drop") else None
-        self.stats = info["stats"] if self.cfg == info["preprocess"] else self._recompute_stats(points, train)
-        self.rows = sel  # file row of each candidate line
-        self._points = None
+            offs = [tf.preprocess(line(r), self.cfg)[0] for r in train]
+            self.stats = tf.compute_stats([o for o in offs if o is not None])
+            self.stats["splits"] = info["train_splits"]
         self._cache = None
-        if points is not None and (in_memory or not self.cfg.keeps_length or self.cfg.outliers == "drop"):
-            processed = [self._process(points[self.line_offsets[r]:self.line_offsets[r + 1]]) for r in sel]
+        if upfront:
+            processed = [self._process(line(r)) for r in rows]
             keep = np.array([o is not None for o in processed], dtype=bool)
-            self.dropped = [self.line_ids[i] for i in np.flatnonzero(~keep)]
-            self.rows = sel[keep]
-            self.texts = [t for t, k in zip(self.texts, keep) if k]
-            self.line_ids = [t for t, k in zip(self.line_ids, keep) if k]
-            self.splits_of, self.writer_ids = self.splits_of[keep], self.writer_ids[keep]
+            self.dropped = [lid for lid, k in zip(line_ids, keep) if not k]  # outliers="drop"
+            rows, writer_ids = rows[keep], writer_ids[keep]
+            texts = [t for t, k in zip(texts, keep) if k]
+            line_ids = [t for t, k in zip(line_ids, keep) if k]
             processed = [o for o in processed if o is not None]
-            self.lengths = np.array([len(o) for o in processed], dtype=np.int64)
+            self.lengths = np.array([len(o) for o in processed], dtype=np.int64)  # (len,)
             if in_memory:
                 self._cache = processed
         else:
             self.dropped = []
-            self.lengths = np.diff(self.line_offsets)[sel].astype(np.int64)
+            self.lengths = np.diff(self.line_offsets)[rows].astype(np.int64)  # (len,)
+        self.rows, self.texts, self.line_ids, self.writer_ids = rows, texts, line_ids, writer_ids
         self.codes = [torch.tensor(self.alphabet.encode(t), dtype=torch.int64) for t in self.texts]
         self.unknown_count = self.alphabet.unknown_count  # characters outside the alphabet, mapped to UNK
         self.unknown_chars = dict(self.alphabet.unknown_chars)
 
-    def _recompute_stats(self, points, train_rows) -> dict:
-        offs = [o for r in train_rows
-                for o in [preprocess(points[self.line_offsets[r]:self.line_offsets[r + 1]], self.cfg)[0]]
-                if o is not None]
-        stats = compute_stats(offs)
-        stats["splits"] = self.info["train_splits"]
-        return stats
-
     def _process(self, points: np.ndarray) -> torch.Tensor | None:
-        o, _ = preprocess(points.astype(np.float64), self.cfg)
+        o, _ = tf.preprocess(points.astype(np.float64), self.cfg)
         if o is None:
             return None
         if self.normalise:
-            o = normalise(o, self.stats, self.cfg.normalise)
+            o = tf.normalise(o, self.stats, self.cfg.normalise)
         return torch.from_numpy(o.astype(np.float32))
 
     def _file(self):
