@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import torch
 
+CONFIDENT_FRACTION = 0.25  # steps whose peak window weight is below this x the median are not judged for jumps
 STEPS_PER_CHAR_CAP = 40  # hard cap: IAM lines average ~ 25 points per character at full rate
 
 
@@ -61,15 +62,20 @@ def check_attention(phi: torch.Tensor, text_length: int, stopped: bool,
 
     stopped: whether the stopping rule fired (rather than the step cap). A stall is the peak staying
     on one character for more than max(min_stall, stall_factor * T / U) steps; a jump back is the
-    peak moving back by more than max_jump_back characters.
+    peak moving back by more than max_jump_back characters, judged on steps where the window is
+    clearly on some character (peak weight >= CONFIDENT_FRACTION x its median over the line).
     """
-    peak = phi[:, : text_length + 1].argmax(-1)  # (T,) character under the window at each step
+    phi = phi[:, : text_length + 1]
+    peak = phi.argmax(-1)  # (T,) character under the window at each step
     T = len(peak)
+    height = phi.amax(-1)  # (T,) between letters the window can be faint everywhere and its argmax noise:
+    confident = height >= CONFIDENT_FRACTION * height.median() if T else height.bool()  # judge jumps on clear steps
+    sure = peak[confident]
     reached = bool(stopped) or (T > 0 and int(peak[-1]) >= text_length - 1 and int(peak.max()) >= text_length - 1)
     changes = torch.nonzero(peak[1:] != peak[:-1]).flatten() + 1
     bounds = torch.cat([torch.tensor([0]), changes, torch.tensor([T])])
     longest = int((bounds[1:] - bounds[:-1]).max()) if T else 0
-    back = int((peak[:-1] - peak[1:]).clamp_min(0).max()) if T > 1 else 0
+    back = int((sure[:-1] - sure[1:]).clamp_min(0).max()) if len(sure) > 1 else 0
     stall_limit = max(min_stall, stall_factor * T / max(text_length, 1))
     reasons = []
     if not reached:

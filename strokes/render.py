@@ -65,6 +65,7 @@ class PageStyle:
     color: str = "black"
     line_spacing: float = 1.6  # baseline distance, in median ink heights
     margin: float = 0.5  # around the ink, in median ink heights
+    pixels_per_height: float = 40.0  # display size: a median line's ink is this many pixels tall
 
 
 def layout_page(lines: list[np.ndarray | None], style: PageStyle = PageStyle()):
@@ -107,7 +108,8 @@ def page_svg(lines: list[np.ndarray | None], style: PageStyle = PageStyle()) -> 
     pad = style.margin * height + width
     x0, y0 = lo - pad
     w, h = (hi - lo) + 2 * pad
-    dwg = svgwrite.Drawing(size=(f"{w:.2f}", f"{h:.2f}"), viewBox=f"{x0:.2f} {y0:.2f} {w:.2f} {h:.2f}")
+    px = style.pixels_per_height / height  # display size only: the viewBox keeps the ink's own units
+    dwg = svgwrite.Drawing(size=(f"{w * px:.0f}px", f"{h * px:.0f}px"), viewBox=f"{x0:.2f} {y0:.2f} {w:.2f} {h:.2f}")
     group = dwg.g(fill="none", stroke=style.color, stroke_width=f"{width:.3g}",
                   stroke_linecap="round", stroke_linejoin="round")
     for stroke in ink:

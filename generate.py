@@ -1,0 +1,155 @@
+#!/usr/bin/env python3
+"""Write text as handwriting, as SVG, with a trained synthesis network (Graves 2013, section 5).
+
+    python generate.py "Any text you like" "another line" -o out.svg --checkpoint runs/synth/best.pt
+    python generate.py --model prediction --steps 700 -o scribble.svg --checkpoint runs/pred/best.pt
+
+The sampling itself lives in strokes/hand.py, the drawing in strokes/render.py and strokes/plots.py.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+DESCRIPTION = """\
+Write text in a human hand. Each TEXT argument is one line of the page; a line longer than
+--max-chars-per-line is word-wrapped, a "\\n" inside a TEXT starts a new line, and an empty TEXT
+("") is a blank line. All lines are sampled in one batch, so they share one style when primed.
+
+Sampling: at every pen step the network predicts the next pen offset, Graves' bias sharpens the
+prediction (0 = the model's own variety, 0.5-1 = neater, larger = more regular), and a line stops
+when the attention window has passed its last character. Lines whose attention does not reach the
+end of the text, stalls or jumps back are reported; --retries resamples them with new seeds.
+
+Characters the model has never seen are replaced (the other case of a letter if known, else the
+model's unknown symbol) and listed in one warning. The SVG stores each line's text and strokes,
+so it can be given back as --prime to write more in the same hand.
+"""
+
+EXIT_USAGE = 2
+
+
+class Parser(argparse.ArgumentParser):
+    def error(self, message):  # one line, no usage dump
+        sys.stderr.write(f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+        sys.exit(EXIT_USAGE)
+
+
+def build_parser() -> Parser:
+    p = Parser(prog="generate.py", description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("text", nargs="*", metavar="TEXT", help="lines of text to write")
+    p.add_argument("-o", "--out", required=True, help="SVG file to write")
+    p.add_argument("--checkpoint", help="checkpoint from train.py (default: the weights shipped with strokes)")
+    p.add_argument("--model", choices=("synthesis", "prediction"), default="synthesis",
+                   help="synthesis writes TEXT; prediction writes free handwriting for --steps (default %(default)s)")
+    p.add_argument("--steps", type=int, default=700, help="pen steps for --model prediction (default %(default)s)")
+    p.add_argument("--bias", type=float, default=0.75, help="Graves' sampling bias b >= 0 (default %(default)s)")
+    p.add_argument("--temperature", type=float, default=1.0,
+                   help="sampling temperature > 0: divides mixture logits, scales variances (default %(default)s)")
+    style = p.add_mutually_exclusive_group()
+    style.add_argument("--style", type=int, metavar="N", help="a style preset shipped with the weights")
+    style.add_argument("--prime", metavar="FILE",
+                       help="write in the hand of a line from FILE: JSON Lines of {\"text\", \"strokes\"} "
+                            "records (the first is used) or an SVG written by this program")
+    p.add_argument("--seed", type=int, default=0, help="random seed: same seed, same file (default %(default)s)")
+    p.add_argument("--max-chars-per-line", type=int, default=60, help="word-wrap width (default %(default)s)")
+    p.add_argument("--stroke-width", type=float, help="pen width in ink units (default: 3%% of the line height)")
+    p.add_argument("--color", default="black", help="ink colour, any SVG colour (default %(default)s)")
+    p.add_argument("--attention-plot", metavar="FILE.svg", help="also draw the first line's window weights phi(t, u)")
+    p.add_argument("--density-plot", metavar="FILE.svg",
+                   help="also draw the first line's predicted next-point densities along its trajectory")
+    p.add_argument("--retries", type=int, default=0, help="resample lines failing the attention check up to K times")
+    p.add_argument("--device", default="cpu", help="torch device for sampling (default %(default)s)")
+    return p
+
+
+def fail(message: str) -> int:
+    sys.stderr.write(f"generate.py: error: {message}\n")
+    return EXIT_USAGE
+
+
+def writable(path: str) -> bool:
+    folder = os.path.dirname(os.path.abspath(path))
+    return os.path.isdir(folder) and os.access(folder, os.W_OK) and not os.path.isdir(path)
+
+
+def main(argv=None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.bias < 0:
+        return fail(f"--bias must be >= 0, got {args.bias}")
+    if args.temperature <= 0 or args.retries < 0 or args.max_chars_per_line < 1 or args.steps < 1:
+        return fail("--temperature must be > 0, --retries >= 0, --max-chars-per-line and --steps >= 1")
+    for path in filter(None, (args.out, args.attention_plot, args.density_plot)):
+        if not writable(path):
+            return fail(f"cannot write {path}: its folder is missing or not writable; choose another path")
+    if args.model == "synthesis" and not any(t.strip() for t in args.text):
+        return fail('no text to write; give at least one non-empty TEXT, e.g. generate.py "Hello" -o hello.svg')
+
+    # heavy imports after the argument checks, so usage errors are instant
+    from strokes.hand import Hand, HandError, lines_metadata, read_prime
+    from strokes.render import PageStyle, page_svg, wrap_text
+    from strokes.svgplot import save_atomic
+
+    page = PageStyle(stroke_width=args.stroke_width, color=args.color)
+    try:
+        if args.model == "prediction":
+            return _prediction(args, page)
+        hand = Hand.from_checkpoint(args.checkpoint, device=args.device)
+        lines = [w for text in args.text for w in wrap_text(text, args.max_chars_per_line)]
+        hand.prepare(lines)  # fails on text with nothing to write before any warning
+        missing = hand.missing_characters(lines)
+        if missing:
+            shown = "".join(sorted(missing))
+            sys.stderr.write(f"generate.py: warning: {sum(missing.values())} character(s) not in the model's "
+                             f"alphabet, replaced (other case, else the unknown symbol): {shown!r}\n")
+        style = None
+        if args.prime:
+            style = hand.style_from_points(*read_prime(args.prime))
+        elif args.style is not None:
+            style = hand.preset(args.style)
+        written = hand.write(lines, bias=args.bias, temperature=args.temperature, style=style, seed=args.seed,
+                             retries=args.retries, keep_predictions=bool(args.density_plot), progress=True)
+    except HandError as e:
+        return fail(str(e))
+
+    dwg = page_svg([w.offsets if len(w.offsets) else None for w in written], page)
+    dwg.set_metadata(lines_metadata(written))
+    save_atomic(dwg, args.out)
+    first = next((w for w in written if len(w.offsets)), None)
+    if args.attention_plot and first is not None:
+        from strokes.plots import attention_svg
+        attention_svg(first.offsets, first.phi, first.written_text + "\u2192", args.attention_plot)
+    if args.density_plot and first is not None:
+        from strokes.plots import density_svg
+        density_svg(first.offsets, first.predictions, args.density_plot)
+    failed = [w for w in written if not w.check.ok]
+    for w in failed:
+        sys.stderr.write(f"generate.py: warning: line {w.text!r} failed the attention check "
+                         f"after {w.attempts} attempt(s): {w.check.reason}\n")
+    points = sum(len(w.offsets) for w in written)
+    print(f"wrote {args.out}: {sum(1 for w in written if len(w.offsets))} line(s), {points} points, "
+          f"{len(failed)} failed the attention check")
+    return 0
+
+
+def _prediction(args, page) -> int:
+    """Free handwriting from a prediction checkpoint (raises HandError on bad input)."""
+    from strokes.hand import load_model, sample_unconditional
+    from strokes.models import SynthesisNetwork
+    from strokes.render import page_svg
+    from strokes.svgplot import save_atomic
+
+    if args.checkpoint is None:
+        return fail("--model prediction needs --checkpoint (a prediction checkpoint from train.py)")
+    model = load_model(args.checkpoint, args.device)
+    if isinstance(model, SynthesisNetwork):
+        return fail(f"{args.checkpoint} holds a synthesis network; drop --model prediction to write text")
+    offsets = sample_unconditional(model, args.steps, args.bias, args.temperature, args.seed, progress=True)
+    save_atomic(page_svg([offsets], page), args.out)
+    print(f"wrote {args.out}: {len(offsets)} points of free handwriting")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

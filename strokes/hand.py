@@ -1,0 +1,350 @@
+"""Text to handwriting with a trained synthesis network (Graves 2013, section 5).
+
+    hand = Hand.from_checkpoint("runs/iam/best.pt")
+    lines = hand.write(["Hello world", "in my own hand"], bias=0.75, seed=0)
+    write_page([line.offsets for line in lines], "hello.svg")
+
+Sampling (all lines of a call in one batch): at each pen step the network gives the distribution
+of the next offset; Graves' bias b sharpens it (eqs. 61-62, `StrokeMixture.tempered`), one offset is
+drawn and fed back. A line stops by Graves' rule, when the window has moved past its last character
+(`strokes.attention.finished_reading`), or at a hard cap proportional to its length.
+
+Priming (section 5.5): to write in a given style, the network first reads a real line (its strokes,
+with its text in front of the text to write) and then continues with the new text, so every line of
+one call shares the style. After sampling each line's window is checked (`check_attention`); lines
+that fail can be resampled with new seeds (`retries`).
+
+Characters missing from the model's alphabet are replaced by a declared rule: the other case of the
+letter if the alphabet has it, else the unknown symbol; `prepare_text` says which were replaced.
+"""
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+from tqdm import tqdm
+
+from . import transforms
+from .alphabet import Alphabet
+from .attention import AttentionCheck, check_attention, finished_reading, step_cap, window_weights
+from .mdn import BivariateGaussianMixture, StrokeMixture
+from .models import SynthesisNetwork, load_checkpoint
+
+WEIGHTS_DIR = Path(__file__).parent / "weights"
+DEFAULT_CHECKPOINT = WEIGHTS_DIR / "synthesis.pt"  # shipped weights (absent until trained and committed)
+PRIME_SEPARATOR = " "  # between the priming text and the text to write (Graves section 5.5)
+
+
+class HandError(ValueError):
+    """Bad input for sampling (text, prime, checkpoint): one line saying what and how to fix it."""
+
+
+@dataclass
+class Style:
+    """A priming line: its text and its raw-unit offsets (T, 3), as the training data would give."""
+
+    text: str
+    offsets: np.ndarray
+
+
+@dataclass
+class Written:
+    text: str  # the text asked for
+    written_text: str  # what the model was given, after replacing missing characters
+    offsets: np.ndarray  # (T, 3) raw-unit offsets (dx, dy, eos), ready for strokes.render
+    phi: np.ndarray  # (T, U + 1) window weights over the written text and the position past it
+    check: AttentionCheck
+    stopped: bool  # the stopping rule fired (rather than the step cap)
+    seed: int
+    attempts: int = 1
+    predictions: StrokeMixture | None = field(default=None, repr=False)  # per-step densities, if kept
+
+
+def prepare_text(text: str, alphabet: Alphabet) -> tuple[str, Counter]:
+    """Map characters outside the alphabet: the other case if known, else the unknown symbol.
+
+    Returns the mapped text and a Counter of the characters that had no exact match.
+    """
+    out, missing = [], Counter()
+    for ch in text:
+        if ch in alphabet:
+            out.append(ch)
+            continue
+        missing[ch] += 1
+        other = ch.swapcase()
+        out.append(other if len(other) == 1 and other in alphabet else ch)  # ch encodes to unknown
+    return "".join(out), missing
+
+
+def load_model(path=None, device: str = "cpu"):
+    """A network from a checkpoint, or HandError with one line saying what is wrong and what to do."""
+    path = Path(path) if path is not None else DEFAULT_CHECKPOINT
+    if not path.is_file():
+        if path == DEFAULT_CHECKPOINT:
+            raise HandError("no shipped weights in this version of strokes yet; train a model with train.py "
+                            "and pass --checkpoint runs/NAME/best.pt")
+        raise HandError(f"{path}: no such checkpoint; pass the path of a .pt file written by train.py")
+    try:
+        return load_checkpoint(path, map_location=device)
+    except Exception as e:  # truncated, not a torch file, wrong format or version
+        reason = str(e).splitlines()[0] if str(e) else type(e).__name__
+        raise HandError(f"{path}: cannot read checkpoint ({reason[:200]}); pass a checkpoint written by "
+                        "train.py") from None
+
+
+def load_presets() -> list[Style]:
+    """Style presets shipped beside the weights (strokes/weights/styles.json), made from lines the
+    model itself generated; empty until presets are shipped."""
+    path = WEIGHTS_DIR / "styles.json"
+    if not path.is_file():
+        return []
+    return [Style(p["text"], np.asarray(p["offsets"], dtype=np.float64)) for p in json.loads(path.read_text())]
+
+
+def _stack_predictions(dists: list[StrokeMixture], b: int) -> StrokeMixture:
+    """Line b's per-step predictions as one StrokeMixture with batch shape (T,)."""
+    mixes = [d.mixture for d in dists]
+    mixture = BivariateGaussianMixture(torch.stack([m.logits[b] for m in mixes]),
+                                       torch.stack([m.loc[b] for m in mixes]),
+                                       torch.stack([m.scale[b] for m in mixes]),
+                                       torch.stack([m.rho[b] for m in mixes]))
+    return StrokeMixture(mixture, torch.stack([d.eos_logits[b] for d in dists]))
+
+
+class Hand:
+    """A synthesis network with the data conventions it was trained with (alphabet, statistics)."""
+
+    def __init__(self, model: SynthesisNetwork):
+        if not isinstance(model, SynthesisNetwork):
+            raise HandError("this checkpoint holds a prediction network; text needs a synthesis checkpoint "
+                            "(or use --model prediction)")
+        cfg = model.config
+        if cfg.alphabet is None or cfg.stats is None:
+            raise HandError("checkpoint lacks its alphabet or statistics; retrain with this version of strokes")
+        self.model = model.eval()
+        self.alphabet = Alphabet.from_dict(cfg.alphabet)
+        self.stats = cfg.stats
+        self.preprocess = transforms.Preprocess.from_dict(cfg.preprocess or {})
+        self.device = next(model.parameters()).device
+
+    @classmethod
+    def from_checkpoint(cls, path=None, device: str = "cpu") -> "Hand":
+        """The hand of a checkpoint written by train.py (default: the weights shipped with strokes)."""
+        return cls(load_model(path, device))
+
+    def preset(self, n: int) -> Style:
+        """Style preset n shipped with the weights."""
+        presets = load_presets()
+        if not presets:
+            raise HandError("no style presets are shipped with this version of strokes yet; "
+                            "use --prime FILE (a JSON Lines stroke file or an SVG this tool wrote)")
+        if not 0 <= n < len(presets):
+            raise HandError(f"--style {n}: choose a preset from 0 to {len(presets) - 1}")
+        return presets[n]
+
+    # ---------------------------------------------------------------- data conventions
+    def _normalise(self, offsets: np.ndarray) -> np.ndarray:
+        return transforms.normalise(offsets, self.stats, self.preprocess.normalise)
+
+    def _denormalise(self, offsets: np.ndarray) -> np.ndarray:
+        return transforms.denormalise(offsets, self.stats, self.preprocess.normalise)
+
+    def style_from_points(self, text: str, points: np.ndarray) -> Style:
+        """A priming style from raw (T, 3) points of any tablet: cleaned like the training data and
+        scaled so its median pen-down step matches the training data's."""
+        offsets, _ = transforms.preprocess(points, self.preprocess)
+        if offsets is None:
+            raise HandError("the priming line has an outlier step the training data would have dropped")
+        steps = np.hypot(offsets[1:, 0], offsets[1:, 1])[offsets[:-1, 2] < 0.5]  # pen-down steps
+        steps = steps[steps > 0]
+        if len(steps) and "median_step" in self.stats:
+            offsets[:, :2] *= self.stats["median_step"] / np.median(steps)
+        return Style(text, offsets)
+
+    # ---------------------------------------------------------------- sampling
+    @torch.no_grad()
+    def _sample(self, texts: list[str], bias: float, temperature: float, style: Style | None, seed: int,
+                keep_predictions: bool, progress: bool = False) -> list[Written]:
+        B, model, dev = len(texts), self.model, self.device
+        full = [(style.text + PRIME_SEPARATOR if style else "") + t for t in texts]
+        encoded = [self.alphabet.encode(t) for t in full]
+        lengths = torch.tensor([len(e) for e in encoded], device=dev)
+        text = torch.zeros(B, int(lengths.max()), dtype=torch.long, device=dev)
+        for b, e in enumerate(encoded):
+            text[b, : len(e)] = torch.tensor(e)
+        mask = text != 0
+        gen = torch.random.fork_rng(devices=[])
+        with gen:
+            torch.manual_seed(seed)
+            state = model.initial_state(B, dev)
+            if style is not None:  # prime: read the style's strokes with the full text
+                prime = torch.tensor(self._normalise(style.offsets), dtype=torch.float32, device=dev)
+                out = model(prime[:-1].expand(B, -1, -1), text, mask, state=state)
+                state = out.state
+                x = prime[-1].expand(B, 3).clone()
+            else:
+                x = torch.tensor(self._normalise(np.zeros((1, 3))), dtype=torch.float32, device=dev).expand(B, 3)
+            caps = torch.tensor([step_cap(len(t)) for t in texts], device=dev)
+            cap = int(caps.max())
+            done = torch.zeros(B, dtype=torch.bool, device=dev)
+            stopped = torch.zeros(B, dtype=torch.bool, device=dev)
+            steps = torch.zeros(B, dtype=torch.long, device=dev)
+            xs, phis, dists = [], [], []
+            for t in tqdm(range(cap), desc="writing", unit=" steps", disable=not progress, leave=False):
+                dist, state = model.step(x, state, text=text, text_mask=mask)
+                phi = window_weights(state.alpha, state.beta, state.kappa, text.shape[1] + 1)  # (B, U + 1)
+                fired = finished_reading(phi, lengths) & ~done
+                stopped |= fired
+                done |= fired | (t >= caps)
+                if done.all():
+                    break
+                x = dist.tempered(bias, temperature).sample()  # (B, 3)
+                steps += (~done).long()
+                xs.append(x)
+                phis.append(phi)
+                if keep_predictions:
+                    dists.append(dist)
+        offsets = torch.stack(xs, 1).cpu().numpy() if xs else np.zeros((B, 0, 3))
+        phi_all = torch.stack(phis, 1).cpu() if phis else torch.zeros(B, 0, text.shape[1] + 1)
+        start = len(encoded[0]) - len(texts[0]) if style else 0  # characters of the prime text
+        results = []
+        for b in range(B):
+            T, U = int(steps[b]), len(encoded[b])
+            line_phi = phi_all[b, :T, start: U + 1]  # the written text and the position past it
+            raw = self._denormalise(offsets[b, :T]) if T else np.zeros((0, 3))
+            if T:
+                raw[-1, 2] = 1.0  # the pen lifts at the end of the line
+            check = check_attention(line_phi, U - start, bool(stopped[b]))
+            preds = _stack_predictions(dists[:T], b) if keep_predictions and T else None
+            results.append(Written(texts[b], full[b][start:], raw, line_phi.numpy(), check, bool(stopped[b]), seed,
+                                   predictions=preds))
+        return results
+
+    def write(self, lines: list[str], bias: float = 0.75, temperature: float = 1.0, style: Style | None = None,
+              seed: int = 0, retries: int = 0, keep_predictions: bool = False, progress: bool = False) -> list[Written]:
+        """Write each line of text; returns one `Written` per line, in order.
+
+        bias: Graves' sampling bias b >= 0 (0 = the model's own distribution; larger is neater).
+        temperature: > 0, divides the logits and scales variances (1 = unchanged).
+        style: a priming line (`Style`), or None for the model's own choice of hand.
+        seed: sampling is reproducible for a seed on one machine and torch version.
+        retries: resample lines that fail the attention check up to this many times, with new seeds.
+        keep_predictions: keep each line's per-step predicted densities (for `strokes.plots.density_svg`).
+        """
+        if bias < 0:
+            raise HandError(f"bias must be >= 0, got {bias}")
+        prepared = self.prepare(lines)
+        todo = [i for i, line in enumerate(lines) if line.strip()]
+        results: list[Written | None] = [None] * len(lines)
+        for attempt in range(retries + 1):
+            batch = self._sample([prepared[i] for i in todo], bias, temperature, style, seed + 7919 * attempt,
+                                 keep_predictions, progress)
+            for i, w in zip(todo, batch):
+                w.text = lines[i]
+                if results[i] is None or w.check.ok:
+                    results[i] = w
+                results[i].attempts = attempt + 1
+            todo = [i for i in todo if not results[i].check.ok]
+            if not todo:
+                break
+        return [r if r is not None else _blank(line) for r, line in zip(results, lines)]
+
+    def prepare(self, lines: list[str]) -> list[str]:
+        """Lines mapped onto the alphabet (`prepare_text`); HandError when there is nothing to write."""
+        if not lines or not any(line.strip() for line in lines):
+            raise HandError("no text to write; give at least one non-empty line")
+        prepared = []
+        for line in lines:
+            mapped, _ = prepare_text(line, self.alphabet)
+            if line.strip() and all(c not in self.alphabet for c in mapped if not c.isspace()):
+                raise HandError(f"none of the characters of {line!r} are in the model's alphabet "
+                                f"{''.join(self.alphabet.chars)!r}; write text that uses them")
+            prepared.append(mapped)
+        return prepared
+
+    def missing_characters(self, lines: list[str]) -> Counter:
+        total = Counter()
+        for line in lines:
+            total += prepare_text(line, self.alphabet)[1]
+        return total
+
+
+def _blank(text: str) -> Written:
+    ok = AttentionCheck(True, True, 0, 0, "")
+    return Written(text, text, np.zeros((0, 3)), np.zeros((0, 1)), ok, True, 0)
+
+
+# ------------------------------------------------------------------------ priming files
+
+SVG_NAMESPACE = "urn:strokes"  # generate.py stores each line's text and strokes in <metadata> under this
+
+
+def lines_metadata(written: list[Written]) -> ET.Element:
+    """An XML element for an SVG's <metadata>: each line's text and raw-unit points (so it can prime)."""
+    lines = []
+    for w in written:
+        if len(w.offsets):
+            pts = transforms.offsets_to_points(w.offsets)
+            lines.append({"text": w.written_text,
+                          "strokes": [np.round(s, 3).tolist() for s in transforms.points_to_strokes(pts)]})
+    element = ET.Element(f"{{{SVG_NAMESPACE}}}lines", {"version": "1"})
+    element.text = json.dumps(lines, separators=(",", ":"))
+    return element
+
+
+def read_prime(path) -> tuple[str, np.ndarray]:
+    """The first line of a priming file: JSON Lines ({"text", "strokes"}) or an SVG generate.py wrote.
+
+    Returns (text, raw points (T, 3)); HandError if the file holds no usable strokes.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise HandError(f"{path}: no such prime file; give a JSON Lines stroke file or an SVG written by generate.py")
+    raw = path.read_text(encoding="utf-8", errors="replace")
+    records = []
+    try:
+        if raw.lstrip().startswith("<"):
+            found = ET.fromstring(raw).find(f".//{{{SVG_NAMESPACE}}}lines")
+            records = json.loads(found.text or "[]") if found is not None else []
+        else:
+            records = [json.loads(row) for row in raw.splitlines() if row.strip()]
+    except (ET.ParseError, json.JSONDecodeError):
+        records = []
+    for rec in records if isinstance(records, list) else []:
+        if isinstance(rec, dict) and isinstance(rec.get("text"), str) and rec["text"].strip():
+            try:
+                points = transforms.strokes_to_points(rec.get("strokes") or [])
+            except (TypeError, ValueError):
+                continue
+            if len(points) >= 2 and np.isfinite(points[:, :2]).all():
+                return rec["text"].strip(), points
+    raise HandError(f"{path}: holds no strokes; give a JSON Lines file of {{\"text\", \"strokes\"}} records "
+                    "or an SVG written by generate.py")
+
+
+@torch.no_grad()
+def sample_unconditional(model, steps: int, bias: float = 0.0, temperature: float = 1.0, seed: int = 0,
+                         progress: bool = False) -> np.ndarray:
+    """Free handwriting from a prediction network (Graves section 4): `steps` raw-unit offsets (T, 3)."""
+    cfg = model.config
+    if cfg.stats is None:
+        raise HandError("checkpoint lacks its normalisation statistics; retrain with this version of strokes")
+    mode = transforms.Preprocess.from_dict(cfg.preprocess or {}).normalise
+    dev = next(model.parameters()).device
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        state = model.initial_state(1, dev)
+        x = torch.tensor(transforms.normalise(np.zeros((1, 3)), cfg.stats, mode), dtype=torch.float32, device=dev)
+        xs = []
+        for _ in tqdm(range(steps), desc="sampling", unit=" steps", disable=not progress, leave=False):
+            dist, state = model.step(x, state)
+            x = dist.tempered(bias, temperature).sample()
+            xs.append(x[0])
+    out = transforms.denormalise(torch.stack(xs).cpu().numpy(), cfg.stats, mode)
+    out[-1, 2] = 1.0
+    return out
