@@ -202,6 +202,11 @@ def test_jsonl_import(tmp_path):
         assert np.array_equal(f["points"][:3], [[0.5, 1, 0], [2, 3, 1], [4, 4, 1]])
     info = load_h5_info(tmp_path / "mine.h5")
     assert set(info["alphabet"].chars) == set("hi theremo")  # training split only: not "second"
+    res = run_cli("jsonl", src, "--out", tmp_path / "p.h5", "--smooth-window", "7", "--baseline", "--normalise", "median")
+    assert res.returncode == 0, res.stderr
+    cfg = load_h5_info(tmp_path / "p.h5")["preprocess"]
+    assert (cfg.smooth_window, cfg.baseline, cfg.deslant, cfg.normalise) == (7, True, False, "median")
+    assert run_cli("jsonl", src, "--out", tmp_path / "q.h5", "--smooth-window", "4").returncode == 2
     (tmp_path / "bad.jsonl").write_text('{"text": "x", "strokes": [[[0, 0]]]}\n{oops\n')
     assert_one_line_error(run_cli("jsonl", tmp_path / "bad.jsonl", "--out", tmp_path / "b.h5"), "bad.jsonl:2", "JSON")
     assert not (tmp_path / "b.h5").exists()

@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from strokes.alphabet import PAD, UNK
-from strokes.data import BucketBatchSampler, StrokeDataset, collate, import_jsonl
+from strokes.data import BucketBatchSampler, StrokeDataset, collate, import_jsonl, load_h5_info
 from strokes.transforms import (Preprocess, compute_stats, normalise, outlier_steps, points_to_offsets, preprocess,
                                strokes_to_points)
 
@@ -137,3 +137,5 @@ def test_outlier_lines_dropped_and_reported(synth):
               and outlier_steps(points_to_offsets(strokes_to_points(r["strokes"])))[0].any()]
     assert "l59" in expect and ds.dropped == expect
     assert len(ds) == 20 - len(expect) and "l59" not in ds.line_ids
+    val = load_h5_info(path)["summary"]["splits"]["val"]  # the import reported them
+    assert val["outlier_lines"] == len(expect) and val["outlier_steps"] >= 2

@@ -12,9 +12,29 @@ from __future__ import annotations
 import argparse
 import sys
 
+from ..transforms import MAX_STEP_RATIO, Preprocess
 from . import import_iam, import_jsonl
 from .hdf5 import FormatError, format_summary, load_h5_info
 from .iam import DataError
+
+
+def add_preprocess_args(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("preprocessing stored with the statistics (defaults: Graves 2013; see strokes.transforms)")
+    g.add_argument("--outliers", choices=("clip", "drop", "none"), default="clip",
+                   help="pen-down steps longer than --max-step-ratio x the line's median step (default: clip)")
+    g.add_argument("--max-step-ratio", type=float, default=MAX_STEP_RATIO, help="outlier threshold (default: %(default)s)")
+    g.add_argument("--smooth-window", type=int, default=0, help="Savitzky-Golay window, odd (default: 0 = off)")
+    g.add_argument("--baseline", action="store_true", help="rotate each line's ink to a horizontal principal axis")
+    g.add_argument("--deslant", action="store_true", help="shear each line upright")
+    g.add_argument("--resample-step", type=float, default=0.0, help="resample strokes at this arc length (0 = off)")
+    g.add_argument("--normalise", choices=("std", "median"), default="std",
+                   help="offsets by training mean/std (default) or by the median step length")
+
+
+def preprocess_from(args) -> Preprocess:
+    return Preprocess(outliers=args.outliers, max_step_ratio=args.max_step_ratio, smooth_window=args.smooth_window,
+                      baseline=args.baseline, deslant=args.deslant, resample_step=args.resample_step,
+                      normalise=args.normalise)
 
 
 def main(argv=None) -> int:
@@ -43,19 +63,26 @@ def main(argv=None) -> int:
     j.add_argument("--train-splits", default="train",
                    help="comma-separated split names whose lines give the alphabet and statistics (default: train)")
     j.add_argument("--flip-y", action="store_true", help="your y axis grows upward: flip it")
+    add_preprocess_args(a)
+    add_preprocess_args(j)
     i = sub.add_parser("info", help="print the summary of an existing file")
     i.add_argument("file", help="a strokes HDF5 file")
     args = ap.parse_args(argv)
+    if args.cmd != "info":
+        try:
+            cfg = preprocess_from(args)
+        except ValueError as e:
+            ap.error(str(e))  # exit 2
 
     try:
         if args.cmd == "info":
             print(format_summary(load_h5_info(args.file)))
             return 0
         if args.cmd == "iam":
-            summary = import_iam(args.source, args.out, progress=True)
+            summary = import_iam(args.source, args.out, progress=True, preprocess=cfg)
         else:
             summary = import_jsonl(args.source, args.out, tuple(s for s in args.train_splits.split(",") if s),
-                                   flip_y=args.flip_y, progress=True)
+                                   flip_y=args.flip_y, progress=True, preprocess=cfg)
         print(format_summary(load_h5_info(args.out)))
         print(f"wrote {args.out} in {summary['seconds']:.1f} s")
         return 0

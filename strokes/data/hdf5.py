@@ -24,7 +24,7 @@ import h5py
 import numpy as np
 
 from ..alphabet import Alphabet
-from ..transforms import Preprocess, compute_stats, preprocess
+from ..transforms import Preprocess, compute_stats, outlier_steps, points_to_offsets, preprocess
 
 FORMAT_NAME = "strokes-lines"
 FORMAT_VERSION = 1
@@ -62,20 +62,19 @@ def _points_dtype(points: np.ndarray):
     return np.float32
 
 
-def train_statistics(lines, train_splits, cfg: Preprocess) -> tuple[dict, int]:
-    """Offsets statistics over the lines of the training splits, and how many outliers were met."""
-    offs, n_out = [], 0
+def train_statistics(lines, train_splits, cfg: Preprocess) -> dict:
+    """Offsets statistics over the lines of the training splits (after cfg)."""
+    offs = []
     for ln in lines:
         if ln.split in train_splits:
-            o, n = preprocess(ln.points, cfg)
-            n_out += n
+            o, _ = preprocess(ln.points, cfg)
             if o is not None:
                 offs.append(o)
     if not offs:
         raise FormatError(f"no lines in the training splits {list(train_splits)}: cannot compute statistics")
     stats = compute_stats(offs)
     stats["splits"] = list(train_splits)
-    return stats, n_out
+    return stats
 
 
 def write_h5(path, lines: list[Line], train_splits, source: str, summary: dict | None = None,
@@ -87,14 +86,13 @@ def write_h5(path, lines: list[Line], train_splits, source: str, summary: dict |
     if not lines:
         raise FormatError("no lines to write")
     alphabet = Alphabet.build(ln.text for ln in lines if ln.split in train_splits)
-    stats, n_out = train_statistics(lines, train_splits, cfg)
+    stats = train_statistics(lines, train_splits, cfg)
     lengths = np.array([len(ln.points) for ln in lines], dtype=np.int64)
     offsets = np.concatenate([[0], np.cumsum(lengths)])
     points = np.concatenate([ln.points for ln in lines])
     points = points.astype(_points_dtype(points))
     summary = dict(summary or {})
-    summary.update(describe(lines, alphabet))
-    summary["train_outlier_steps"] = n_out
+    summary.update(describe(lines, alphabet, cfg))
 
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
@@ -121,19 +119,26 @@ def write_h5(path, lines: list[Line], train_splits, source: str, summary: dict |
     return WriteResult(path, summary)
 
 
-def describe(lines: list[Line], alphabet: Alphabet) -> dict:
-    """Counts for the closing summary: lines and points per split, distinct characters, unknowns."""
+def describe(lines: list[Line], alphabet: Alphabet, cfg: Preprocess) -> dict:
+    """Counts for the closing summary: lines and points per split, characters outside the alphabet,
+    and outlier steps under cfg (clipped, or their lines dropped, when the data is loaded)."""
     per_split: dict = {}
     for ln in lines:
-        s = per_split.setdefault(ln.split, {"lines": 0, "points": 0, "unknown_chars": 0})
+        s = per_split.setdefault(ln.split, {"lines": 0, "points": 0, "unknown_chars": 0, "outlier_steps": 0,
+                                            "outlier_lines": 0})
         s["lines"] += 1
         s["points"] += len(ln.points)
         s["unknown_chars"] += sum(alphabet.unknowns(ln.text).values())
+        if cfg.outliers != "none":
+            n = int(outlier_steps(points_to_offsets(ln.points), cfg.max_step_ratio)[0].sum())
+            s["outlier_steps"] += n
+            s["outlier_lines"] += n > 0
     chars = set()
     for ln in lines:
         chars.update(ln.text)
     return {"splits": per_split, "lines": len(lines), "points": int(sum(len(ln.points) for ln in lines)),
-            "distinct_chars": len(chars), "alphabet_size": len(alphabet.chars)}
+            "distinct_chars": len(chars), "alphabet_size": len(alphabet.chars), "outliers": cfg.outliers,
+            "max_step_ratio": cfg.max_step_ratio}
 
 
 def open_h5(path) -> h5py.File:
@@ -198,22 +203,23 @@ def format_summary(info: dict) -> str:
     s = info["summary"]
     out = [f"lines: {s['lines']:,}   points: {s['points']:,}   distinct characters: {s['distinct_chars']}"
            f"   alphabet (training splits): {s['alphabet_size']}"]
+    action = {"clip": "clipped", "drop": "lines dropped", "none": "kept"}[s["outliers"]]
     for name, c in sorted(s["splits"].items()):
-        out.append(f"  {name:<12} {c['lines']:>6,} lines {c['points']:>10,} points"
-                   f"   {c['unknown_chars']} characters outside the alphabet")
+        out.append(f"  {name:<12} {c['lines']:>6,} lines {c['points']:>10,} points   unknown characters "
+                   f"{c['unknown_chars']:>3}   outlier steps {c['outlier_steps']:>3} in {c['outlier_lines']:>3} lines")
     skipped = s.get("skipped", {})
     n_skip = sum(v["lines"] for v in skipped.values())
     out.append(f"skipped: {n_skip:,} lines" + ("" if n_skip else " (none)"))
     for reason, v in skipped.items():
         ex = ", ".join(v["examples"])
-        out.append(f"  {v['lines']:>5,} lines ({v['items']} items): {reason}   e.g. {ex}")
+        out.append(f"  {v['lines']:>5,} lines ({v['items']} x): {reason}   e.g. {ex}")
     if "stats" in info:
         st = info["stats"]
         out.append(f"offset statistics over {', '.join(st['splits'])}: mean dx, dy = "
                    f"{st['mean'][0]:.3f}, {st['mean'][1]:.3f}; std = {st['std'][0]:.3f}, {st['std'][1]:.3f}; "
                    f"median step = {st['median_step']:.3f}")
-    if s.get("train_outlier_steps") is not None:
-        out.append(f"outlier pen-down steps in the training splits: {s['train_outlier_steps']}")
+    out.append(f"outliers: pen-down steps over {s['max_step_ratio']:g} x the line's median step, {action} "
+               "on loading; unknown characters map to the alphabet's unknown symbol")
     if s.get("seconds") is not None:
         out.append(f"import time: {s['seconds']:.1f} s")
     return "\n".join(out)
