@@ -38,7 +38,8 @@ def source(iam_dir):
             if rng.random() < 0.03:  # ~370 lines: points compared exactly
                 raw = tar.extractfile(m).read()
                 strokes = [np.array(POINT.findall(s), dtype=np.int64) for s in raw.split(b"<Stroke ")[1:]]
-                sampled[name[:-4]] = np.concatenate([np.c_[s, np.arange(len(s)) == len(s) - 1] for s in strokes if len(s)])
+                sampled[name[:-4]] = np.concatenate([np.c_[s, np.arange(len(s)) == len(s) - 1]
+                                                     for s in strokes if len(s)])
     csr = {}
     with open_archive(iam_dir, "ascii") as tar:
         for m in tar:

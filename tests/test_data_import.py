@@ -202,7 +202,8 @@ def test_jsonl_import(tmp_path):
         assert np.array_equal(f["points"][:3], [[0.5, 1, 0], [2, 3, 1], [4, 4, 1]])
     info = load_h5_info(tmp_path / "mine.h5")
     assert set(info["alphabet"].chars) == set("hi theremo")  # training split only: not "second"
-    res = run_cli("jsonl", src, "--out", tmp_path / "p.h5", "--smooth-window", "7", "--baseline", "--normalise", "median")
+    res = run_cli("jsonl", src, "--out", tmp_path / "p.h5", "--smooth-window", "7", "--baseline",
+                  "--normalise", "median")
     assert res.returncode == 0, res.stderr
     cfg = load_h5_info(tmp_path / "p.h5")["preprocess"]
     assert (cfg.smooth_window, cfg.baseline, cfg.deslant, cfg.normalise) == (7, True, False, "median")

@@ -20,7 +20,8 @@ def synth(tmp_path_factory):
         strokes = [np.cumsum(rng.integers(-20, 21, size=(rng.integers(2, 30), 2)), 0).tolist()
                    for _ in range(rng.integers(1, 5))]
         split = "train" if i < 40 else "val"
-        text = "a" + "".join(rng.choice(list("abc de"), size=rng.integers(0, 12))) + "b" + ("z" if split == "val" else "")
+        text = "a" + "".join(rng.choice(list("abc de"), size=rng.integers(0, 12))) + "b"
+        text += "z" if split == "val" else ""
         if i == 59:  # a sensor spike in the middle of a long stroke
             strokes[0] = np.cumsum(rng.integers(5, 15, size=(40, 2)), 0).tolist()
             strokes[0][20] = [5000, 5000]

@@ -22,7 +22,8 @@ def add_preprocess_args(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("preprocessing stored with the statistics (defaults: Graves 2013; see strokes.transforms)")
     g.add_argument("--outliers", choices=("clip", "drop", "none"), default="clip",
                    help="pen-down steps longer than --max-step-ratio x the line's median step (default: clip)")
-    g.add_argument("--max-step-ratio", type=float, default=MAX_STEP_RATIO, help="outlier threshold (default: %(default)s)")
+    g.add_argument("--max-step-ratio", type=float, default=MAX_STEP_RATIO,
+                   help="outlier threshold (default: %(default)s)")
     g.add_argument("--smooth-window", type=int, default=0, help="Savitzky-Golay window, odd (default: 0 = off)")
     g.add_argument("--baseline", action="store_true", help="rotate each line's ink to a horizontal principal axis")
     g.add_argument("--deslant", action="store_true", help="shear each line upright")

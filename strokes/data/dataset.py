@@ -37,6 +37,9 @@ class Item(NamedTuple):
 
 @dataclass
 class Batch:
+    """Padded lines. A model of p(x_{t+1} | x_{<=t}) reads strokes[:, :-1] and is scored on
+    strokes[:, 1:] where stroke_mask[:, 1:] is True (T - 1 targets per line of T points)."""
+
     strokes: torch.Tensor  # (B, T, 3) float32, zero padded
     stroke_mask: torch.Tensor  # (B, T) bool, True on real points
     text: torch.Tensor  # (B, U) int64, 0 = pad
