@@ -178,20 +178,19 @@ def read_iam(folder, progress: bool = True) -> tuple[list[Line], Skips]:
                 skips.add(f"transcription: {e}", m.group(1), 0)
 
     points: dict[str, dict[int, np.ndarray | None]] = defaultdict(dict)
-    bar = tqdm(total=N_LINES, desc="line strokes", unit=" lines", leave=False,
-               disable=None if progress else True)  # None: no bar when stderr is not a terminal
-    for name, data in _members(stroke_src, ".xml", "lineStrokes"):
-        m = LINE_RE.search(name)
-        if not m:
-            continue
-        form, n = m.group(1), int(m.group(2))
-        try:
-            points[form][n] = parse_line_xml(data)
-        except ValueError as e:
-            points[form][n] = None
-            skips.add(f"line XML: {e}", f"{form}-{n:02d}")
-        bar.update()
-    bar.close()
+    with tqdm(total=N_LINES, desc="line strokes", unit=" lines", leave=False,
+              disable=None if progress else True) as bar:  # None: no bar when stderr is not a terminal
+        for name, data in _members(stroke_src, ".xml", "lineStrokes"):
+            m = LINE_RE.search(name)
+            if not m:
+                continue
+            form, n = m.group(1), int(m.group(2))
+            try:
+                points[form][n] = parse_line_xml(data)
+            except ValueError as e:
+                points[form][n] = None
+                skips.add(f"line XML: {e}", f"{form}-{n:02d}")
+            bar.update()
     if not points:
         raise DataError(f"{stroke_src}: no line XMLs named like a01-000u-01.xml; is this IAM-OnDB lineStrokes?")
 

@@ -43,38 +43,45 @@ def parse_record(rec, where: str, flip_y: bool = False) -> np.ndarray:
     return points
 
 
+def _add_record(raw: str, where: str, default_id: str, flip_y: bool, lines: list, skips: Skips) -> None:
+    """Parse one JSON line into lines, or report it in skips; DataError for malformed input."""
+    try:
+        rec = json.loads(raw)
+    except json.JSONDecodeError as e:
+        raise DataError(f"{where}: not JSON ({e.msg})") from None
+    line_id = str(rec.get("id", default_id)) if isinstance(rec, dict) else default_id
+    try:
+        points = parse_record(rec, where, flip_y)
+    except DataError:
+        raise
+    except ValueError as e:
+        skips.add(str(e), line_id)
+        return
+    text = rec["text"].strip()
+    if not text:
+        skips.add("empty transcription", line_id)
+        return
+    writer = rec.get("writer", -1)
+    if not isinstance(writer, int) or isinstance(writer, bool):
+        raise DataError(f"{where}: \"writer\" must be an integer id")
+    lines.append(Line(points, text, line_id, str(rec.get("form", "")), writer, str(rec.get("split", "train"))))
+
+
 def read_jsonl(path, flip_y: bool = False, progress: bool = True) -> tuple[list[Line], Skips]:
     """Read a JSON Lines file of handwritten lines; returns (lines, skips)."""
     path = Path(path)
     if not path.is_file():
         raise DataError(f"{path}: no such file")
     lines, skips = [], Skips()
-    with open(path, encoding="utf-8") as f:
-        for i, raw in enumerate(tqdm(f, desc="records", unit=" lines", disable=None if progress else True,
-                                     leave=False), 1):
-            if not raw.strip():
-                continue
-            where = f"{path}:{i}"
-            try:
-                rec = json.loads(raw)
-            except json.JSONDecodeError as e:
-                raise DataError(f"{where}: not JSON ({e.msg})") from None
-            line_id = str(rec.get("id", f"{path.stem}-{i}")) if isinstance(rec, dict) else ""
-            try:
-                points = parse_record(rec, where, flip_y)
-            except ValueError as e:
-                if isinstance(e, DataError):
-                    raise
-                skips.add(str(e), line_id)
-                continue
-            text = rec["text"].strip()
-            if not text:
-                skips.add("empty transcription", line_id)
-                continue
-            writer = rec.get("writer", -1)
-            if not isinstance(writer, int):
-                raise DataError(f"{where}: \"writer\" must be an integer id")
-            lines.append(Line(points, text, line_id, str(rec.get("form", "")), writer, str(rec.get("split", "train"))))
+    try:
+        with open(path, encoding="utf-8") as f, tqdm(desc="records", unit=" lines", leave=False,
+                                                     disable=None if progress else True) as bar:
+            for i, raw in enumerate(f, 1):
+                bar.update()
+                if raw.strip():
+                    _add_record(raw, f"{path}:{i}", f"{path.stem}-{i}", flip_y, lines, skips)
+    except UnicodeDecodeError as e:
+        raise DataError(f"{path}: not UTF-8 text ({e.reason} at byte {e.start}); save it as UTF-8") from None
     if not lines and not skips.lines:
         raise DataError(f"{path}: no records; expected one JSON object per line")
     return lines, skips
