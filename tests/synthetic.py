@@ -59,6 +59,8 @@ def train_tiny(folder, model: str = "synthesis", steps: int = 300, seed: int = 0
     """Train a tiny network on the synthetic script (a few seconds on CPU); returns best.pt's path."""
     from pathlib import Path
 
+    import torch
+
     from strokes.training import TrainConfig, Trainer
 
     folder = Path(folder)
@@ -66,5 +68,10 @@ def train_tiny(folder, model: str = "synthesis", steps: int = 300, seed: int = 0
     cfg = TrainConfig(data=str(data), model=model, out=str(folder / model), steps=steps, batch_size=16,
                       optimizer="adam", lr=1e-2, seed=seed, layers=2, hidden_size=32, components=3,
                       window_components=2, checkpoint_every=10_000, val_every=steps, val_batch_size=16)
-    Trainer(cfg, progress=False).run()
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # tiny matrices: one thread is fastest, and immune to a busy second core
+    try:
+        Trainer(cfg, progress=False).run()
+    finally:
+        torch.set_num_threads(threads)
     return folder / model / "best.pt"
