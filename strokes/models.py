@@ -236,13 +236,15 @@ class SynthesisNetwork(PredictionNetwork):
         onehot = F.one_hot(text, self.config.alphabet_size).to(dtype)  # (B, U, A)
         return onehot * text_mask.unsqueeze(-1).to(dtype)  # padded characters contribute nothing
 
-    def _window(self, h1, kappa, onehot, text_mask, u):
-        """Eqs. 46-51 for one step: h1 (B, H), kappa (B, K) -> w (B, A), kappa, alpha, beta, phi (B, U)."""
+    def _window(self, h1, kappa, onehot, pad, u):
+        """Eqs. 46-51 for one step: h1 (B, H), kappa (B, K) -> w (B, A), kappa, alpha_hat, beta, phi (B, U).
+
+        pad (B, U) is True on padded characters; u (U,) holds the positions 0..U-1."""
         a_hat, b_hat, k_hat = self.window(h1).chunk(3, -1)  # (B, K) each
         beta = torch.exp(b_hat)
         kappa = kappa + torch.exp(k_hat)
         log_phi = torch.logsumexp(a_hat.unsqueeze(-1) - beta.unsqueeze(-1) * (kappa.unsqueeze(-1) - u) ** 2, 1)
-        phi = torch.exp(log_phi).masked_fill(~text_mask, 0.0)  # (B, U); padding gets phi = 0
+        phi = torch.exp(log_phi).masked_fill(pad, 0.0)  # (B, U); padding gets phi = 0
         w = torch.bmm(phi.unsqueeze(1), onehot).squeeze(1)  # (B, A)
         return w, kappa, a_hat, beta, phi
 
@@ -260,10 +262,13 @@ class SynthesisNetwork(PredictionNetwork):
         h, c, kappa, w = state.h[0], state.c[0], state.kappa, state.window
         alpha, beta = state.alpha, state.beta
         a_hat = None
+        pad = ~text_mask  # (B, U)
         hs, ws, kappas, phis = [], [], [], []
-        for t in range(T):  # the only sequential part: layer 1 and the window
-            h, c = lstm_pointwise(torch.addmm(gx[:, t], torch.cat([w, h], 1), w_rec), c)
-            w, kappa, a_hat, beta, phi = self._window(h, kappa, onehot, text_mask, u)
+        # The only sequential part: layer 1 and the window. unbind, not gx[:, t]: the backward of one
+        # unbind is a single stack, while T selects would each scatter into a zero (B, T, 4H) tensor.
+        for gx_t in gx.unbind(1):
+            h, c = lstm_pointwise(torch.addmm(gx_t, torch.cat([w, h], 1), w_rec), c)
+            w, kappa, a_hat, beta, phi = self._window(h, kappa, onehot, pad, u)
             hs.append(h)
             ws.append(w)
             kappas.append(kappa)
@@ -290,7 +295,7 @@ class SynthesisNetwork(PredictionNetwork):
         onehot = self._one_hot(text, text_mask, x_t.dtype)
         u = torch.arange(text.shape[1], device=x_t.device, dtype=x_t.dtype)
         h, c = lstm_cell(torch.cat([x_t, state.window], -1), state.h[0], state.c[0], self.lstms[0])
-        w, kappa, a_hat, beta, _ = self._window(h, state.kappa, onehot, text_mask, u)
+        w, kappa, a_hat, beta, _ = self._window(h, state.kappa, onehot, ~text_mask, u)
         hs, cs, lower = [h], [c], h
         for n in range(1, self.config.layers):
             lower, c = lstm_cell(torch.cat([x_t, lower, w], -1), state.h[n], state.c[n], self.lstms[n])
