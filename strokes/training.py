@@ -293,20 +293,22 @@ class Trainer:
 
     # ------------------------------------------------------------------ one step
 
-    def train_step(self, batch, global_lines: int) -> dict:
-        """Forward, backward, guard, update. Returns the step's global sums and status."""
+    def forward_backward(self, batch, global_lines: int):
+        """Loss and gradients of one batch (this rank's lines of a global batch of global_lines).
+
+        Returns this rank's summed NLL in nats (a detached tensor) and the gradient norm.
+        """
         cfg, model = self.cfg, self.model
         model.train()
-        scale = self.world / global_lines  # d(batch-mean loss) = scale x d(one line's loss) on this rank
+        scale = self.world / global_lines  # d(batch-mean loss) = scale x d(one line's loss), per rank
         self.optimizer.zero_grad(set_to_none=True)
         for r in self.regularisers:
             r.before_forward(model)
-        x, y, mask = batch.strokes[:, :-1], batch.strokes[:, 1:], batch.stroke_mask[:, 1:]
+        x, y, mask = batch.strokes[:, :-1], batch.strokes[:, 1:], batch.stroke_mask[:, 1:]  # (B, T-1, 3)
         out = self.ddp(x, text=batch.text, text_mask=batch.text_mask, lstm_grad_clip=cfg.clip_lstm * scale)
-        raw = out.raw
         limit = cfg.clip_output * scale
-        raw.register_hook(lambda g: g.clamp(-limit, limit))
-        nll = -model.distribution(raw).log_prob(y, mask=mask).sum()  # nats, this rank's lines
+        out.raw.register_hook(lambda g: g.clamp(-limit, limit))  # output-layer derivatives, per line
+        nll = -model.distribution(out.raw).log_prob(y, mask=mask).sum()  # nats, NaN stays NaN
         penalty = model.penalty() + sum(r.penalty(model) for r in self.regularisers)
         (nll * scale + penalty).backward()
         for r in self.regularisers:
@@ -316,9 +318,15 @@ class Trainer:
             gnorm = torch.nn.utils.clip_grad_norm_(params, cfg.clip_norm)
         else:
             gnorm = torch.nn.utils.get_total_norm([p.grad for p in params])
+        return nll.detach(), gnorm
+
+    def train_step(self, batch, global_lines: int) -> dict:
+        """Forward, backward, guard, update. Returns the step's global sums and status."""
+        nll, gnorm = self.forward_backward(batch, global_lines)
+        mask = batch.stroke_mask[:, 1:]
         stop = 1.0 if self._stop_signal is not None else 0.0
         total, points, lines, stop = self._all_sum([nll.item(), float(mask.sum()), float(len(batch)), stop])
-        gnorm = float(gnorm)
+        gnorm = float(gnorm)  # DDP has averaged the gradients: the same on every rank
         ok = math.isfinite(total) and math.isfinite(gnorm)
         if ok:
             self.optimizer.step()
