@@ -79,7 +79,8 @@ def build_parser() -> argparse.ArgumentParser:
     length.add_argument("--epochs", type=positive_int, help="stop after this many epochs in total "
                                                              "(neither: train until Ctrl-C, which saves last.pt)")
     g.add_argument("--resume", action="store_true",
-                   help="continue the run in --out from last.pt (model, optimiser, RNG, data position); "
+                   help="continue the run in --out from last.pt (model, optimiser, RNG, data position); the "
+                        "model, optimiser, --lr, --batch-size, --seed and clipping come from the checkpoint; "
                         "--steps/--epochs are totals, so raise them to train longer")
     g.add_argument("--device", choices=("auto", "cpu", "cuda"), default=d.device,
                    help="default %(default)s: CUDA when present, else CPU")
@@ -157,8 +158,9 @@ def main(argv=None) -> int:
                          f"continue with --resume\n")
         return 128 + int(sig) if sig is not None else 130
     best = summary["best_val"]
-    print(f"train.py: finished at step {summary['step']} (epoch {summary['epoch']}); best validation "
-          f"{best:.1f} nats/line; skipped {summary['nonfinite_total']} non-finite steps; checkpoints in {args.out}")
+    best = f"best validation {best:.1f} nats/line" if best != float("inf") else "no validation yet"
+    print(f"train.py: finished at step {summary['step']} (epoch {summary['epoch']}); {best}; "
+          f"skipped {summary['nonfinite_total']} non-finite steps; checkpoints in {args.out}")
     return 0
 
 

@@ -173,7 +173,12 @@ class PredictionNetwork(nn.Module):
 
     def forward(self, x: torch.Tensor, state: State | None = None, lstm_grad_clip: float | None = None,
                 **_) -> Output:
-        """x (B, T, 3) -> Output(raw (B, T, 6M+1), state). lstm_grad_clip: see `strokes.training`."""
+        """x (B, T, 3) -> Output(raw (B, T, 6M+1), state).
+
+        lstm_grad_clip: clamp the derivative arriving at each layer's output sequence h^n (B, T, H)
+        from the layers above and the output layer to +-this (Graves' LSTM clipping as the trainer
+        applies it; the recurrent and window paths inside a layer are not clamped).
+        """
         state = state or self.initial_state(x.shape[0], x.device, x.dtype)
         hs, hn, cn = self._upper_layers(x, None, state, 0, lstm_grad_clip=lstm_grad_clip)
         raw = self.head.proj(torch.cat(hs, -1))  # (B, T, 6M+1)

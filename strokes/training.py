@@ -192,7 +192,11 @@ class Trainer:
         if resume:
             if not self.last_path.exists():
                 raise UsageError(f"--resume: no checkpoint {self.last_path}; drop --resume to start a new run")
-            ckpt = read_checkpoint(self.last_path)
+            try:
+                ckpt = read_checkpoint(self.last_path)
+            except Exception as e:  # a truncated or foreign file: say which, not a traceback
+                raise UsageError(f"--resume: cannot read {self.last_path} ({str(e) or e.__class__.__name__}); "
+                                 "restore it from best.pt or start a new run in another --out") from None
             saved = ckpt["train_config"]
             self.cfg = cfg = replace(cfg, **{k: saved[k] for k in RUN_IDENTITY})
         elif self.last_path.exists():
@@ -203,6 +207,10 @@ class Trainer:
         self.val_set = val_set if val_set is not None else self._open(cfg.val_splits)
         if ckpt is not None:
             mcfg = ckpt["model_config"]
+            if (mcfg["alphabet"] != self.train_set.alphabet.to_dict()
+                    or mcfg["stats"] != dict(self.train_set.stats)):
+                raise UsageError(f"--data {cfg.data}: its alphabet or statistics differ from those the run in "
+                                 f"{self.out} was trained with; resume with the data file it started from")
         else:
             mcfg = config_to_dict(self._model_config())
         torch.manual_seed(cfg.seed)

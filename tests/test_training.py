@@ -262,6 +262,10 @@ def test_cli_errors_are_one_line_with_exit_2(synthetic_h5, tmp_path, capsys):
     assert run_cli(tiny, capsys)[0] == 0
     code, err = run_cli(tiny, capsys)
     assert code == 2 and "already holds a run" in err and "--resume" in err
+    (tmp_path / "broken").mkdir()
+    (tmp_path / "broken" / "last.pt").write_bytes(b"half a checkpoint")
+    code, err = run_cli(["--data", str(synthetic_h5), "--out", str(tmp_path / "broken"), "--resume"], capsys)
+    assert code == 2 and len(err.splitlines()) == 1 and "cannot read" in err
     bad_h5 = tmp_path / "bad.h5"
     bad_h5.write_text("not hdf5")
     code, err = run_cli(["--data", str(bad_h5), "--out", str(tmp_path / "s")], capsys)
