@@ -277,9 +277,11 @@ class Trainer:
             atomic_save(self.checkpoint(), path)
 
     def log(self, row: dict) -> None:
+        """Append one row to metrics.jsonl (strict JSON: non-finite numbers are written as "nan"/"inf")."""
         if self.rank == 0:
+            row = {k: (str(v) if isinstance(v, float) and not math.isfinite(v) else v) for k, v in row.items()}
             with open(self.out / "metrics.jsonl", "a") as f:
-                f.write(json.dumps({**row, "time": time.time()}) + "\n")
+                f.write(json.dumps({**row, "time": time.time()}, allow_nan=False) + "\n")
 
     def _all_sum(self, values: list[float]) -> list[float]:
         t = torch.tensor(values, dtype=torch.float64, device=self.device)
@@ -460,9 +462,8 @@ class Trainer:
         if not res["ok"]:
             self.nonfinite_total += 1
             self.nonfinite_run += 1
-            self.log({"type": "nonfinite", "step": self.step, "loss": str(res["nll"]),
-                      "grad_norm": str(res["grad_norm"]), "consecutive": self.nonfinite_run,
-                      "total": self.nonfinite_total})
+            self.log({"type": "nonfinite", "step": self.step, "loss": res["nll"], "grad_norm": res["grad_norm"],
+                      "consecutive": self.nonfinite_run, "total": self.nonfinite_total})
             if self.nonfinite_run >= cfg.max_nonfinite:
                 kept = f"{self.last_path} is the last good checkpoint" if self.last_path.exists() else \
                     "no checkpoint was written yet"
