@@ -315,3 +315,17 @@ def test_prediction_model_trains_and_rebuilds(synthetic_h5, tmp_path):
         a = model(batch.strokes[:, :-1]).raw
         b = trainer.model.eval()(batch.strokes[:, :-1]).raw
     torch.testing.assert_close(a, b, atol=0, rtol=0)
+
+
+def test_epochs_validate_at_every_epoch_end_and_keep_the_best(synthetic_h5, tmp_path):
+    cfg = tiny_config(synthetic_h5, tmp_path / "ep", epochs=2, batch_size=16, log_every=2)
+    summary = Trainer(cfg, progress=False).run()
+    assert summary["step"] == 2 * 4 and summary["epoch"] == 2  # 64 training lines in batches of 16
+    rows = metrics(cfg.out)
+    vals = [r for r in rows if r["type"] == "val"]
+    assert [(r["step"], r["epoch"]) for r in vals] == [(4, 1), (8, 2)] and all(r["lines"] == 16 for r in vals)
+    best = min(r["nats_per_line"] for r in vals)
+    assert read_checkpoint(Path(cfg.out) / "best.pt")["best_val"] == pytest.approx(best)
+    train_rows = [r for r in rows if r["type"] == "train"]
+    assert [r["step"] for r in train_rows] == [2, 4, 6, 8]
+    assert all(r["nats_per_point"] * 0 == 0 and r["timesteps_per_s"] > 0 for r in train_rows)
