@@ -14,8 +14,9 @@ import sys
 
 DESCRIPTION = """\
 Write text in a human hand. Each TEXT argument is one line of the page; a line longer than
---max-chars-per-line is word-wrapped, a "\\n" inside a TEXT starts a new line, and an empty TEXT
-("") is a blank line. All lines are sampled in one batch, so they share one style when primed.
+--max-chars-per-line is word-wrapped, a newline (or the two characters \\n) inside a TEXT starts
+a new line, and an empty TEXT ("") is a blank line. All lines are sampled in one batch, so they
+share one style when primed.
 
 Sampling: at every pen step the network predicts the next pen offset, Graves' bias sharpens the
 prediction (0 = the model's own variety, 0.5-1 = neater, larger = more regular), and a line stops
@@ -96,7 +97,8 @@ def main(argv=None) -> int:
         if args.model == "prediction":
             return _prediction(args, page)
         hand = Hand.from_checkpoint(args.checkpoint, device=args.device)
-        lines = [w for text in args.text for w in wrap_text(text, args.max_chars_per_line)]
+        texts = [t.replace("\\n", "\n") for t in args.text]  # a typed \n is a line break too
+        lines = [w for text in texts for w in wrap_text(text, args.max_chars_per_line)]
         hand.prepare(lines)  # fails on text with nothing to write before any warning
         missing = hand.missing_characters(lines)
         if missing:
