@@ -1,8 +1,18 @@
 """strokes: Graves-style handwriting with mixture density LSTMs in PyTorch.
 
 Modules:
-    mdn   mixture density networks (Bishop 1994; Graves 2013 eqs. 18-26)
-    toys  the classic MDN toy problems, trained and drawn as SVG
+    mdn         mixture density networks (Bishop 1994; Graves 2013 eqs. 18-26)
+    data        IAM-OnDB / JSON Lines -> HDF5 -> bucketed, padded batches
+    transforms  pure stroke functions: points <-> offsets, normalisation, clean-up
+    alphabet    characters <-> indices, with a declared unknown symbol
+    models      Graves' prediction (section 4) and synthesis (section 5) networks
+    optim       Graves' RMSProp variant (eqs. 38-41)
+    training    the training loop behind train.py
+    attention   the soft window's stopping rule and the attention check
+    hand        text -> handwriting by sampling a synthesis network (generate.py)
+    render      offsets -> SVG paths -> a laid-out page
+    plots       attention and predicted-density pictures
+    toys        MDN toy problems (Bishop's inverse problem and friends) as SVG
 """
 
 __version__ = "0.1.0"
