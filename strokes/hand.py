@@ -34,6 +34,7 @@ from .alphabet import Alphabet
 from .attention import AttentionCheck, check_attention, finished_reading, step_cap, window_weights
 from .mdn import BivariateGaussianMixture, StrokeMixture
 from .models import SynthesisNetwork, load_checkpoint
+from .sampler import FastSampler
 
 WEIGHTS_DIR = Path(__file__).parent / "weights"
 DEFAULT_CHECKPOINT = WEIGHTS_DIR / "synthesis.pt"  # shipped weights (absent until trained and committed)
@@ -119,7 +120,9 @@ def _stack_predictions(dists: list[StrokeMixture], b: int) -> StrokeMixture:
 class Hand:
     """A synthesis network with the data conventions it was trained with (alphabet, statistics)."""
 
-    def __init__(self, model: SynthesisNetwork):
+    def __init__(self, model: SynthesisNetwork, fast: bool = True):
+        """fast: sample with `strokes.sampler.FastSampler` (default); False: the reference loop over
+        `model.step` and `StrokeMixture` objects (same distribution, slower)."""
         if not isinstance(model, SynthesisNetwork):
             raise HandError("this checkpoint holds a prediction network; text needs a synthesis checkpoint "
                             "(or use --model prediction)")
@@ -131,6 +134,7 @@ class Hand:
         self.stats = cfg.stats
         self.preprocess = transforms.Preprocess.from_dict(cfg.preprocess or {})
         self.device = next(model.parameters()).device
+        self.fast = fast and FastSampler.supports(model)
 
     @classmethod
     def from_checkpoint(cls, path=None, device: str = "cpu") -> "Hand":
@@ -190,6 +194,10 @@ class Hand:
             else:
                 x = torch.tensor(self._normalise(np.zeros((1, 3))), dtype=torch.float32, device=dev).expand(B, 3)
             caps = torch.tensor([step_cap(len(t)) for t in texts], device=dev)
+            if self.fast:
+                return self._collect(texts, full, encoded, style, seed,
+                                     *self._sample_fast(x, state, text, mask, lengths, caps, bias, temperature,
+                                                        keep_predictions, progress))
             cap = int(caps.max())
             done = torch.zeros(B, dtype=torch.bool, device=dev)
             stopped = torch.zeros(B, dtype=torch.bool, device=dev)
@@ -211,6 +219,21 @@ class Hand:
                     dists.append(dist)
         offsets = torch.stack(xs, 1).cpu().numpy() if xs else np.zeros((B, 0, 3))
         phi_all = torch.stack(phis, 1).cpu() if phis else torch.zeros(B, 0, text.shape[1] + 1)
+        preds = ([_stack_predictions(dists[:int(steps[b])], b) if keep_predictions and int(steps[b]) else None
+                  for b in range(B)])
+        return self._collect(texts, full, encoded, style, seed, offsets, phi_all, steps, stopped, preds)
+
+    def _sample_fast(self, x, state, text, mask, lengths, caps, bias, temperature, keep_predictions, progress):
+        """The loop of `_sample` through `strokes.sampler.FastSampler`: the same distribution and stop rule."""
+        out = FastSampler(self.model).sample(x, state, text, mask, lengths, caps, bias, temperature,
+                                             keep_raw=keep_predictions, progress=progress)
+        preds = [self.model.head.distribution(out.raw[b, :int(out.steps[b])]) if keep_predictions and
+                 int(out.steps[b]) else None for b in range(len(out.steps))]
+        return out.offsets.cpu().numpy(), out.phi.cpu(), out.steps, out.stopped, preds
+
+    def _collect(self, texts, full, encoded, style, seed, offsets, phi_all, steps, stopped, preds) -> list[Written]:
+        """One `Written` per line from the sampled offsets (B, T, 3) and window weights (B, T, U + 1)."""
+        B = len(texts)
         start = len(encoded[0]) - len(texts[0]) if style else 0  # characters of the prime text
         results = []
         for b in range(B):
@@ -220,9 +243,8 @@ class Hand:
             if T:
                 raw[-1, 2] = 1.0  # the pen lifts at the end of the line
             check = check_attention(line_phi, U - start, bool(stopped[b]))
-            preds = _stack_predictions(dists[:T], b) if keep_predictions and T else None
             results.append(Written(texts[b], full[b][start:], raw, line_phi.numpy(), check, bool(stopped[b]), seed,
-                                   predictions=preds))
+                                   predictions=preds[b]))
         return results
 
     def write(self, lines: list[str], bias: float = 0.75, temperature: float = 1.0, style: Style | None = None,
