@@ -1,0 +1,392 @@
+"""Speed of training and sampling Graves' synthesis network (Graves 2013, section 5), fast vs naive.
+
+    python -m strokes.bench train                 # 3 x 400, K = 10, M = 20, batches of IAM-like lengths
+    python -m strokes.bench train --batch-sizes 16 64 --batches 3
+    python -m strokes.bench sample                # one 40-character line and a 10-line paragraph
+    python -m strokes.bench rate --data data/iam.h5   # what resampling does to points per line
+
+train: three paths through the same model, forward + NLL (eq. 26) + backward per batch:
+  naive    `model.forward_stepwise`: every layer an eager per-step LSTM cell (the reference);
+  default  `model.forward`: layer 1 + window per step, layers 2..N and the output on whole sequences;
+  fast     `strokes.fastpath.synthesis_forward`: as default, and the recurrent and window weight
+           gradients as one GEMM each over all steps instead of one per step.
+Each (path, batch size) runs in a fresh process, after one warm-up batch; peak memory is that
+process's peak RSS minus its RSS once the model and batches are built (so it includes library
+work space set up by the first batch), on a GPU torch.cuda.max_memory_allocated. Before timing, the same run checks on
+one small batch that default and fast agree with naive in loss and every gradient (fp32, 1e-4
+relative to the largest entry of each gradient); a failure exits 1.
+
+Lengths: real IAM-OnDB lines when available (--data FILE.h5, else the IAM folder: --iam-dir,
+$STROKES_IAM_DIR or ../shared/datasets/iam-ondb from the repository root; its training splits),
+else a synthetic distribution matched to IAM-OnDB's training lines (10,732 lines, 629 +- 194 points,
+5th/50th/95th percentiles 307/623/951): points per line Gamma(shape 10.5, scale 59.9), the same mean
+and sd, rounded and clipped to IAM's range [31, 1940];
+characters per line = points / 21.6 (IAM's mean points per character), clipped to [2, 64]. Lines
+are bucketed by length as in training (`strokes.data.BucketBatchSampler`); the content is random,
+which does not change the arithmetic.
+
+sample: random weights with the window forced to advance at IAM's mean pace (1 / 21.6 characters
+per step, alpha = beta = 1), so lines stop by Graves' rule at IAM-like lengths; `Hand.write` with
+the fast sampler and with the reference loop (`Hand(model, fast=False)`).
+"""
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import resource
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from multiprocessing import get_context
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[1]
+IAM_GAMMA_SHAPE, IAM_GAMMA_SCALE = 10.5, 59.9  # points per line: mean 629, sd 194, as IAM's training lines
+IAM_MIN, IAM_MAX = 31, 1940  # shortest and longest IAM training line, in points
+IAM_POINTS_PER_CHAR = 21.6
+ALPHABET_SIZE = 82  # IAM-OnDB: 80 characters + padding + unknown
+PATHS = ("naive", "default", "fast")
+
+
+class UsageError(Exception):
+    """Bad command-line input: one line, exit 2."""
+
+
+@dataclass
+class TrainBench:
+    layers: int = 3
+    hidden: int = 400
+    components: int = 20  # M
+    window: int = 10  # K
+    batch_sizes: list = field(default_factory=lambda: [16, 32, 64])
+    batches: int = 3  # timed batches per (path, batch size), after one warm-up
+    paths: list = field(default_factory=lambda: list(PATHS))
+    max_points: int | None = None  # truncate lines (quick runs); None = the real lengths
+    device: str = "cpu"
+    threads: int | None = None  # intra-op threads; None = torch's default
+    seed: int = 0
+    in_process: bool = False  # measure in this process (peak memory is then the process's high-water mark)
+
+
+# ----------------------------------------------------------------------------- lengths
+
+def iam_folder(arg: str | None) -> Path | None:
+    for p in ([arg] if arg else []) + ([os.environ["STROKES_IAM_DIR"]] if "STROKES_IAM_DIR" in os.environ else []) \
+            + [str(REPO.parent / "shared" / "datasets" / "iam-ondb")]:
+        if Path(p).is_dir():
+            return Path(p)
+    if arg:
+        raise UsageError(f"--iam-dir {arg}: no such folder; pass the IAM-OnDB folder or leave it out")
+    return None
+
+
+def line_lengths(data: str | None, iam_dir: str | None, synthetic: bool, seed: int = 0):
+    """(points per line (N,), characters per line (N,), description) of the training lines."""
+    if data:
+        if not Path(data).is_file():
+            raise UsageError(f"--data {data}: no such file; make one with python -m strokes.data iam ... --out FILE")
+        from .data import StrokeDataset, load_h5_info
+        ds = StrokeDataset(data, splits=load_h5_info(data)["train_splits"])
+        return np.asarray(ds.lengths), np.array([len(c) for c in ds.codes]), f"{data} (training splits)"
+    folder = None if synthetic else iam_folder(iam_dir)
+    if folder is not None:
+        from .data import TRAIN_SPLITS, read_iam
+        lines, _ = read_iam(folder, progress=True)
+        lines = [ln for ln in lines if ln.split in TRAIN_SPLITS]
+        return (np.array([len(ln.points) for ln in lines]), np.array([len(ln.text) for ln in lines]),
+                f"IAM-OnDB {folder} (training splits)")
+    rng = np.random.default_rng(seed)
+    pts = np.clip(np.round(rng.gamma(IAM_GAMMA_SHAPE, IAM_GAMMA_SCALE, 10_000)), IAM_MIN, IAM_MAX).astype(int)
+    chars = np.clip(np.round(pts / IAM_POINTS_PER_CHAR), 2, 64).astype(int)
+    return pts, chars, "synthetic (Gamma matched to IAM-OnDB, see the module docstring)"
+
+
+def make_batches(points, chars, batch_size: int, n: int, seed: int, max_points=None, alphabet=ALPHABET_SIZE):
+    """n bucketed batches (x, y, mask, text, text_mask) of random content with the given lengths."""
+    import torch
+    from .data import BucketBatchSampler
+    if max_points:
+        points = np.minimum(points, max_points)
+    idx = [b for b in BucketBatchSampler(points, batch_size, shuffle=True, seed=seed).batches() if len(b) == batch_size]
+    if not idx:
+        raise UsageError(f"batch size {batch_size} is larger than the {len(points)} lines; use a smaller one")
+    g = torch.Generator().manual_seed(seed)
+    out = []
+    for b in idx[:n]:
+        T, U = int(points[b].max()), int(chars[b].max())
+        mask = torch.arange(T)[None] < torch.as_tensor(points[b])[:, None]  # (B, T)
+        y = torch.randn(batch_size, T, 3, generator=g)
+        y[..., 2] = (torch.rand(batch_size, T, generator=g) < 0.05).float()  # ~1 pen lift per 20 points
+        y = y * mask[..., None]
+        x = torch.cat([torch.zeros(batch_size, 1, 3), y[:, :-1]], 1)  # (B, T, 3): the previous point
+        text_mask = torch.arange(U)[None] < torch.as_tensor(chars[b])[:, None]  # (B, U)
+        text = torch.randint(2, alphabet, (batch_size, U), generator=g) * text_mask
+        out.append((x, y, mask, text, text_mask))
+    return out
+
+
+# ----------------------------------------------------------------------------- training
+
+def build(cfg: TrainBench):
+    import torch
+    from .models import SynthesisConfig, SynthesisNetwork
+    torch.manual_seed(cfg.seed)
+    return SynthesisNetwork(SynthesisConfig(layers=cfg.layers, hidden_size=cfg.hidden, components=cfg.components,
+                                            window_components=cfg.window, alphabet_size=ALPHABET_SIZE))
+
+
+def loss_fn(model, path: str, batch):
+    from .fastpath import synthesis_forward
+    x, y, mask, text, text_mask = batch
+    if path == "naive":
+        out = model.forward_stepwise(x, text=text, text_mask=text_mask)
+    elif path == "default":
+        out = model(x, text, text_mask)
+    else:
+        out = synthesis_forward(model, x, text, text_mask)
+    return -model.distribution(out.raw).log_prob(y, mask=mask).sum() / x.shape[0]  # nats per line
+
+
+def agreement(cfg: TrainBench, points, chars) -> dict:
+    """Max relative difference of default and fast vs naive: loss and every parameter gradient."""
+    import torch
+    model = build(cfg)
+    batch = make_batches(points, chars, min(4, len(points)), 1, cfg.seed, max_points=min(cfg.max_points or 120, 120))[0]
+    grads = {}
+    for path in PATHS:
+        model.zero_grad(set_to_none=True)
+        loss = loss_fn(model, path, batch)
+        loss.backward()
+        grads[path] = (loss.detach(), [p.grad.clone() for p in model.parameters()])
+    ref_loss, ref = grads["naive"]
+    out = {}
+    for path in ("default", "fast"):
+        loss, g = grads[path]
+        rel_loss = float((loss - ref_loss).abs() / ref_loss.abs().clamp_min(1e-30))
+        rel_grad = max(float((a - b).abs().max() / b.abs().max().clamp_min(1e-30)) for a, b in zip(g, ref))
+        out[path] = (rel_loss, rel_grad)
+    return out
+
+
+def measure(cfg: TrainBench, path: str, batch_size: int, points, chars) -> dict:
+    """Time `cfg.batches` batches (after one warm-up) of one path; runs in its own process by default."""
+    import torch
+    if cfg.threads:
+        torch.set_num_threads(cfg.threads)
+    dev = torch.device(cfg.device)
+    model = build(cfg).to(dev)
+    batches = [tuple(t.to(dev) for t in b) for b in
+               make_batches(points, chars, batch_size, cfg.batches + 1, cfg.seed, cfg.max_points)]
+    sync = torch.cuda.synchronize if dev.type == "cuda" else (lambda: None)
+    rss0 = _rss_bytes()
+    if dev.type == "cuda":
+        torch.cuda.reset_peak_memory_stats(dev)
+    times, real, padded = [], 0, 0
+    for i, batch in enumerate(batches):
+        model.zero_grad(set_to_none=True)
+        sync()
+        t0 = time.perf_counter()
+        loss_fn(model, path, batch).backward()
+        sync()
+        if i:  # the first batch warms up
+            times.append(time.perf_counter() - t0)
+            real += int(batch[2].sum())
+            padded += batch[2].numel()
+    if dev.type == "cuda":
+        peak = torch.cuda.max_memory_allocated(dev)
+    else:
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 - (0 if cfg.in_process else rss0)
+    total = sum(times)
+    return {"path": path, "batch": batch_size, "real_per_s": real / total, "padded_per_s": padded / total,
+            "ms_per_batch": 1e3 * total / len(times), "peak_mib": peak / 2 ** 20, "threads": torch.get_num_threads()}
+
+
+def _rss_bytes() -> int:
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+def run_train(cfg: TrainBench, points, chars, source: str) -> int:
+    from tqdm import tqdm
+    print(f"synthesis network {cfg.layers} x {cfg.hidden}, K = {cfg.window}, M = {cfg.components}, "
+          f"device {cfg.device}; lengths: {source}, {len(points)} lines, mean {points.mean():.0f} points, "
+          f"{chars.mean():.1f} characters" + (f"; truncated to {cfg.max_points} points" if cfg.max_points else ""))
+    agree = agreement(cfg, points, chars)
+    ok = all(v <= 1e-4 for pair in agree.values() for v in pair)
+    for path, (rl, rg) in agree.items():
+        print(f"agreement {path} vs naive: loss {rl:.1e}, gradients {rg:.1e} (relative, fp32; limit 1e-4)")
+    jobs = [(p, b) for b in cfg.batch_sizes for p in cfg.paths]
+    results = []
+    if cfg.in_process:
+        for p, b in tqdm(jobs, desc="measuring", leave=False):
+            results.append(measure(cfg, p, b, points, chars))
+    else:
+        for p, b in tqdm(jobs, desc="measuring", leave=False):
+            with ProcessPoolExecutor(1, mp_context=get_context("spawn")) as pool:
+                results.append(pool.submit(measure, cfg, p, b, points, chars).result())
+    mem = "peak MiB" if cfg.device != "cpu" else ("peak RSS MiB" if cfg.in_process else "peak +RSS MiB")
+    print(f"{'path':8} {'batch':>5} {'real ts/s':>10} {'padded ts/s':>11} {'ms/batch':>9} {mem:>13} {'threads':>7}")
+    for r in results:
+        print(f"{r['path']:8} {r['batch']:5d} {r['real_per_s']:10.0f} {r['padded_per_s']:11.0f} "
+              f"{r['ms_per_batch']:9.0f} {r['peak_mib']:13.0f} {r['threads']:7d}")
+    best = {p: max((r for r in results if r["path"] == p), key=lambda r: r["real_per_s"]) for p in cfg.paths}
+    for p in cfg.paths:
+        print(f"best {p}: {best[p]['real_per_s']:.0f} real timesteps/s at batch {best[p]['batch']}")
+    if "naive" in best:
+        for p in cfg.paths:
+            if p != "naive":
+                print(f"{p}/naive at the best batch size for each: {best[p]['real_per_s'] / best['naive']['real_per_s']:.2f}x")
+    print("agreement: " + ("ok" if ok else "FAILED"))
+    return 0 if ok else 1
+
+
+# ----------------------------------------------------------------------------- sampling
+
+def forced_hand(hidden: int, layers: int, fast: bool, seed: int = 0):
+    """A Hand over a random 3 x 400 network whose window moves at IAM's mean pace (see the docstring)."""
+    import torch
+    from .alphabet import Alphabet
+    from .hand import Hand
+    from .models import SynthesisConfig, SynthesisNetwork
+    from .transforms import Preprocess
+    alphabet = Alphabet([chr(c) for c in range(33, 113)])  # 80 characters, as IAM's alphabet
+    torch.manual_seed(seed)
+    cfg = SynthesisConfig(layers=layers, hidden_size=hidden, alphabet_size=len(alphabet), alphabet=alphabet.to_dict(),
+                          stats={"mean": [0.0, 0.0], "std": [1.0, 1.0], "median_step": 1.0},
+                          preprocess=Preprocess().to_dict())
+    model = SynthesisNetwork(cfg).eval()
+    K = cfg.window_components
+    with torch.no_grad():
+        model.window.weight.zero_()
+        model.window.bias[:2 * K] = 0.0  # alpha = beta = 1
+        model.window.bias[2 * K:] = -math.log(IAM_POINTS_PER_CHAR)  # kappa += 1 / 21.6 per step
+    return Hand(model, fast=fast), alphabet
+
+
+def run_sample(hidden: int, layers: int, chars: int, lines: int, repeats: int, reference: bool) -> int:
+    import torch
+    rows = []
+    for fast in ([True, False] if reference else [True]):
+        hand, alphabet = forced_hand(hidden, layers, fast)
+        text = "".join(alphabet.chars[i % 26 + 32] for i in range(chars))  # letters
+        hand.write([text[:2]], seed=0)  # warm-up
+        for n in (1, lines):
+            best, steps = math.inf, 0
+            for r in range(repeats):
+                t0 = time.perf_counter()
+                written = hand.write([text] * n, bias=0.75, seed=r)
+                best = min(best, time.perf_counter() - t0)
+                steps = max(len(w.offsets) for w in written)
+            rows.append(("fast" if fast else "reference", n, best, steps))
+    print(f"synthesis network {layers} x {hidden}: lines of {chars} characters, window at {IAM_POINTS_PER_CHAR} "
+          f"points per character (IAM's mean), bias 0.75, best of {repeats}, {torch.get_num_threads()} threads available")
+    print(f"{'sampler':10} {'lines':>5} {'seconds':>8} {'steps':>6} {'ms/step':>8} {'steps/s':>8}")
+    for name, n, sec, steps in rows:
+        print(f"{name:10} {n:5d} {sec:8.3f} {steps:6d} {1e3 * sec / max(steps, 1):8.3f} {steps / sec:8.0f}")
+    if reference:
+        for n in (1, lines):
+            f = next(r for r in rows if r[0] == "fast" and r[1] == n)
+            ref = next(r for r in rows if r[0] == "reference" and r[1] == n)
+            print(f"fast/reference speed, {n} line(s): {ref[2] / f[2]:.2f}x")
+    return 0
+
+
+# ----------------------------------------------------------------------------- point rate
+
+def run_rate(data: str, steps: list, n_lines: int) -> int:
+    """Points per line after resampling each stroke at equal arc length (strokes.transforms.resample)."""
+    from tqdm import tqdm
+    from .data.hdf5 import load_h5_info, open_h5
+    from .transforms import resample
+    if not Path(data).is_file():
+        raise UsageError(f"--data {data}: no such file; make one with python -m strokes.data iam ... --out FILE")
+    info = load_h5_info(data)
+    with open_h5(data) as f:
+        off = f["line_offsets"][()]
+        split = f["split"].asstr()[()]
+        texts = f["text"].asstr()[()]
+        rows = np.flatnonzero(np.isin(split, info["train_splits"]))[:n_lines]
+        lines = [(f["points"][off[r]:off[r + 1]].astype(np.float64), len(texts[r])) for r in rows]
+    median = info["stats"].get("median_step", float("nan"))
+    base = sum(len(p) for p, _ in lines)
+    print(f"{len(lines)} training lines of {data}; median pen-down step {median:.1f} raw units")
+    print(f"{'resample step':>13} {'points/line':>11} {'points/char':>11} {'time/epoch':>10}")
+    for s in steps:
+        n = [len(resample(p, s)) if s > 0 else len(p) for p, _ in tqdm(lines, leave=False, desc=f"step {s}")]
+        chars = sum(c for _, c in lines)
+        print(f"{s:13g} {np.mean(n):11.0f} {sum(n) / chars:11.1f} {sum(n) / base:10.2f}")
+    print("time/epoch: relative to the original points (training time is proportional to the timesteps)")
+    return 0
+
+
+# ----------------------------------------------------------------------------- command line
+
+class Parser(argparse.ArgumentParser):
+    def error(self, message):  # one line, exit 2
+        self.exit(2, f"{self.prog}: {message} (see --help)\n")
+
+
+def main(argv=None) -> int:
+    p = Parser(prog="python -m strokes.bench", description=__doc__.split("\n\n")[0],
+               epilog="Module docstring (python -c 'import strokes.bench; help(strokes.bench)') has the details.")
+    sub = p.add_subparsers(dest="cmd", required=True, parser_class=Parser)
+    t = sub.add_parser("train", help="training: fast vs naive (timesteps/s, ms/batch, memory, agreement)")
+    t.add_argument("--batch-sizes", type=int, nargs="+", default=[16, 32, 64])
+    t.add_argument("--batches", type=int, default=3, help="timed batches per path and batch size (default 3)")
+    t.add_argument("--paths", nargs="+", choices=PATHS, default=list(PATHS))
+    t.add_argument("--max-points", type=int, help="truncate lines to this many points (quick runs)")
+    t.add_argument("--synthetic", action="store_true", help="synthetic IAM-like lengths even if IAM is there")
+    t.add_argument("--data", help="a strokes HDF5 file: lengths of its training lines")
+    t.add_argument("--in-process", action="store_true", help="no subprocess per measurement (memory: process peak)")
+    t.add_argument("--device", default="cpu", help="cpu or cuda (default cpu)")
+    for q in (t, sub.add_parser("sample", help="sampling: one line and a paragraph, fast vs reference")):
+        q.add_argument("--hidden", type=int, default=400, help="LSTM size (default 400)")
+        q.add_argument("--layers", type=int, default=3, help="LSTM layers (default 3)")
+        q.add_argument("--threads", type=int, help="torch intra-op threads (default: torch's)")
+    t.add_argument("--iam-dir", help="IAM-OnDB folder (default $STROKES_IAM_DIR or ../shared/datasets/iam-ondb)")
+    t.add_argument("--seed", type=int, default=0)
+    s = sub.choices["sample"]
+    s.add_argument("--chars", type=int, default=40, help="characters per line (default 40)")
+    s.add_argument("--lines", type=int, default=10, help="lines in the paragraph (default 10)")
+    s.add_argument("--repeats", type=int, default=3, help="best of this many runs (default 3)")
+    s.add_argument("--no-reference", action="store_true", help="skip the (slow) reference sampler")
+    r = sub.add_parser("rate", help="point-rate reduction: points per line after resampling")
+    r.add_argument("--data", required=True, help="a strokes HDF5 file (python -m strokes.data iam ...)")
+    r.add_argument("--resample-steps", type=float, nargs="+", default=[0, 10, 20, 30],
+                   help="arc-length steps in raw units (0 = original points)")
+    r.add_argument("--lines", type=int, default=500, help="training lines to use (default 500)")
+    args = p.parse_args(argv)
+    try:
+        for name in ("batches", "max_points", "hidden", "layers", "threads", "chars", "lines", "repeats"):
+            v = getattr(args, name, None)
+            if v is not None and v < 1:
+                raise UsageError(f"--{name.replace('_', '-')} must be >= 1, got {v}")
+        if any(b < 1 for b in getattr(args, "batch_sizes", [1])):
+            raise UsageError("--batch-sizes must all be >= 1")
+        if args.cmd == "rate":
+            return run_rate(args.data, args.resample_steps, args.lines)
+        import torch
+        if args.threads:
+            torch.set_num_threads(args.threads)
+        if args.cmd == "sample":
+            return run_sample(args.hidden, args.layers, args.chars, args.lines, args.repeats, not args.no_reference)
+        if args.device.startswith("cuda") and not torch.cuda.is_available():
+            raise UsageError("--device cuda: no CUDA device here; leave --device out to measure on the CPU")
+        if args.device != "cpu" and not args.device.startswith("cuda"):
+            raise UsageError(f"--device {args.device}: use cpu or cuda")
+        points, chars, source = line_lengths(args.data, args.iam_dir, args.synthetic, args.seed)
+        cfg = TrainBench(layers=args.layers, hidden=args.hidden, batch_sizes=args.batch_sizes, batches=args.batches,
+                         paths=args.paths, max_points=args.max_points, device=args.device, threads=args.threads,
+                         seed=args.seed, in_process=args.in_process)
+        return run_train(cfg, points, chars, source)
+    except UsageError as e:
+        print(f"python -m strokes.bench: {e}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
