@@ -5,15 +5,15 @@
     python -m strokes.bench sample                # one 40-character line and a 10-line paragraph
     python -m strokes.bench rate --data data/iam.h5   # what resampling does to points per line
 
-train: three paths through the same model, forward + NLL (eq. 26) + backward per batch:
+train: two paths through the same model, forward + NLL (eq. 26) + backward per batch:
   naive    `model.forward_stepwise`: every layer an eager per-step LSTM cell (the reference);
-  default  `model.forward`: layer 1 + window per step, layers 2..N and the output on whole sequences;
-  fast     `strokes.fastpath.synthesis_forward`: as default, and the recurrent and window weight
-           gradients as one GEMM each over all steps instead of one per step.
+  default  `model.forward`, what train.py uses: layer 1 + window per step, layers 2..N and the output
+           on whole sequences, the recurrent and window weight gradients as one GEMM each over all
+           steps instead of one per step.
 Each (path, batch size) runs in a fresh process, after one warm-up batch; peak memory is that
 process's peak RSS minus its RSS once the model and batches are built (so it includes library
 work space set up by the first batch), on a GPU torch.cuda.max_memory_allocated. Before timing, the same run checks on
-one small batch that default and fast agree with naive in loss and every gradient (fp32, 1e-4
+one small batch that default agrees with naive in loss and every gradient (fp32, 1e-4
 relative to the largest entry of each gradient); a failure exits 1.
 
 Lengths: real IAM-OnDB lines when available (--data FILE.h5, else the IAM folder: --iam-dir,
@@ -49,7 +49,7 @@ IAM_GAMMA_SHAPE, IAM_GAMMA_SCALE = 10.5, 59.9  # points per line: mean 629, sd 1
 IAM_MIN, IAM_MAX = 31, 1940  # shortest and longest IAM training line, in points
 IAM_POINTS_PER_CHAR = 21.6
 ALPHABET_SIZE = 82  # IAM-OnDB: 80 characters + padding + unknown
-PATHS = ("naive", "default", "fast")
+PATHS = ("naive", "default")
 
 
 class UsageError(Exception):
@@ -140,19 +140,16 @@ def build(cfg: TrainBench):
 
 
 def loss_fn(model, path: str, batch):
-    from .fastpath import synthesis_forward
     x, y, mask, text, text_mask = batch
     if path == "naive":
         out = model.forward_stepwise(x, text=text, text_mask=text_mask)
-    elif path == "default":
-        out = model(x, text, text_mask)
     else:
-        out = synthesis_forward(model, x, text, text_mask)
+        out = model(x, text, text_mask)
     return -model.distribution(out.raw).log_prob(y, mask=mask).sum() / x.shape[0]  # nats per line
 
 
 def agreement(cfg: TrainBench, points, chars) -> dict:
-    """Max relative difference of default and fast vs naive: loss and every parameter gradient."""
+    """Max relative difference of default vs naive: loss and every parameter gradient."""
     import torch
     model = build(cfg)
     batch = make_batches(points, chars, min(4, len(points)), 1, cfg.seed, max_points=min(cfg.max_points or 120, 120))[0]
@@ -164,7 +161,7 @@ def agreement(cfg: TrainBench, points, chars) -> dict:
         grads[path] = (loss.detach(), [p.grad.clone() for p in model.parameters()])
     ref_loss, ref = grads["naive"]
     out = {}
-    for path in ("default", "fast"):
+    for path in PATHS[1:]:
         loss, g = grads[path]
         rel_loss = float((loss - ref_loss).abs() / ref_loss.abs().clamp_min(1e-30))
         rel_grad = max(float((a - b).abs().max() / b.abs().max().clamp_min(1e-30)) for a, b in zip(g, ref))

@@ -24,7 +24,10 @@ number, without exp(alpha_hat) overflowing into inf * 0.
 
 Speed: only layer 1 and the window are sequential. `forward` runs them as a per-step loop (the
 input projection of x precomputed for the whole sequence), then layers 2..N as whole-sequence
-`nn.LSTM` calls (fused on CPU, cuDNN on GPU), then the output head on the whole sequence. `step`
+`nn.LSTM` calls (fused on CPU, cuDNN on GPU), then the output head on the whole sequence. Inside the
+loop the recurrent and window weights are used detached, and `_LoopWeightGrad` returns their
+gradients in the backward as one GEMM over all B x T steps (dW = sum_t in_t^T dz_t) instead of T
+small outer products that each read and write the whole matrix. `step`
 advances every layer by one time step with explicit LSTM-cell maths on the same parameters (the
 sampling path); `forward_stepwise` loops `step` and is the naive reference the tests hold `forward`
 to (1e-5).
@@ -120,6 +123,29 @@ def lstm_cell(x: torch.Tensor, h: torch.Tensor, c: torch.Tensor, lstm: nn.LSTM):
     """One step of a single-layer nn.LSTM with explicit maths: x (B, in), h, c (B, H)."""
     gates = (F.linear(x, lstm.weight_ih_l0, lstm.bias_ih_l0) + F.linear(h, lstm.weight_hh_l0, lstm.bias_hh_l0))
     return lstm_pointwise(gates, c)
+
+
+class _LoopWeightGrad(torch.autograd.Function):
+    """Identity on pre-activations g (B, T, N) whose backward also returns the gradient of a weight
+    W (Din, N) that a loop uses detached, as z_t = g_t + in_t @ W.detach().
+
+    dL/dz_t is dL/dg_t, so dW = sum_{b,t} in_t^T dz_t is one GEMM over B x T rows. `inputs` is the
+    list the loop fills with each step's detached (B, Din) input; the backward reads it after the loop.
+    """
+
+    @staticmethod
+    def forward(ctx, g, weight, inputs: list):
+        ctx.inputs = inputs
+        return g.view_as(g)
+
+    @staticmethod
+    def backward(ctx, grad):
+        dw = None
+        if ctx.needs_input_grad[1]:
+            inp = torch.stack(ctx.inputs, 1)  # (B, T, Din)
+            dw = inp.flatten(0, 1).t().mm(grad.flatten(0, 1))  # (Din, N)
+        ctx.inputs = None
+        return grad, dw, None
 
 
 def _clip_grad(t: torch.Tensor, limit: float | None) -> torch.Tensor:
@@ -241,11 +267,12 @@ class SynthesisNetwork(PredictionNetwork):
         onehot = F.one_hot(text, self.config.alphabet_size).to(dtype)  # (B, U, A)
         return onehot * text_mask.unsqueeze(-1).to(dtype)  # padded characters contribute nothing
 
-    def _window(self, h1, kappa, onehot, pad, u):
+    def _window(self, h1, kappa, onehot, pad, u, pre=None):
         """Eqs. 46-51 for one step: h1 (B, H), kappa (B, K) -> w (B, A), kappa, alpha_hat, beta, phi (B, U).
 
-        pad (B, U) is True on padded characters; u (U,) holds the positions 0..U-1."""
-        a_hat, b_hat, k_hat = self.window(h1).chunk(3, -1)  # (B, K) each
+        pad (B, U) is True on padded characters; u (U,) holds the positions 0..U-1. pre (B, 3K): the
+        eq. 48 pre-activations when the caller computed them (else self.window(h1))."""
+        a_hat, b_hat, k_hat = (self.window(h1) if pre is None else pre).chunk(3, -1)  # (B, K) each
         beta = torch.exp(b_hat)
         kappa = kappa + torch.exp(k_hat)
         log_phi = torch.logsumexp(a_hat.unsqueeze(-1) - beta.unsqueeze(-1) * (kappa.unsqueeze(-1) - u) ** 2, 1)
@@ -264,6 +291,12 @@ class SynthesisNetwork(PredictionNetwork):
         lstm1, I = self.lstms[0], self.config.input_size
         gx = F.linear(x, lstm1.weight_ih_l0[:, :I], lstm1.bias_ih_l0 + lstm1.bias_hh_l0)  # (B, T, 4H), all t at once
         w_rec = torch.cat([lstm1.weight_ih_l0[:, I:], lstm1.weight_hh_l0], 1).t()  # (A + H, 4H): [w_{t-1}, h_{t-1}]
+        w_win = self.window.weight.t()  # (H, 3K)
+        rec_in, win_in = [], []  # per-step inputs of the two weights, for their one-GEMM gradients
+        track = torch.is_grad_enabled()
+        gx = _LoopWeightGrad.apply(gx, w_rec, rec_in)
+        gp = _LoopWeightGrad.apply(self.window.bias.expand(B, T, -1), w_win, win_in)  # (B, T, 3K)
+        w_rec, w_win = w_rec.detach(), w_win.detach()
         h, c, kappa, w = state.h[0], state.c[0], state.kappa, state.window
         alpha, beta = state.alpha, state.beta
         a_hat = None
@@ -271,9 +304,13 @@ class SynthesisNetwork(PredictionNetwork):
         hs, ws, kappas, phis = [], [], [], []
         # The only sequential part: layer 1 and the window. unbind, not gx[:, t]: the backward of one
         # unbind is a single stack, while T selects would each scatter into a zero (B, T, 4H) tensor.
-        for gx_t in gx.unbind(1):
-            h, c = lstm_pointwise(torch.addmm(gx_t, torch.cat([w, h], 1), w_rec), c)
-            w, kappa, a_hat, beta, phi = self._window(h, kappa, onehot, pad, u)
+        for gx_t, gp_t in zip(gx.unbind(1), gp.unbind(1)):
+            inp = torch.cat([w, h], 1)  # (B, A + H)
+            h, c = lstm_pointwise(torch.addmm(gx_t, inp, w_rec), c)  # (B, H)
+            if track:
+                rec_in.append(inp.detach())
+                win_in.append(h.detach())
+            w, kappa, a_hat, beta, phi = self._window(h, kappa, onehot, pad, u, pre=torch.addmm(gp_t, h, w_win))
             hs.append(h)
             ws.append(w)
             kappas.append(kappa)
