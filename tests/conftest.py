@@ -39,3 +39,12 @@ def iam_import(iam_dir, tmp_path_factory):
 def iam_h5(iam_import) -> Path:
     """Path of the full IAM-OnDB HDF5 file (reused by any test that needs real data)."""
     return iam_import[0]
+
+
+@pytest.fixture(scope="session")
+def tiny_synthesis(tmp_path_factory) -> Path:
+    """best.pt of a tiny synthesis network trained on the synthetic script (tests/synthetic.py) in a
+    few seconds; its data file, synthetic.h5, lies in the folder above."""
+    from synthetic import train_tiny
+
+    return train_tiny(tmp_path_factory.mktemp("tiny"), "synthesis", steps=300)

@@ -19,9 +19,9 @@ SVG = "{http://www.w3.org/2000/svg}"
 
 
 @pytest.fixture(scope="module")
-def checkpoints(tmp_path_factory):
+def checkpoints(tmp_path_factory, tiny_synthesis):
     folder = tmp_path_factory.mktemp("tiny")
-    return {"synthesis": train_tiny(folder, "synthesis", steps=300), "prediction": train_tiny(folder, "prediction", steps=30)}
+    return {"synthesis": tiny_synthesis, "prediction": train_tiny(folder, "prediction", steps=30)}
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,93 @@
+"""strokes.evaluate: validation NLL against a per-line reference loop, fp16 export, attention counts."""
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from strokes import evaluate
+from strokes.data import StrokeDataset
+from strokes.hand import Hand
+from strokes.models import load_checkpoint, read_checkpoint
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def data_of(ckpt: Path) -> Path:
+    return ckpt.parent.parent / "synthetic.h5"
+
+
+@pytest.mark.parametrize("seed", [0, 3])
+def test_sentences_are_reproducible_distinct_and_made_of_the_vocabulary(seed):
+    s = evaluate.sentences(100, seed)
+    assert s == evaluate.sentences(100, seed) and s != evaluate.sentences(100, seed + 1)
+    assert len(set(s)) == 100
+    vocab = set(evaluate.WORDS)
+    for line in s:
+        assert 4 <= len(line.split()) <= 9 and len(line) <= 50 and line[-1] in ".!?" and line[0].isupper()
+        for word in re.sub(r"[,.!?]", "", line).split():
+            assert word.lower() in vocab or word.isdigit(), word
+
+
+def test_validation_nll_equals_a_per_line_reference(tiny_synthesis):
+    model = load_checkpoint(tiny_synthesis)
+    got = evaluate.validation_nll(model, data_of(tiny_synthesis), batch_size=5)
+    ds = StrokeDataset(data_of(tiny_synthesis), splits=["testset_v"])
+    total, points, chars = 0.0, 0, 0
+    with torch.no_grad():
+        for item in (ds[i] for i in range(len(ds))):  # one line at a time, the stepwise network
+            o = item.offsets[None]  # (1, T, 3): row 0 is the line's first point, given, not predicted
+            out = model.forward_stepwise(o[:, :-1], text=item.codes[None], text_mask=torch.ones(1, len(item.codes),
+                                                                                                  dtype=torch.bool))
+            total -= float(model.distribution(out.raw).log_prob(o[:, 1:]).sum())
+            points += item.offsets.shape[0] - 1
+            chars += len(item.codes)
+    assert got["lines"] == len(ds) == 16
+    assert got["nats_per_line"] == pytest.approx(total / len(ds), rel=1e-4)
+    assert got["nats_per_point"] == pytest.approx(total / points, rel=1e-4)
+    assert got["nats_per_char"] == pytest.approx(total / chars, rel=1e-4)
+
+
+def test_export_keeps_the_model_alone_in_fp16(tiny_synthesis, tmp_path):
+    out = tmp_path / "w" / "synthesis.pt"
+    slim = evaluate.export_weights(tiny_synthesis, out, release={"note": "test"})
+    full = read_checkpoint(tiny_synthesis)
+    assert "optimizer" not in read_checkpoint(out) and out.stat().st_size < tiny_synthesis.stat().st_size / 2
+    assert slim["release"]["weights"] == "fp16" and slim["release"]["note"] == "test"
+    model = load_checkpoint(out)
+    for name, p in model.state_dict().items():
+        assert p.dtype == torch.float32
+        torch.testing.assert_close(p, full["model"][name].half().float(), rtol=0, atol=0)
+    assert Hand.from_checkpoint(out).alphabet.to_dict() == full["model_config"]["alphabet"]
+
+
+def test_export_cli_reports_the_nll_it_stores(tiny_synthesis, tmp_path, capsys):
+    out = tmp_path / "synthesis.pt"
+    assert evaluate.main(["export", str(tiny_synthesis), "--data", str(data_of(tiny_synthesis)), "--out", str(out)]) == 0
+    stored = read_checkpoint(out)["release"]["validation"]
+    printed = capsys.readouterr().out
+    assert f"{stored['nats_per_line']:.1f} nats per line" in printed
+    ref = evaluate.validation_nll(load_checkpoint(out), data_of(tiny_synthesis))
+    assert stored["nats_per_line"] == pytest.approx(ref["nats_per_line"], rel=1e-6)
+
+
+def test_a_window_that_never_moves_fails_every_line(tiny_synthesis, capsys):
+    model = load_checkpoint(tiny_synthesis)
+    with torch.no_grad():
+        K = model.config.window_components
+        model.window.weight[2 * K:] = 0
+        model.window.bias[2 * K:] = -30.0  # kappa_hat: the window advances by exp(-30) per step
+    failed = evaluate.attention_failures(Hand(model), ["abc", "dab ca", "bad"], bias=1.0, batch_size=2)
+    assert [w.text for w in failed] == ["abc", "dab ca", "bad"]
+    assert all(not w.check.reached_end for w in failed)
+
+
+def test_cli_bad_checkpoint_is_one_line_and_exit_2(tmp_path):
+    bad = tmp_path / "bad.pt"
+    bad.write_bytes(b"not a checkpoint")
+    run = subprocess.run([sys.executable, "-m", "strokes.evaluate", "nll", str(bad), "--data", "x.h5"],
+                         capture_output=True, text=True, cwd=REPO, timeout=120)
+    assert run.returncode == 2 and run.stderr.count("\n") == 1 and "cannot read checkpoint" in run.stderr
