@@ -94,6 +94,9 @@ def build_parser() -> argparse.ArgumentParser:
                         "adam: torch.optim.Adam; default %(default)s")
     o.add_argument("--lr", type=positive_float,
                    help="learning rate; default " + ", ".join(f"{v:g} for {k}" for k, v in DEFAULT_LR.items()))
+    o.add_argument("--lr-decay", type=positive_float, default=d.lr_decay,
+                   help="multiply the learning rate by this every epoch (lr x decay^epoch; Graves: 1, "
+                        "constant); unlike --lr it may change on --resume; default %(default)g")
     o.add_argument("--clip-output", type=positive_float, default=d.clip_output,
                    help="clamp per-line derivatives at the output layer to +-this; default %(default)g (Graves)")
     o.add_argument("--clip-lstm", type=positive_float, default=d.clip_lstm,
@@ -135,7 +138,7 @@ def main(argv=None) -> int:
     from strokes.training import NonFiniteError, TrainConfig, UsageError, train
 
     cfg = TrainConfig(data=args.data, model=args.model, out=args.out, steps=args.steps, epochs=args.epochs,
-                      batch_size=args.batch_size, lr=args.lr, optimizer=args.optimizer, device=args.device,
+                      batch_size=args.batch_size, lr=args.lr, lr_decay=args.lr_decay, optimizer=args.optimizer, device=args.device,
                       seed=args.seed, layers=args.layers, hidden_size=args.hidden_size,
                       components=args.components, window_components=args.window_components,
                       clip_output=args.clip_output, clip_lstm=args.clip_lstm, clip_norm=args.clip_norm,

@@ -102,7 +102,7 @@ def validation_nll(model, data, split: str = "testset_v", batch_size: int = 64, 
 
     cfg = model.config
     ds = StrokeDataset(data, splits=[split], in_memory=True, preprocess=Preprocess.from_dict(cfg.preprocess))
-    if {k: ds.stats[k] for k in ("mean", "std")} != {k: cfg.stats[k] for k in ("mean", "std")}:
+    if not all(np.allclose(ds.stats[k], cfg.stats[k], rtol=1e-6, atol=0) for k in ("mean", "std")):
         raise ValueError(f"{data}: its training statistics differ from the model's; evaluate on the data "
                          "file the model was trained from")
     dev = next(model.parameters()).device

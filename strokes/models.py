@@ -143,7 +143,7 @@ class _LoopWeightGrad(torch.autograd.Function):
         dw = None
         if ctx.needs_input_grad[1]:
             inp = torch.stack(ctx.inputs, 1)  # (B, T, Din)
-            dw = inp.flatten(0, 1).t().mm(grad.flatten(0, 1))  # (Din, N)
+            dw = inp.flatten(0, 1).t().to(grad.dtype).mm(grad.flatten(0, 1))  # (Din, N); bf16 under autocast
         ctx.inputs = None
         return grad, dw, None
 

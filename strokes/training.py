@@ -79,6 +79,7 @@ class TrainConfig:
     hidden_size: int = 400
     components: int = 20  # M
     window_components: int = 10  # K (synthesis)
+    lr_decay: float = 1.0  # lr x lr_decay ** epoch (not Graves: he keeps lr fixed); settable on --resume
     clip_output: float = 100.0  # per-line derivative clamp at the output layer (Graves)
     clip_lstm: float = 10.0  # per-line derivative clamp at the LSTM outputs (Graves)
     clip_norm: float | None = None  # optional global gradient-norm clip
@@ -94,6 +95,10 @@ class TrainConfig:
     @property
     def learning_rate(self) -> float:
         return self.lr if self.lr is not None else DEFAULT_LR[self.optimizer]
+
+    def lr_at(self, epoch: int) -> float:
+        """The learning rate during an epoch: learning_rate x lr_decay ** epoch."""
+        return self.learning_rate * self.lr_decay ** epoch
 
 
 class Regulariser:
@@ -431,6 +436,8 @@ class Trainer:
                 batches = self.epoch_batches(self.epoch)
                 for batch in self._loader([b[self.rank::self.world] for b in batches[self.batch_pos:]]):
                     global_lines = len(batches[self.batch_pos])
+                    for group in self.optimizer.param_groups:
+                        group["lr"] = cfg.lr_at(self.epoch)
                     res = self.train_step(batch.to(self.device), global_lines)
                     self.step += 1
                     self.batch_pos += 1

@@ -329,3 +329,12 @@ def test_epochs_validate_at_every_epoch_end_and_keep_the_best(synthetic_h5, tmp_
     train_rows = [r for r in rows if r["type"] == "train"]
     assert [r["step"] for r in train_rows] == [2, 4, 6, 8]
     assert all(r["nats_per_point"] * 0 == 0 and r["timesteps_per_s"] > 0 for r in train_rows)
+
+
+def test_lr_decay_multiplies_the_rate_every_epoch(synthetic_h5, tmp_path):
+    cfg = tiny_config(synthetic_h5, tmp_path / "decay", epochs=3, lr_decay=0.5, hidden_size=8)
+    Trainer(cfg, progress=False).run()
+    rows = [r for r in metrics(tmp_path / "decay") if r["type"] == "train"]
+    assert {r["epoch"] for r in rows} == {0, 1, 2}
+    for r in rows:
+        assert r["lr"] == pytest.approx(1e-3 * 0.5 ** r["epoch"], rel=1e-12)
