@@ -82,6 +82,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="continue the run in --out from last.pt (model, optimiser, RNG, data position); the "
                         "model, optimiser, --lr, --batch-size, --seed and clipping come from the checkpoint; "
                         "--steps/--epochs are totals, so raise them to train longer")
+    g.add_argument("--init", metavar="CHECKPOINT",
+                   help="start a new run from this checkpoint's model (e.g. strokes/weights/synthesis.pt, the "
+                        "shipped weights): its architecture, alphabet, statistics and weights; a fresh optimiser. "
+                        "--data must have the same alphabet and statistics (same preprocessing)")
     g.add_argument("--device", choices=("auto", "cpu", "cuda"), default=d.device,
                    help="default %(default)s: CUDA when present, else CPU")
     g.add_argument("--seed", type=int, default=d.seed, help="initialisation and batch order; default %(default)s")
@@ -135,6 +139,10 @@ def main(argv=None) -> int:
     if args.val_every < 0 or args.num_workers < 0:
         sys.stderr.write("train.py: error: --val-every and --num-workers must be >= 0 (see train.py --help)\n")
         return EXIT_USAGE
+    if args.resume and args.init:
+        sys.stderr.write("train.py: error: --resume continues a run, --init starts one: pass only one "
+                         "(see train.py --help)\n")
+        return EXIT_USAGE
     from strokes.training import NonFiniteError, TrainConfig, UsageError, train
 
     cfg = TrainConfig(data=args.data, model=args.model, out=args.out, steps=args.steps, epochs=args.epochs,
@@ -144,7 +152,7 @@ def main(argv=None) -> int:
                       clip_output=args.clip_output, clip_lstm=args.clip_lstm, clip_norm=args.clip_norm,
                       val_every=args.val_every, val_batch_size=args.val_batch_size,
                       checkpoint_every=args.checkpoint_every, log_every=args.log_every,
-                      max_nonfinite=args.max_nonfinite, num_workers=args.num_workers)
+                      max_nonfinite=args.max_nonfinite, num_workers=args.num_workers, init=args.init)
     try:
         summary = train(cfg, resume=args.resume, progress=not args.no_progress)
     except UsageError as e:

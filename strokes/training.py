@@ -91,6 +91,7 @@ class TrainConfig:
     val_splits: tuple = ("testset_v",)  # Graves validates on IAM-OnDB testset_v
     train_splits: tuple | None = None  # None = the data file's training splits
     num_workers: int = 0  # DataLoader worker processes
+    init: str | None = None  # new run starting from this checkpoint's model (architecture and weights)
 
     @property
     def learning_rate(self) -> float:
@@ -212,14 +213,21 @@ class Trainer:
         self.val_set = val_set if val_set is not None else self._open(cfg.val_splits)
         if ckpt is not None:
             mcfg = ckpt["model_config"]
-            if (mcfg["alphabet"] != self.train_set.alphabet.to_dict()
-                    or mcfg["stats"] != dict(self.train_set.stats)):
-                raise UsageError(f"--data {cfg.data}: its alphabet or statistics differ from those the run in "
-                                 f"{self.out} was trained with; resume with the data file it started from")
+            self._check_data_matches(mcfg, f"the run in {self.out} was trained with")
+        elif cfg.init:
+            init = self._read_init(cfg.init)
+            mcfg = init["model_config"]
+            if mcfg["kind"] != cfg.model:
+                raise UsageError(f"--init {cfg.init} holds a {mcfg['kind']} network, not {cfg.model}; "
+                                 f"pass --model {mcfg['kind']}")
+            self._check_data_matches(mcfg, f"the checkpoint {cfg.init} was trained with")
         else:
             mcfg = config_to_dict(self._model_config())
         torch.manual_seed(cfg.seed)
         self.model = build_model(mcfg).to(self.device)
+        if ckpt is None and cfg.init:  # fp16 release weights load into the fp32 model
+            self.model.load_state_dict({k: v.float() if v.is_floating_point() else v
+                                        for k, v in init["model"].items()})
         self.optimizer = make_optimizer(cfg.optimizer, self.model.parameters(), cfg.learning_rate)
         self.step = self.epoch = self.batch_pos = self.updates = 0
         self.best_val = math.inf
@@ -249,6 +257,23 @@ class Trainer:
             return StrokeDataset(path, splits=tuple(splits), in_memory=True)
         except (FormatError, ValueError) as e:
             raise UsageError(f"--data {path}: {str(e).removeprefix(str(path) + ': ')}") from None
+
+    @staticmethod
+    def _read_init(path) -> dict:
+        try:
+            return read_checkpoint(path)
+        except Exception as e:  # missing, truncated or foreign file
+            reason = (str(e).splitlines() or [type(e).__name__])[0][:200]
+            raise UsageError(f"--init {path}: cannot read checkpoint ({reason}); pass a .pt written by train.py "
+                             "or strokes.evaluate export") from None
+
+    def _check_data_matches(self, mcfg: dict, whose: str) -> None:
+        ds = self.train_set
+        same_stats = mcfg["stats"] is not None and all(
+            np.allclose(mcfg["stats"][k], ds.stats[k], rtol=1e-6, atol=0) for k in ("mean", "std"))
+        if mcfg["alphabet"] != ds.alphabet.to_dict() or not same_stats:
+            raise UsageError(f"--data {self.cfg.data}: its alphabet or statistics differ from those {whose}; "
+                             "use a data file made with the same preprocessing (see its model_config.preprocess)")
 
     def _model_config(self) -> PredictionConfig:
         c, ds = self.cfg, self.train_set

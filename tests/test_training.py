@@ -338,3 +338,26 @@ def test_lr_decay_multiplies_the_rate_every_epoch(synthetic_h5, tmp_path):
     assert {r["epoch"] for r in rows} == {0, 1, 2}
     for r in rows:
         assert r["lr"] == pytest.approx(1e-3 * 0.5 ** r["epoch"], rel=1e-12)
+
+
+def test_init_starts_a_new_run_from_exported_fp16_weights(synthetic_h5, tmp_path, capsys):
+    from strokes.evaluate import export_weights
+
+    first = Trainer(tiny_config(synthetic_h5, tmp_path / "first", steps=10, hidden_size=8), progress=False)
+    first.run()
+    export_weights(tmp_path / "first" / "last.pt", tmp_path / "w.pt")
+    # the architecture comes from the checkpoint, whatever --hidden-size says
+    second = Trainer(tiny_config(synthetic_h5, tmp_path / "second", steps=12, hidden_size=32, init=str(tmp_path / "w.pt")),
+                     progress=False)
+    assert second.model.config.hidden_size == 8
+    for k, v in read_checkpoint(tmp_path / "w.pt")["model"].items():
+        torch.testing.assert_close(second.model.state_dict()[k], v.float(), rtol=0, atol=0)
+    assert second.step == 0 and second.run()["status"] == "finished"
+    main = train_main()
+    common = ["--data", str(synthetic_h5), "--steps", "1", "--no-progress"]
+    assert main(["--out", str(tmp_path / "x"), "--init", str(tmp_path / "nope.pt"), *common]) == 2
+    assert "--init" in capsys.readouterr().err
+    assert main(["--out", str(tmp_path / "second"), "--resume", "--init", str(tmp_path / "w.pt"), *common]) == 2
+    assert "pass only one" in capsys.readouterr().err
+    assert main(["--out", str(tmp_path / "y"), "--model", "prediction", "--init", str(tmp_path / "w.pt"), *common]) == 2
+    assert "synthesis network" in capsys.readouterr().err
