@@ -174,6 +174,7 @@ def save_presets(lines: list, path) -> None:
     fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
     with os.fdopen(fd, "w") as f:
         json.dump(presets, f, separators=(",", ":"))
+    os.chmod(tmp, 0o644)  # mkstemp makes it private; presets ship in the package
     os.replace(tmp, path)
 
 

@@ -1,0 +1,64 @@
+"""The weights and style presets shipped in strokes/weights (trained on IAM-OnDB; see the README)."""
+import math
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from strokes.evaluate import validation_nll
+from strokes.hand import DEFAULT_CHECKPOINT, Hand, load_presets
+from strokes.models import read_checkpoint
+
+REPO = Path(__file__).resolve().parents[1]
+MAX_BYTES = 8 * 2 ** 20  # the issue's budget for shipped weights
+
+
+@pytest.fixture(scope="module")
+def hand():
+    return Hand.from_checkpoint()
+
+
+def test_shipped_weights_are_small_fp16_and_record_their_validation():
+    assert DEFAULT_CHECKPOINT.stat().st_size <= MAX_BYTES
+    ckpt = read_checkpoint(DEFAULT_CHECKPOINT)
+    assert "optimizer" not in ckpt and ckpt["release"]["weights"] == "fp16"
+    assert all(v.dtype.is_floating_point is False or str(v.dtype) == "torch.float16" for v in ckpt["model"].values())
+    val = ckpt["release"]["validation"]
+    assert val["split"] == "testset_v" and val["lines"] > 1000 and math.isfinite(val["nats_per_line"])
+
+
+def test_presets_are_model_lines_that_prime_the_model(hand):
+    presets = load_presets()
+    assert 5 <= len(presets) <= 10
+    for p in presets:
+        assert p.text and p.offsets.ndim == 2 and p.offsets.shape[1] == 3 and np.isfinite(p.offsets).all()
+        assert set(np.unique(p.offsets[:, 2])) <= {0.0, 1.0}
+    w = hand.write(["strokes"], bias=1.0, style=hand.preset(len(presets) - 1), seed=0, retries=2)[0]
+    assert w.check.ok, w.check.reason
+
+
+def test_the_shipped_model_reads_its_text_to_the_end(hand):
+    written = hand.write(["Hello world", "a quick test, 42!"], bias=1.0, seed=0, retries=2)
+    for w in written:
+        assert w.check.ok and w.check.reached_end, (w.text, w.check.reason)
+        assert 5 * len(w.text) < len(w.offsets) < 40 * len(w.text)  # ink of about the right length
+
+
+def test_generate_uses_the_shipped_weights_and_styles(tmp_path):
+    out = tmp_path / "hi.svg"
+    run = subprocess.run([sys.executable, str(REPO / "generate.py"), "hi there", "-o", str(out), "--style", "0"],
+                         capture_output=True, text=True, cwd=REPO, timeout=300)
+    assert run.returncode == 0, run.stderr
+    paths = ET.parse(out).getroot().iter("{http://www.w3.org/2000/svg}path")
+    assert sum(1 for _ in paths) >= 3
+
+
+def test_shipped_validation_nll_reproduces_on_iam(iam_h5):
+    """The README's testset_v figure, recomputed from the raw IAM-OnDB files (CI has them)."""
+    ckpt = read_checkpoint(DEFAULT_CHECKPOINT)
+    got = validation_nll(Hand.from_checkpoint().model, iam_h5)
+    assert got["lines"] == ckpt["release"]["validation"]["lines"]
+    assert got["nats_per_line"] == pytest.approx(ckpt["release"]["validation"]["nats_per_line"], abs=0.05)
