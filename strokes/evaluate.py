@@ -35,7 +35,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .models import CHECKPOINT_FORMAT, CHECKPOINT_VERSION, build_model, read_checkpoint
+from .models import CHECKPOINT_FORMAT, CHECKPOINT_VERSION, model_from_checkpoint, read_checkpoint
 
 FP16_NLL_TOLERANCE = 0.5  # nats per line: fp16 rounding may cost at most this much validation NLL
 DEFAULT_WEIGHTS = Path(__file__).parent / "weights" / "synthesis.pt"
@@ -98,11 +98,11 @@ def validation_nll(model, data, split: str = "testset_v", batch_size: int = 64, 
     from tqdm import tqdm
 
     from .data import BucketBatchSampler, StrokeDataset, collate
-    from .transforms import Preprocess
+    from .transforms import Preprocess, same_stats
 
     cfg = model.config
     ds = StrokeDataset(data, splits=[split], in_memory=True, preprocess=Preprocess.from_dict(cfg.preprocess))
-    if not all(np.allclose(ds.stats[k], cfg.stats[k], rtol=1e-6, atol=0) for k in ("mean", "std")):
+    if not same_stats(ds.stats, cfg.stats):
         raise ValueError(f"{data}: its training statistics differ from the model's; evaluate on the data "
                          "file the model was trained from")
     dev = next(model.parameters()).device
@@ -148,12 +148,6 @@ def export_weights(checkpoint, out, half: bool = True, release: dict | None = No
     Path(out).parent.mkdir(parents=True, exist_ok=True)
     atomic_save(slim, Path(out))
     return slim
-
-
-def model_from(ckpt: dict):
-    model = build_model(ckpt["model_config"])
-    model.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in ckpt["model"].items()})
-    return model.eval()
 
 
 # ----------------------------------------------------------------------------- styles and pictures
@@ -230,7 +224,7 @@ def main(argv=None) -> int:
         print(f"evaluate: {args.checkpoint}: cannot read checkpoint ({reason}); pass a .pt written by train.py",
               file=sys.stderr)
         return 2
-    model = model_from(ckpt)
+    model = model_from_checkpoint(ckpt)
     data = getattr(args, "data", None)
     if data and not Path(data).is_file():
         print(f"evaluate: --data {data}: no such file; make it with `python -m strokes.data iam "
@@ -283,7 +277,7 @@ def main(argv=None) -> int:
     r32 = validation_nll(model, args.data, args.split, progress=True)
     half = not args.fp32
     if half:
-        rounded = model_from({"model_config": ckpt["model_config"],
+        rounded = model_from_checkpoint({"model_config": ckpt["model_config"],
                               "model": {k: v.half() if v.is_floating_point() else v
                                         for k, v in ckpt["model"].items()}})
         r16 = validation_nll(rounded, args.data, args.split, progress=True)

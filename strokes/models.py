@@ -372,7 +372,11 @@ def load_checkpoint(path, map_location="cpu") -> PredictionNetwork:
     The model comes back in eval mode; `model.config.alphabet` / `.stats` / `.preprocess` say how
     its inputs were made.
     """
-    ckpt = read_checkpoint(path, map_location)
+    return model_from_checkpoint(read_checkpoint(path, map_location)).to(map_location)
+
+
+def model_from_checkpoint(ckpt: dict) -> PredictionNetwork:
+    """The network of a checkpoint dict, in eval mode; fp16 weights (released files) load as fp32."""
     model = build_model(ckpt["model_config"])
-    model.load_state_dict(ckpt["model"])
-    return model.to(map_location).eval()
+    model.load_state_dict(ckpt["model"])  # copy_ casts each tensor to the fp32 parameter's dtype
+    return model.eval()

@@ -44,6 +44,7 @@ from .data import BucketBatchSampler, StrokeDataset, collate
 from .models import (CHECKPOINT_FORMAT, CHECKPOINT_VERSION, PredictionConfig, SynthesisConfig, build_model,
                      config_to_dict, read_checkpoint)
 from .optim import GravesRMSprop
+from .transforms import same_stats
 
 OPTIMIZERS = ("rmsprop-graves", "adam")
 DEFAULT_LR = {"rmsprop-graves": 1e-4, "adam": 1e-3}  # Graves eq. 40's gimel; Adam's usual default
@@ -226,8 +227,7 @@ class Trainer:
         torch.manual_seed(cfg.seed)
         self.model = build_model(mcfg).to(self.device)
         if ckpt is None and cfg.init:  # fp16 release weights load into the fp32 model
-            self.model.load_state_dict({k: v.float() if v.is_floating_point() else v
-                                        for k, v in init["model"].items()})
+            self.model.load_state_dict(init["model"])
         self.optimizer = make_optimizer(cfg.optimizer, self.model.parameters(), cfg.learning_rate)
         self.step = self.epoch = self.batch_pos = self.updates = 0
         self.best_val = math.inf
@@ -269,9 +269,7 @@ class Trainer:
 
     def _check_data_matches(self, mcfg: dict, whose: str) -> None:
         ds = self.train_set
-        same_stats = mcfg["stats"] is not None and all(
-            np.allclose(mcfg["stats"][k], ds.stats[k], rtol=1e-6, atol=0) for k in ("mean", "std"))
-        if mcfg["alphabet"] != ds.alphabet.to_dict() or not same_stats:
+        if mcfg["alphabet"] != ds.alphabet.to_dict() or not same_stats(mcfg["stats"], ds.stats):
             raise UsageError(f"--data {self.cfg.data}: its alphabet or statistics differ from those {whose}; "
                              "use a data file made with the same preprocessing (see its model_config.preprocess)")
 

@@ -137,6 +137,12 @@ def compute_stats(offsets_list) -> dict:
     }
 
 
+def same_stats(a: dict | None, b: dict | None) -> bool:
+    """Whether two sets of statistics normalise alike (mean and std equal to float rounding)."""
+    return a is not None and b is not None and all(
+        np.allclose(a[k], b[k], rtol=1e-6, atol=0) for k in ("mean", "std"))
+
+
 def norm_params(stats: dict, mode: str = "std") -> tuple[np.ndarray, np.ndarray]:
     """(shift, scale), each (2,), for normalising dx, dy: Graves' mean/std or the median step."""
     if mode == "std":
