@@ -52,6 +52,7 @@ DEFAULT_LR = {"rmsprop-graves": 1e-4, "adam": 1e-3}  # Graves eq. 40's gimel; Ad
 
 # Fields a resumed run takes from its checkpoint (they define the run); the others (data, out,
 # steps, epochs, device, intervals, workers) come from the command line.
+ARCHITECTURE = ("layers", "hidden_size", "components", "window_components")  # TrainConfig fields a model config fixes
 RUN_IDENTITY = ("model", "batch_size", "lr", "optimizer", "seed", "layers", "hidden_size", "components",
                 "window_components", "clip_output", "clip_lstm", "clip_norm", "val_splits", "train_splits")
 
@@ -222,6 +223,8 @@ class Trainer:
                 raise UsageError(f"--init {cfg.init} holds a {mcfg['kind']} network, not {cfg.model}; "
                                  f"pass --model {mcfg['kind']}")
             self._check_data_matches(mcfg, f"the checkpoint {cfg.init} was trained with")
+            # record the architecture the run trains, not the --layers/--hidden-size defaults
+            self.cfg = cfg = replace(cfg, **{k: mcfg[k] for k in ARCHITECTURE if k in mcfg})
         else:
             mcfg = config_to_dict(self._model_config())
         torch.manual_seed(cfg.seed)

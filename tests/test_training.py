@@ -349,7 +349,7 @@ def test_init_starts_a_new_run_from_exported_fp16_weights(synthetic_h5, tmp_path
     # the architecture comes from the checkpoint, whatever --hidden-size says
     second = Trainer(tiny_config(synthetic_h5, tmp_path / "second", steps=12, hidden_size=32, init=str(tmp_path / "w.pt")),
                      progress=False)
-    assert second.model.config.hidden_size == 8
+    assert second.model.config.hidden_size == 8 and second.cfg.hidden_size == 8  # metrics' start row says 8
     for k, v in read_checkpoint(tmp_path / "w.pt")["model"].items():
         torch.testing.assert_close(second.model.state_dict()[k], v.float(), rtol=0, atol=0)
     assert second.step == 0 and second.run()["status"] == "finished"
