@@ -5,6 +5,7 @@
     python -m strokes.evaluate export runs/NAME/best.pt --data data/iam.h5    # -> strokes/weights/
     python -m strokes.evaluate styles strokes/weights/synthesis.pt [--pick 3 7 ...]  # style presets
     python -m strokes.evaluate figure strokes/weights/synthesis.pt "Some text" --out docs/samples.svg
+    python -m strokes.evaluate average runs/NAME/snap/*.pt --out runs/NAME/avg.pt  # weight averaging
 
 nll: the validation NLL in Graves' units (his tables 3-4): nats per line, summed over every
 predicted point of a line (offsets normalised by the training mean/std, end-of-stroke term
@@ -143,11 +144,33 @@ def export_weights(checkpoint, out, half: bool = True, release: dict | None = No
     ckpt = read_checkpoint(checkpoint)
     state = {k: (v.half() if half and v.is_floating_point() else v) for k, v in ckpt["model"].items()}
     slim = {"format": CHECKPOINT_FORMAT, "version": CHECKPOINT_VERSION, "model_config": ckpt["model_config"],
-            "model": state, "release": dict(release or {}, position=ckpt.get("position"),
+            "model": state, "release": dict(release or {}, position=ckpt.get("position"), averaged=ckpt.get("averaged"),
                                             weights="fp16" if half else "fp32")}
     Path(out).parent.mkdir(parents=True, exist_ok=True)
     atomic_save(slim, Path(out))
     return slim
+
+
+def average_checkpoints(ckpts: list[dict], names: list | None = None) -> dict:
+    """The equal-weight average of the model weights of several checkpoint dicts of one run, as a
+    checkpoint dict (model alone) that nll, export and generate.py read.
+
+    Averaging snapshots along one trajectory (Polyak and Juditsky 1992; "stochastic weight
+    averaging", Izmailov et al. 2018) smooths out the last steps' noise: e.g. the last.pt of every
+    --checkpoint-every steps of the final epochs. Not in Graves (2013). The sums are in fp64; the
+    position is the latest snapshot's, and `averaged` lists the steps that went in."""
+    names = names or [f"checkpoint {i}" for i in range(len(ckpts))]
+    first = ckpts[0]
+    for name, c in zip(names, ckpts):
+        if c["model_config"] != first["model_config"]:
+            raise ValueError(f"{name}: not the same network as {names[0]} (model configs differ); "
+                             "average snapshots of one run")
+    model = {k: torch.stack([c["model"][k].double() for c in ckpts]).mean(0).float() if v.is_floating_point() else v
+             for k, v in first["model"].items()}
+    steps = [(c.get("position") or {}).get("step") for c in ckpts]
+    latest = max(ckpts, key=lambda c: (c.get("position") or {}).get("step") or 0)
+    return {"format": CHECKPOINT_FORMAT, "version": CHECKPOINT_VERSION, "model_config": first["model_config"],
+            "model": model, "position": latest.get("position"), "averaged": {"checkpoints": len(ckpts), "steps": steps}}
 
 
 # ----------------------------------------------------------------------------- styles and pictures
@@ -187,6 +210,32 @@ def sample_sheet(hand, texts: list[str], biases=(0.0, 0.5, 1.0), styles=(0, 1, 2
 
 # ----------------------------------------------------------------------------- CLI
 
+def _reason(err: Exception) -> str:
+    return (str(err).splitlines() or [type(err).__name__])[0][:200]
+
+
+def _average_main(args) -> int:
+    from .training import atomic_save
+    ckpts = []
+    for path in args.checkpoints:
+        try:
+            ckpts.append(read_checkpoint(path))
+        except Exception as err:  # missing, truncated or foreign file
+            print(f"evaluate: {path}: cannot read checkpoint ({_reason(err)}); pass .pt files written by train.py",
+                  file=sys.stderr)
+            return 2
+    try:
+        avg = average_checkpoints(ckpts, args.checkpoints)
+    except ValueError as err:
+        print(f"evaluate: {_reason(err)}", file=sys.stderr)
+        return 2
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    atomic_save(avg, Path(args.out))
+    print(f"wrote {args.out}: the mean of {len(args.checkpoints)} checkpoints "
+          f"(steps {', '.join(str(s) for s in avg['averaged']['steps'])})")
+    return 0
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(prog="python -m strokes.evaluate", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -196,6 +245,9 @@ def main(argv=None) -> int:
     e = sub.add_parser("export", help="the model alone, fp16, for strokes/weights/")
     st = sub.add_parser("styles", help="candidate hands of the model; --pick stores presets")
     fg = sub.add_parser("figure", help="the README picture: biases and preset styles")
+    av = sub.add_parser("average", help="average the weights of snapshots of one run")
+    av.add_argument("checkpoints", nargs="+", help="checkpoints of one run (e.g. copies of last.pt)")
+    av.add_argument("--out", required=True, help="the averaged checkpoint (model alone)")
     for q in (n, a, e, st, fg):
         q.add_argument("checkpoint", help="a checkpoint written by train.py (or export)")
     for q in (n, e):
@@ -217,12 +269,13 @@ def main(argv=None) -> int:
     fg.add_argument("--out", required=True, help="SVG file")
     fg.add_argument("--seed", type=int, default=0)
     args = p.parse_args(argv)
+    if args.cmd == "average":
+        return _average_main(args)
     try:
         ckpt = read_checkpoint(args.checkpoint)
     except Exception as err:  # missing, truncated or foreign file
-        reason = (str(err).splitlines() or [type(err).__name__])[0][:200]
-        print(f"evaluate: {args.checkpoint}: cannot read checkpoint ({reason}); pass a .pt written by train.py",
-              file=sys.stderr)
+        print(f"evaluate: {args.checkpoint}: cannot read checkpoint ({_reason(err)}); pass a .pt written by "
+              "train.py", file=sys.stderr)
         return 2
     model = model_from_checkpoint(ckpt)
     data = getattr(args, "data", None)

@@ -1,4 +1,5 @@
 """strokes.evaluate: validation NLL against a per-line reference loop, fp16 export, attention counts."""
+import math
 import re
 import subprocess
 import sys
@@ -91,3 +92,33 @@ def test_cli_bad_checkpoint_is_one_line_and_exit_2(tmp_path):
     run = subprocess.run([sys.executable, "-m", "strokes.evaluate", "nll", str(bad), "--data", "x.h5"],
                          capture_output=True, text=True, cwd=REPO, timeout=120)
     assert run.returncode == 2 and run.stderr.count("\n") == 1 and "cannot read checkpoint" in run.stderr
+
+
+def test_average_is_the_mean_of_the_snapshots_weights(tiny_synthesis, tmp_path, capsys):
+    full = read_checkpoint(tiny_synthesis)
+    paths = []
+    for i, scale in enumerate([0.5, 1.0, 2.0]):  # three "snapshots": the weights scaled, at steps 10, 20, 30
+        snap = dict(full, model={k: v * scale for k, v in full["model"].items()}, position={"step": 10 * (i + 1)})
+        paths.append(tmp_path / f"s{i}.pt")
+        torch.save(snap, paths[-1])
+    out = tmp_path / "avg" / "avg.pt"
+    assert evaluate.main(["average", *map(str, paths), "--out", str(out)]) == 0
+    assert "mean of 3 checkpoints (steps 10, 20, 30)" in capsys.readouterr().out
+    avg = read_checkpoint(out)
+    assert "optimizer" not in avg and avg["position"]["step"] == 30 and avg["averaged"]["steps"] == [10, 20, 30]
+    for k, v in full["model"].items():  # (0.5 + 1 + 2) / 3 of each weight
+        torch.testing.assert_close(avg["model"][k], v * (3.5 / 3), rtol=1e-6, atol=1e-7)
+    # the averaged file is a checkpoint like any other: it scores and exports, and export records the steps
+    assert math.isfinite(evaluate.validation_nll(load_checkpoint(out), data_of(tiny_synthesis))["nats_per_line"])
+    assert evaluate.export_weights(out, tmp_path / "w.pt")["release"]["averaged"]["steps"] == [10, 20, 30]
+
+
+def test_average_refuses_different_networks_and_unreadable_files(tiny_synthesis, tmp_path, capsys):
+    full = read_checkpoint(tiny_synthesis)
+    other = tmp_path / "other.pt"
+    torch.save(dict(full, model_config=dict(full["model_config"], hidden_size=999)), other)
+    out = tmp_path / "avg.pt"
+    assert evaluate.main(["average", str(tiny_synthesis), str(other), "--out", str(out)]) == 2
+    assert "not the same network" in capsys.readouterr().err and not out.exists()
+    assert evaluate.main(["average", str(tiny_synthesis), str(tmp_path / "nope.pt"), "--out", str(out)]) == 2
+    assert "cannot read checkpoint" in capsys.readouterr().err and not out.exists()
