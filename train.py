@@ -26,6 +26,8 @@ The run folder --out gets:
                  type=nonfinite (a skipped step), start/resume/interrupted/end
   last.pt        every --checkpoint-every steps, at the end, and on Ctrl-C / SIGTERM
   best.pt        the checkpoint with the lowest validation NLL per line
+  snapshots/     with --snapshot-every N: the model alone every N steps, step-NNNNNNN.pt, to
+                 average with `python -m strokes.evaluate average` (not in Graves)
 Checkpoints hold the model with its config, alphabet and statistics (strokes.models.load_checkpoint
 rebuilds it from the file alone), the optimiser, RNG states and the data position: --resume
 continues exactly where the run stopped.
@@ -126,6 +128,9 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("--val-batch-size", type=positive_int, default=d.val_batch_size, help="default %(default)s")
     v.add_argument("--checkpoint-every", type=positive_int, default=d.checkpoint_every,
                    help="write last.pt every N steps; default %(default)s")
+    v.add_argument("--snapshot-every", type=int, default=d.snapshot_every,
+                   help="keep the model alone every N steps in snapshots/ for weight averaging; "
+                        "0 = off (default)")
     v.add_argument("--log-every", type=positive_int, default=d.log_every,
                    help="steps per metrics.jsonl training row; default %(default)s")
     v.add_argument("--num-workers", type=int, default=d.num_workers,
@@ -136,8 +141,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
-    if args.val_every < 0 or args.num_workers < 0:
-        sys.stderr.write("train.py: error: --val-every and --num-workers must be >= 0 (see train.py --help)\n")
+    if args.val_every < 0 or args.num_workers < 0 or args.snapshot_every < 0:
+        sys.stderr.write("train.py: error: --val-every, --snapshot-every and --num-workers must be >= 0 "
+                         "(see train.py --help)\n")
         return EXIT_USAGE
     if args.resume and args.init:
         sys.stderr.write("train.py: error: --resume continues a run, --init starts one: pass only one "
@@ -151,7 +157,8 @@ def main(argv=None) -> int:
                       components=args.components, window_components=args.window_components,
                       clip_output=args.clip_output, clip_lstm=args.clip_lstm, clip_norm=args.clip_norm,
                       val_every=args.val_every, val_batch_size=args.val_batch_size,
-                      checkpoint_every=args.checkpoint_every, log_every=args.log_every,
+                      checkpoint_every=args.checkpoint_every, snapshot_every=args.snapshot_every,
+                      log_every=args.log_every,
                       max_nonfinite=args.max_nonfinite, num_workers=args.num_workers, init=args.init)
     try:
         summary = train(cfg, resume=args.resume, progress=not args.no_progress)

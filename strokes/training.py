@@ -88,6 +88,7 @@ class TrainConfig:
     val_every: int = 0  # validate every N steps; 0 = at the end of every epoch
     val_batch_size: int = 64
     checkpoint_every: int = 500  # write last.pt every N steps (and at the end, and on SIGINT/SIGTERM)
+    snapshot_every: int = 0  # also keep the model alone as snapshots/step-N.pt every N steps (0 = off)
     log_every: int = 10  # steps per metrics.jsonl training row
     max_nonfinite: int = 20  # consecutive skipped steps that stop the run
     val_splits: tuple = ("testset_v",)  # Graves validates on IAM-OnDB testset_v
@@ -307,6 +308,15 @@ class Trainer:
         if self.rank == 0:
             atomic_save(self.checkpoint(), path)
 
+    def save_snapshot(self) -> None:
+        """The model alone at this step, for `python -m strokes.evaluate average` (weight averaging)."""
+        if self.rank == 0:
+            snap = {"format": CHECKPOINT_FORMAT, "version": CHECKPOINT_VERSION,
+                    "model_config": config_to_dict(self.model.config), "model": self.model.state_dict(),
+                    "position": {"step": self.step, "epoch": self.epoch}}
+            (self.out / "snapshots").mkdir(exist_ok=True)
+            atomic_save(snap, self.out / "snapshots" / f"step-{self.step:07d}.pt")
+
     def log(self, row: dict) -> None:
         """Append one row to metrics.jsonl (strict JSON: non-finite numbers are written as "nan"/"inf")."""
         if self.rank == 0:
@@ -477,6 +487,8 @@ class Trainer:
                         return "interrupted"
                     if cfg.checkpoint_every and self.step % cfg.checkpoint_every == 0 and self.nonfinite_run == 0:
                         self.save(self.last_path)
+                    if cfg.snapshot_every and self.step % cfg.snapshot_every == 0 and self.nonfinite_run == 0:
+                        self.save_snapshot()
                     if self._done():
                         break
                 if self.batch_pos >= len(batches):

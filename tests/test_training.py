@@ -361,3 +361,17 @@ def test_init_starts_a_new_run_from_exported_fp16_weights(synthetic_h5, tmp_path
     assert "pass only one" in capsys.readouterr().err
     assert main(["--out", str(tmp_path / "y"), "--model", "prediction", "--init", str(tmp_path / "w.pt"), *common]) == 2
     assert "synthesis network" in capsys.readouterr().err
+
+
+def test_snapshots_keep_the_model_at_every_nth_step(synthetic_h5, tmp_path):
+    cfg = tiny_config(synthetic_h5, tmp_path / "run", steps=12, snapshot_every=4)
+    Trainer(cfg, progress=False).run()
+    snaps = sorted((tmp_path / "run" / "snapshots").glob("*.pt"))
+    assert [p.name for p in snaps] == ["step-0000004.pt", "step-0000008.pt", "step-0000012.pt"]
+    first, last = read_checkpoint(snaps[0]), read_checkpoint(snaps[-1])
+    assert "optimizer" not in last and last["position"]["step"] == 12
+    final = read_checkpoint(tmp_path / "run" / "last.pt")
+    for k, v in final["model"].items():  # the step-12 snapshot is the model the run ended with
+        torch.testing.assert_close(last["model"][k], v, rtol=0, atol=0)
+    assert any(not torch.equal(first["model"][k], v) for k, v in final["model"].items())
+    assert load_checkpoint(snaps[0]).config.hidden_size == 16  # a snapshot rebuilds its network alone
