@@ -5,7 +5,7 @@
     python -m strokes.evaluate export runs/NAME/best.pt --data data/iam.h5    # -> strokes/weights/
     python -m strokes.evaluate styles strokes/weights/synthesis.pt [--pick 3 7 ...]  # style presets
     python -m strokes.evaluate figure strokes/weights/synthesis.pt "Some text" --out docs/samples.svg
-    python -m strokes.evaluate average runs/NAME/snap/*.pt --out runs/NAME/avg.pt  # weight averaging
+    python -m strokes.evaluate average runs/NAME/snapshots/*.pt --out runs/NAME/avg.pt  # weight averaging
 
 nll: the validation NLL in Graves' units (his tables 3-4): nats per line, summed over every
 predicted point of a line (offsets normalised by the training mean/std, end-of-stroke term
@@ -156,8 +156,8 @@ def average_checkpoints(ckpts: list[dict], names: list | None = None) -> dict:
     checkpoint dict (model alone) that nll, export and generate.py read.
 
     Averaging snapshots along one trajectory (Polyak and Juditsky 1992; "stochastic weight
-    averaging", Izmailov et al. 2018) smooths out the last steps' noise: e.g. the last.pt of every
-    --checkpoint-every steps of the final epochs. Not in Graves (2013). The sums are in fp64; the
+    averaging", Izmailov et al. 2018) smooths out the last steps' noise: e.g. the snapshots that
+    train.py --snapshot-every N keeps in runs/NAME/snapshots/. Not in Graves (2013). The sums are in fp64; the
     position is the latest snapshot's, and `averaged` lists the steps that went in."""
     names = names or [f"checkpoint {i}" for i in range(len(ckpts))]
     first = ckpts[0]
@@ -246,7 +246,7 @@ def main(argv=None) -> int:
     st = sub.add_parser("styles", help="candidate hands of the model; --pick stores presets")
     fg = sub.add_parser("figure", help="the README picture: biases and preset styles")
     av = sub.add_parser("average", help="average the weights of snapshots of one run")
-    av.add_argument("checkpoints", nargs="+", help="checkpoints of one run (e.g. copies of last.pt)")
+    av.add_argument("checkpoints", nargs="+", help="checkpoints of one run (e.g. runs/NAME/snapshots/*.pt)")
     av.add_argument("--out", required=True, help="the averaged checkpoint (model alone)")
     for q in (n, a, e, st, fg):
         q.add_argument("checkpoint", help="a checkpoint written by train.py (or export)")

@@ -50,11 +50,11 @@ OPTIMIZERS = ("rmsprop-graves", "adam")
 DEFAULT_LR = {"rmsprop-graves": 1e-4, "adam": 1e-3}  # Graves eq. 40's gimel; Adam's usual default
 
 
+ARCHITECTURE = ("layers", "hidden_size", "components", "window_components")  # TrainConfig fields a model config fixes
 # Fields a resumed run takes from its checkpoint (they define the run); the others (data, out,
 # steps, epochs, device, intervals, workers) come from the command line.
-ARCHITECTURE = ("layers", "hidden_size", "components", "window_components")  # TrainConfig fields a model config fixes
-RUN_IDENTITY = ("model", "batch_size", "lr", "optimizer", "seed", "layers", "hidden_size", "components",
-                "window_components", "clip_output", "clip_lstm", "clip_norm", "val_splits", "train_splits")
+RUN_IDENTITY = ("model", "batch_size", "lr", "optimizer", "seed", *ARCHITECTURE, "clip_output", "clip_lstm",
+                "clip_norm", "val_splits", "train_splits")
 
 
 class UsageError(Exception):
@@ -224,10 +224,10 @@ class Trainer:
                 raise UsageError(f"--init {cfg.init} holds a {mcfg['kind']} network, not {cfg.model}; "
                                  f"pass --model {mcfg['kind']}")
             self._check_data_matches(mcfg, f"the checkpoint {cfg.init} was trained with")
-            # record the architecture the run trains, not the --layers/--hidden-size defaults
-            self.cfg = cfg = replace(cfg, **{k: mcfg[k] for k in ARCHITECTURE if k in mcfg})
         else:
             mcfg = config_to_dict(self._model_config())
+        # record the architecture the run trains (an --init or resumed model's), not --layers/--hidden-size
+        self.cfg = cfg = replace(cfg, **{k: mcfg[k] for k in ARCHITECTURE if k in mcfg})
         torch.manual_seed(cfg.seed)
         self.model = build_model(mcfg).to(self.device)
         if ckpt is None and cfg.init:  # fp16 release weights load into the fp32 model
@@ -294,10 +294,15 @@ class Trainer:
         self.nonfinite_total = ckpt["nonfinite_total"]
         set_rng_state(ckpt["rng"])
 
-    def checkpoint(self) -> dict:
-        mcfg = config_to_dict(self.model.config)
+    def _model_entry(self) -> dict:
+        """The part of a checkpoint that rebuilds the model alone (a snapshot is just this)."""
         return {"format": CHECKPOINT_FORMAT, "version": CHECKPOINT_VERSION,
-                "model_config": mcfg, "model": self.model.state_dict(),
+                "model_config": config_to_dict(self.model.config), "model": self.model.state_dict()}
+
+    def checkpoint(self) -> dict:
+        entry = self._model_entry()
+        mcfg = entry["model_config"]
+        return {**entry,
                 "optimizer": self.optimizer.state_dict(), "train_config": asdict(self.cfg),
                 "position": {"step": self.step, "epoch": self.epoch, "batch": self.batch_pos,
                              "updates": self.updates},
@@ -311,9 +316,7 @@ class Trainer:
     def save_snapshot(self) -> None:
         """The model alone at this step, for `python -m strokes.evaluate average` (weight averaging)."""
         if self.rank == 0:
-            snap = {"format": CHECKPOINT_FORMAT, "version": CHECKPOINT_VERSION,
-                    "model_config": config_to_dict(self.model.config), "model": self.model.state_dict(),
-                    "position": {"step": self.step, "epoch": self.epoch}}
+            snap = {**self._model_entry(), "position": {"step": self.step, "epoch": self.epoch}}
             (self.out / "snapshots").mkdir(exist_ok=True)
             atomic_save(snap, self.out / "snapshots" / f"step-{self.step:07d}.pt")
 
