@@ -66,7 +66,7 @@ def positive_float(s: str) -> float:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from strokes.training import DEFAULT_LR, OPTIMIZERS, TrainConfig
+    from strokes.training import DEFAULT_LR, OPTIMIZERS, PRECISIONS, TrainConfig
 
     d = TrainConfig()
     p = Parser(prog="train.py", description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -83,7 +83,8 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--resume", action="store_true",
                    help="continue the run in --out from last.pt (model, optimiser, RNG, data position); the "
                         "model, optimiser, --lr, --batch-size, --seed and clipping come from the checkpoint; "
-                        "--steps/--epochs are totals, so raise them to train longer")
+                        "--steps/--epochs are totals, so raise them to train longer; --lr-decay, --precision and the "
+                        "intervals below keep the run's values unless given again")
     g.add_argument("--init", metavar="CHECKPOINT",
                    help="start a new run from this checkpoint's model (e.g. strokes/weights/synthesis.pt, the "
                         "shipped weights): its architecture, alphabet, statistics and weights; a fresh optimiser. "
@@ -100,18 +101,23 @@ def build_parser() -> argparse.ArgumentParser:
                         "adam: torch.optim.Adam; default %(default)s")
     o.add_argument("--lr", type=positive_float,
                    help="learning rate; default " + ", ".join(f"{v:g} for {k}" for k, v in DEFAULT_LR.items()))
-    o.add_argument("--lr-decay", type=positive_float, default=d.lr_decay,
-                   help="multiply the learning rate by this every epoch (lr x decay^epoch; Graves: 1, "
-                        "constant); unlike --lr it may change on --resume; default %(default)g")
+    o.add_argument("--lr-decay", type=positive_float,
+                   help=f"multiply the learning rate by this every epoch (lr x decay^epoch; Graves: 1, "
+                        f"constant); unlike --lr it may change on --resume; default {d.lr_decay:g}")
     o.add_argument("--clip-output", type=positive_float, default=d.clip_output,
                    help="clamp per-line derivatives at the output layer to +-this; default %(default)g (Graves)")
     o.add_argument("--clip-lstm", type=positive_float, default=d.clip_lstm,
                    help="clamp per-line derivatives at the LSTM outputs to +-this; default %(default)g (Graves)")
     o.add_argument("--clip-norm", type=positive_float,
                    help="also clip the global gradient norm to this (off by default)")
-    o.add_argument("--max-nonfinite", type=positive_int, default=d.max_nonfinite,
+    o.add_argument("--precision", choices=PRECISIONS,
+                   help="fp32, or bf16: the matmuls of the training step in bfloat16 under autocast (about "
+                        "1.4x faster on CPUs with AVX512-BF16 or AMX, and on recent GPUs); weights, cell "
+                        "states, loss, optimiser and validation stay fp32; may change on --resume; "
+                        f"default {d.precision}")
+    o.add_argument("--max-nonfinite", type=positive_int,
                    help="non-finite losses/gradients in a row (each step skipped) that stop the run; "
-                        "default %(default)s")
+                        f"default {d.max_nonfinite}")
 
     m = p.add_argument_group("model (new runs; a resumed run keeps its checkpoint's)")
     m.add_argument("--layers", type=positive_int, default=d.layers, help="LSTM layers; default %(default)s")
@@ -122,25 +128,47 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("--window-components", type=positive_int, default=d.window_components,
                    help="K, Gaussians in the synthesis window; default %(default)s")
 
-    v = p.add_argument_group("validation, checkpoints, logging")
-    v.add_argument("--val-every", type=int, default=d.val_every,
+    v = p.add_argument_group("validation, checkpoints, logging (on --resume, the run's own unless given)")
+    v.add_argument("--val-every", type=int,
                    help="validate every N steps; 0 = after every epoch (default)")
-    v.add_argument("--val-batch-size", type=positive_int, default=d.val_batch_size, help="default %(default)s")
-    v.add_argument("--checkpoint-every", type=positive_int, default=d.checkpoint_every,
-                   help="write last.pt every N steps; default %(default)s")
-    v.add_argument("--snapshot-every", type=int, default=d.snapshot_every,
+    v.add_argument("--val-batch-size", type=positive_int, help=f"default {d.val_batch_size}")
+    v.add_argument("--checkpoint-every", type=positive_int,
+                   help=f"write last.pt every N steps; default {d.checkpoint_every}")
+    v.add_argument("--snapshot-every", type=int,
                    help="keep the model alone every N steps in snapshots/ for weight averaging; "
                         "0 = off (default)")
-    v.add_argument("--log-every", type=positive_int, default=d.log_every,
-                   help="steps per metrics.jsonl training row; default %(default)s")
-    v.add_argument("--num-workers", type=int, default=d.num_workers,
-                   help="DataLoader worker processes; default %(default)s")
+    v.add_argument("--log-every", type=positive_int,
+                   help=f"steps per metrics.jsonl training row; default {d.log_every}")
+    v.add_argument("--num-workers", type=int,
+                   help=f"DataLoader worker processes; default {d.num_workers}")
     v.add_argument("--no-progress", action="store_true", help="no tqdm progress bar")
     return p
 
 
+# Options a run may change between sessions: left out on --resume, they keep the run's own values
+# (from last.pt's config), else TrainConfig's defaults.
+SETTABLE = ("lr_decay", "precision", "max_nonfinite", "val_every", "val_batch_size", "checkpoint_every",
+            "snapshot_every", "log_every", "num_workers")
+
+
+def saved_settings(out: str) -> dict:
+    """The SETTABLE fields of the run in `out` (empty if there is none or it cannot be read: the
+    trainer then reports the problem)."""
+    from strokes.models import read_checkpoint
+    try:
+        saved = read_checkpoint(os.path.join(out, "last.pt")).get("train_config", {})
+    except Exception:
+        return {}
+    return {k: saved[k] for k in SETTABLE if k in saved}
+
+
 def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
+    from strokes.training import TrainConfig
+    defaults = {**{k: getattr(TrainConfig, k) for k in SETTABLE}, **(saved_settings(args.out) if args.resume else {})}
+    for k in SETTABLE:
+        if getattr(args, k) is None:
+            setattr(args, k, defaults[k])
     if args.val_every < 0 or args.num_workers < 0 or args.snapshot_every < 0:
         sys.stderr.write("train.py: error: --val-every, --snapshot-every and --num-workers must be >= 0 "
                          "(see train.py --help)\n")
@@ -156,6 +184,7 @@ def main(argv=None) -> int:
                       seed=args.seed, layers=args.layers, hidden_size=args.hidden_size,
                       components=args.components, window_components=args.window_components,
                       clip_output=args.clip_output, clip_lstm=args.clip_lstm, clip_norm=args.clip_norm,
+                      precision=args.precision,
                       val_every=args.val_every, val_batch_size=args.val_batch_size,
                       checkpoint_every=args.checkpoint_every, snapshot_every=args.snapshot_every,
                       log_every=args.log_every,

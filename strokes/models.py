@@ -193,8 +193,8 @@ class PredictionNetwork(nn.Module):
             out, (h, c) = self.lstms[n](inp, (state.h[n].unsqueeze(0), state.c[n].unsqueeze(0)))
             lower = _clip_grad(out, lstm_grad_clip)  # (B, T, H)
             hs.append(lower)
-            hn.append(h[0])
-            cn.append(c[0])
+            hn.append(h[0].to(state.h[n].dtype))  # fp32 state under autocast, as layer 1's
+            cn.append(c[0].to(state.c[n].dtype))
         return hs, hn, cn
 
     def forward(self, x: torch.Tensor, state: State | None = None, lstm_grad_clip: float | None = None,
@@ -296,21 +296,27 @@ class SynthesisNetwork(PredictionNetwork):
         track = torch.is_grad_enabled()
         gx = _LoopWeightGrad.apply(gx, w_rec, rec_in)
         gp = _LoopWeightGrad.apply(self.window.bias.expand(B, T, -1), w_win, win_in)  # (B, T, 3K)
-        w_rec, w_win = w_rec.detach(), w_win.detach()
-        h, c, kappa, w = state.h[0], state.c[0], state.kappa, state.window
+        # Under autocast (mixed precision) the loop's matmuls run in its low dtype: cast their weights,
+        # the text and each step's inputs once here rather than per call; h, c and kappa stay fp32.
+        dev = x.device.type
+        low = torch.get_autocast_dtype(dev) if torch.is_autocast_enabled(dev) else x.dtype
+        w_rec, w_win, onehot = w_rec.detach().to(low), w_win.detach().to(low), onehot.to(low)
+        h, c, kappa, w = state.h[0], state.c[0], state.kappa, state.window.to(low)
         alpha, beta = state.alpha, state.beta
         a_hat = None
         pad = ~text_mask  # (B, U)
         hs, ws, kappas, phis = [], [], [], []
+        h_low = h.to(low)
         # The only sequential part: layer 1 and the window. unbind, not gx[:, t]: the backward of one
         # unbind is a single stack, while T selects would each scatter into a zero (B, T, 4H) tensor.
         for gx_t, gp_t in zip(gx.unbind(1), gp.unbind(1)):
-            inp = torch.cat([w, h], 1)  # (B, A + H)
-            h, c = lstm_pointwise(torch.addmm(gx_t, inp, w_rec), c)  # (B, H)
+            inp = torch.cat([w, h_low], 1)  # (B, A + H)
+            h, c = lstm_pointwise(torch.addmm(gx_t, inp, w_rec).to(c.dtype), c)  # (B, H); pointwise in fp32
+            h_low = h.to(low)
             if track:
                 rec_in.append(inp.detach())
-                win_in.append(h.detach())
-            w, kappa, a_hat, beta, phi = self._window(h, kappa, onehot, pad, u, pre=torch.addmm(gp_t, h, w_win))
+                win_in.append(h_low.detach())
+            w, kappa, a_hat, beta, phi = self._window(h, kappa, onehot, pad, u, pre=torch.addmm(gp_t, h_low, w_win).to(h.dtype))
             hs.append(h)
             ws.append(w)
             kappas.append(kappa)
@@ -321,7 +327,7 @@ class SynthesisNetwork(PredictionNetwork):
         upper, hn, cn = self._upper_layers(x, h1, state, 1, extra=window, lstm_grad_clip=lstm_grad_clip)
         raw = self.head.proj(torch.cat([h1] + upper, -1))  # (B, T, 6M+1)
         alpha = torch.exp(a_hat) if a_hat is not None else alpha
-        new = State((h,) + tuple(hn), (c,) + tuple(cn), kappa, w, alpha, beta)
+        new = State((h,) + tuple(hn), (c,) + tuple(cn), kappa, w.to(x.dtype), alpha, beta)
         return Output(raw, new, torch.stack(kappas, 1), torch.stack(phis, 1) if return_phi else None)
 
     def step(self, x_t: torch.Tensor, state: State, text: torch.Tensor = None, text_mask: torch.Tensor = None):

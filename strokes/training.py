@@ -47,6 +47,7 @@ from .optim import GravesRMSprop
 from .transforms import same_stats
 
 OPTIMIZERS = ("rmsprop-graves", "adam")
+PRECISIONS = ("fp32", "bf16")
 DEFAULT_LR = {"rmsprop-graves": 1e-4, "adam": 1e-3}  # Graves eq. 40's gimel; Adam's usual default
 
 
@@ -95,6 +96,7 @@ class TrainConfig:
     train_splits: tuple | None = None  # None = the data file's training splits
     num_workers: int = 0  # DataLoader worker processes
     init: str | None = None  # new run starting from this checkpoint's model (architecture and weights)
+    precision: str = "fp32"  # "bf16": training matmuls in bfloat16 under autocast (not Graves); settable on --resume
 
     @property
     def learning_rate(self) -> float:
@@ -197,6 +199,10 @@ class Trainer:
         if cfg.batch_size < self.world:
             raise UsageError(f"--batch-size {cfg.batch_size} is smaller than the {self.world} processes; "
                              "the batch size is global: raise it")
+        if cfg.precision not in PRECISIONS:
+            raise UsageError(f"--precision {cfg.precision}: unknown; use one of {', '.join(PRECISIONS)}")
+        if cfg.precision == "bf16" and self.device.type == "cuda" and not torch.cuda.is_bf16_supported():
+            raise UsageError("--precision bf16: this GPU has no bfloat16; use --precision fp32")
         ckpt = None
         if resume:
             if not self.last_path.exists():
@@ -359,10 +365,13 @@ class Trainer:
         for r in self.regularisers:
             r.before_forward(model)
         x, y, mask = batch.strokes[:, :-1], batch.strokes[:, 1:], batch.stroke_mask[:, 1:]  # (B, T-1, 3)
-        out = self.ddp(x, text=batch.text, text_mask=batch.text_mask, lstm_grad_clip=cfg.clip_lstm * scale)
+        # bf16: matmuls (LSTM gates, window, output layer) in bfloat16; weights, LSTM cell states, the
+        # window position, the loss and the optimiser stay fp32 (strokes.models.SynthesisNetwork.forward)
+        with torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=cfg.precision == "bf16"):
+            out = self.ddp(x, text=batch.text, text_mask=batch.text_mask, lstm_grad_clip=cfg.clip_lstm * scale)
         limit = cfg.clip_output * scale
         out.raw.register_hook(lambda g: g.clamp(-limit, limit))  # output-layer derivatives, per line
-        nll = -model.distribution(out.raw).log_prob(y, mask=mask).sum()  # nats, NaN stays NaN
+        nll = -model.distribution(out.raw.float()).log_prob(y, mask=mask).sum()  # nats in fp32; NaN stays NaN
         penalty = model.penalty() + sum(r.penalty(model) for r in self.regularisers)
         (nll * scale + penalty).backward()
         for r in self.regularisers:

@@ -83,7 +83,8 @@ def test_train_bench_runs_and_checks_agreement(capsys):
             "--max-points", "12"]
     assert bench.main(args + ["--in-process"]) == 0
     out = capsys.readouterr().out
-    assert "agreement: ok" in out and "default/naive at the best batch size" in out
+    assert "agreement: ok" in out and "default/naive at the best batch size" in out and "bf16/naive" in out
+    assert "agreement bf16 vs naive" in out
     for path in bench.PATHS:
         assert f"best {path}:" in out
     assert bench.main(args + ["--paths", "naive", "default"]) == 0  # each measurement in its own process
