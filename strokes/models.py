@@ -316,7 +316,8 @@ class SynthesisNetwork(PredictionNetwork):
             if track:
                 rec_in.append(inp.detach())
                 win_in.append(h_low.detach())
-            w, kappa, a_hat, beta, phi = self._window(h, kappa, onehot, pad, u, pre=torch.addmm(gp_t, h_low, w_win).to(h.dtype))
+            pre = torch.addmm(gp_t, h_low, w_win).to(h.dtype)  # (B, 3K)
+            w, kappa, a_hat, beta, phi = self._window(h, kappa, onehot, pad, u, pre=pre)
             hs.append(h)
             ws.append(w)
             kappas.append(kappa)
