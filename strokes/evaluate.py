@@ -259,7 +259,9 @@ def main(argv=None) -> int:
     a.add_argument("--data", help="a strokes HDF5 file: check that no sentence is one of its lines")
     e.add_argument("--out", default=str(DEFAULT_WEIGHTS), help="default %(default)s")
     e.add_argument("--fp32", action="store_true", help="keep fp32 weights")
-    st.add_argument("--text", default="the quick brown fox jumps over the lazy dog")
+    st.add_argument("--text", default="the quick fox",
+                    help="the presets' line (default %(default)r): keep it short, since a primed line's "
+                         "window starts after it and long primes push it past most training lines")
     st.add_argument("--seeds", type=int, default=24, help="candidates: seeds 0..N-1 (default %(default)s)")
     st.add_argument("--bias", type=float, default=0.75)
     st.add_argument("--sheet", default="styles.svg", help="SVG of the candidates, one line per seed")
