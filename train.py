@@ -145,16 +145,11 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-# Options a run may change between sessions: left out on --resume, they keep the run's own values
-# (from last.pt's config), else TrainConfig's defaults.
-SETTABLE = ("lr_decay", "precision", "max_nonfinite", "val_every", "val_batch_size", "checkpoint_every",
-            "snapshot_every", "log_every", "num_workers")
-
-
 def saved_settings(out: str) -> dict:
-    """The SETTABLE fields of the run in `out` (empty if there is none or it cannot be read: the
-    trainer then reports the problem)."""
+    """strokes.training.SETTABLE fields of the run in `out`, which --resume keeps unless given again
+    (empty if there is none or it cannot be read: the trainer then reports the problem)."""
     from strokes.models import read_checkpoint
+    from strokes.training import SETTABLE
     try:
         saved = read_checkpoint(os.path.join(out, "last.pt")).get("train_config", {})
     except Exception:
@@ -164,7 +159,7 @@ def saved_settings(out: str) -> dict:
 
 def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
-    from strokes.training import TrainConfig
+    from strokes.training import SETTABLE, TrainConfig
     defaults = {**{k: getattr(TrainConfig, k) for k in SETTABLE}, **(saved_settings(args.out) if args.resume else {})}
     for k in SETTABLE:
         if getattr(args, k) is None:

@@ -144,12 +144,12 @@ def build(cfg: TrainBench):
 
 
 def loss_fn(model, path: str, batch):
-    import torch
+    from .training import autocast
     x, y, mask, text, text_mask = batch
     if path == "naive":
         out = model.forward_stepwise(x, text=text, text_mask=text_mask)
     else:
-        with torch.autocast(x.device.type, dtype=torch.bfloat16, enabled=path == "bf16"):
+        with autocast(x.device.type, "bf16" if path == "bf16" else "fp32"):  # as train.py --precision
             out = model(x, text, text_mask)
     return -model.distribution(out.raw.float()).log_prob(y, mask=mask).sum() / x.shape[0]  # nats per line
 

@@ -53,9 +53,18 @@ DEFAULT_LR = {"rmsprop-graves": 1e-4, "adam": 1e-3}  # Graves eq. 40's gimel; Ad
 
 ARCHITECTURE = ("layers", "hidden_size", "components", "window_components")  # TrainConfig fields a model config fixes
 # Fields a resumed run takes from its checkpoint (they define the run); the others (data, out,
-# steps, epochs, device, intervals, workers) come from the command line.
+# steps, epochs, device and the SETTABLE ones) come from the command line.
 RUN_IDENTITY = ("model", "batch_size", "lr", "optimizer", "seed", *ARCHITECTURE, "clip_output", "clip_lstm",
                 "clip_norm", "val_splits", "train_splits")
+# Fields a run may change between sessions: train.py keeps the run's own values when --resume leaves them out.
+SETTABLE = ("lr_decay", "precision", "max_nonfinite", "val_every", "val_batch_size", "checkpoint_every",
+            "snapshot_every", "log_every", "num_workers")
+
+
+def autocast(device_type: str, precision: str):
+    """The training step's precision: "bf16" runs its matmuls in bfloat16 under torch.autocast
+    (strokes.models keeps cell states and the window position in fp32); "fp32" changes nothing."""
+    return torch.autocast(device_type, dtype=torch.bfloat16, enabled=precision == "bf16")
 
 
 class UsageError(Exception):
@@ -367,7 +376,7 @@ class Trainer:
         x, y, mask = batch.strokes[:, :-1], batch.strokes[:, 1:], batch.stroke_mask[:, 1:]  # (B, T-1, 3)
         # bf16: matmuls (LSTM gates, window, output layer) in bfloat16; weights, LSTM cell states, the
         # window position, the loss and the optimiser stay fp32 (strokes.models.SynthesisNetwork.forward)
-        with torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=cfg.precision == "bf16"):
+        with autocast(self.device.type, cfg.precision):
             out = self.ddp(x, text=batch.text, text_mask=batch.text_mask, lstm_grad_clip=cfg.clip_lstm * scale)
         limit = cfg.clip_output * scale
         out.raw.register_hook(lambda g: g.clamp(-limit, limit))  # output-layer derivatives, per line
