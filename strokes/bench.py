@@ -7,9 +7,10 @@
 
 train: two paths through the same model, forward + NLL (eq. 26) + backward per batch:
   naive    `model.forward_stepwise`: every layer an eager per-step LSTM cell (the reference);
-  default  `model.forward`, what train.py uses: layer 1 + window per step, layers 2..N and the output
-           on whole sequences, the recurrent and window weight gradients as one GEMM each over all
-           steps instead of one per step.
+  default  `model.forward`, what train.py uses: layer 1 + window per step as one autograd node with
+           a hand-written backward (`strokes.recurrence`), layers 2..N and the output on whole
+           sequences, the recurrent and window weight gradients as one GEMM each over all steps
+           instead of one per step.
   bf16     default under torch.autocast(bfloat16), train.py --precision bf16: the matmuls in
            bfloat16, cell states, window position and loss in fp32 (fast on CPUs with AVX512-BF16 or
            AMX and on recent GPUs; emulated, so slow, elsewhere).

@@ -22,15 +22,13 @@ window one character further left at the start). Padded characters (text_mask Fa
 phi is computed in log space, log phi = logsumexp_k(alpha_hat_k - beta_k (kappa_k - u)^2): the same
 number, without exp(alpha_hat) overflowing into inf * 0.
 
-Speed: only layer 1 and the window are sequential. `forward` runs them as a per-step loop (the
-input projection of x precomputed for the whole sequence), then layers 2..N as whole-sequence
-`nn.LSTM` calls (fused on CPU, cuDNN on GPU), then the output head on the whole sequence. Inside the
-loop the recurrent and window weights are used detached, and `_LoopWeightGrad` returns their
-gradients in the backward as one GEMM over all B x T steps (dW = sum_t in_t^T dz_t) instead of T
-small outer products that each read and write the whole matrix. `step`
-advances every layer by one time step with explicit LSTM-cell maths on the same parameters (the
-sampling path); `forward_stepwise` loops `step` and is the naive reference the tests hold `forward`
-to (1e-5).
+Speed: only layer 1 and the window are sequential. `forward` runs them as one autograd node with a
+hand-written backward (`strokes.recurrence.WindowLoop`; the input projection of x precomputed for
+the whole sequence, the weight gradients as one GEMM over all B x T steps), then layers 2..N as
+whole-sequence `nn.LSTM` calls (fused on CPU, cuDNN on GPU), then the output head on the whole
+sequence. `step` advances every layer by one time step with explicit LSTM-cell maths on the same
+parameters (the sampling path); `forward_stepwise` loops `step` under autograd and is the naive
+reference the tests hold `forward` to (1e-5).
 
 Checkpoints hold the config as a plain dict (dataclasses.asdict), including the alphabet, the
 normalisation statistics and the preprocessing, so `load_checkpoint(path)` rebuilds the model alone.
@@ -46,6 +44,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from .mdn import MixtureDensityHead
+from .recurrence import WindowLoop
 
 CHECKPOINT_FORMAT = "strokes-checkpoint"
 CHECKPOINT_VERSION = 1
@@ -123,29 +122,6 @@ def lstm_cell(x: torch.Tensor, h: torch.Tensor, c: torch.Tensor, lstm: nn.LSTM):
     """One step of a single-layer nn.LSTM with explicit maths: x (B, in), h, c (B, H)."""
     gates = (F.linear(x, lstm.weight_ih_l0, lstm.bias_ih_l0) + F.linear(h, lstm.weight_hh_l0, lstm.bias_hh_l0))
     return lstm_pointwise(gates, c)
-
-
-class _LoopWeightGrad(torch.autograd.Function):
-    """Identity on pre-activations g (B, T, N) whose backward also returns the gradient of a weight
-    W (Din, N) that a loop uses detached, as z_t = g_t + in_t @ W.detach().
-
-    dL/dz_t is dL/dg_t, so dW = sum_{b,t} in_t^T dz_t is one GEMM over B x T rows. `inputs` is the
-    list the loop fills with each step's detached (B, Din) input; the backward reads it after the loop.
-    """
-
-    @staticmethod
-    def forward(ctx, g, weight, inputs: list):
-        ctx.inputs = inputs
-        return g.view_as(g)
-
-    @staticmethod
-    def backward(ctx, grad):
-        dw = None
-        if ctx.needs_input_grad[1]:
-            inp = torch.stack(ctx.inputs, 1)  # (B, T, Din)
-            dw = inp.flatten(0, 1).t().to(grad.dtype).mm(grad.flatten(0, 1))  # (Din, N); bf16 under autocast
-        ctx.inputs = None
-        return grad, dw, None
 
 
 def _clip_grad(t: torch.Tensor, limit: float | None) -> torch.Tensor:
@@ -286,50 +262,24 @@ class SynthesisNetwork(PredictionNetwork):
         """x (B, T, 3), text (B, U), text_mask (B, U) -> Output(raw, state, kappa (B, T, K), phi)."""
         B, T, _ = x.shape
         state = state or self.initial_state(B, x.device, x.dtype)
-        onehot = self._one_hot(text, text_mask, x.dtype)
-        u = torch.arange(text.shape[1], device=x.device, dtype=x.dtype)  # (U,) 0-based positions
+        onehot = self._one_hot(text, text_mask, x.dtype)  # (B, U, A)
         lstm1, I = self.lstms[0], self.config.input_size
-        gx = F.linear(x, lstm1.weight_ih_l0[:, :I], lstm1.bias_ih_l0 + lstm1.bias_hh_l0)  # (B, T, 4H), all t at once
+        # x's share of layer 1's gates for every step at once, time-major for the loop: (T, B, 4H)
+        gx = F.linear(x.transpose(0, 1), lstm1.weight_ih_l0[:, :I], lstm1.bias_ih_l0 + lstm1.bias_hh_l0)
         w_rec = torch.cat([lstm1.weight_ih_l0[:, I:], lstm1.weight_hh_l0], 1).t()  # (A + H, 4H): [w_{t-1}, h_{t-1}]
-        w_win = self.window.weight.t()  # (H, 3K)
-        rec_in, win_in = [], []  # per-step inputs of the two weights, for their one-GEMM gradients
-        track = torch.is_grad_enabled()
-        gx = _LoopWeightGrad.apply(gx, w_rec, rec_in)
-        gp = _LoopWeightGrad.apply(self.window.bias.expand(B, T, -1), w_win, win_in)  # (B, T, 3K)
-        # Under autocast (mixed precision) the loop's matmuls run in its low dtype: cast their weights,
-        # the text and each step's inputs once here rather than per call; h, c and kappa stay fp32.
+        # Under autocast (mixed precision) the loop's GEMMs run in its low dtype; the rest stays fp32.
         dev = x.device.type
         low = torch.get_autocast_dtype(dev) if torch.is_autocast_enabled(dev) else x.dtype
-        w_rec, w_win, onehot = w_rec.detach().to(low), w_win.detach().to(low), onehot.to(low)
-        h, c, kappa, w = state.h[0], state.c[0], state.kappa, state.window.to(low)
-        alpha, beta = state.alpha, state.beta
-        a_hat = None
-        pad = ~text_mask  # (B, U)
-        hs, ws, kappas, phis = [], [], [], []
-        h_low = h.to(low)
-        # The only sequential part: layer 1 and the window. unbind, not gx[:, t]: the backward of one
-        # unbind is a single stack, while T selects would each scatter into a zero (B, T, 4H) tensor.
-        for gx_t, gp_t in zip(gx.unbind(1), gp.unbind(1)):
-            inp = torch.cat([w, h_low], 1)  # (B, A + H)
-            h, c = lstm_pointwise(torch.addmm(gx_t, inp, w_rec).to(c.dtype), c)  # (B, H); pointwise in fp32
-            h_low = h.to(low)
-            if track:
-                rec_in.append(inp.detach())
-                win_in.append(h_low.detach())
-            pre = torch.addmm(gp_t, h_low, w_win).to(h.dtype)  # (B, 3K)
-            w, kappa, a_hat, beta, phi = self._window(h, kappa, onehot, pad, u, pre=pre)
-            hs.append(h)
-            ws.append(w)
-            kappas.append(kappa)
-            if return_phi:
-                phis.append(phi)
-        h1 = _clip_grad(torch.stack(hs, 1), lstm_grad_clip)  # (B, T, H)
-        window = torch.stack(ws, 1)  # (B, T, A)
+        h1, window, kappa, c1, phi, a_hat, beta = WindowLoop.apply(
+            gx, w_rec, self.window.weight.t(), self.window.bias, onehot, text_mask.to(x.dtype),
+            state.h[0], state.c[0], state.kappa, state.window, low)  # (T, B, H), (T, B, A), (T, B, K), ...
+        h1 = _clip_grad(h1.transpose(0, 1), lstm_grad_clip)  # (B, T, H)
+        window = window.transpose(0, 1)  # (B, T, A)
         upper, hn, cn = self._upper_layers(x, h1, state, 1, extra=window, lstm_grad_clip=lstm_grad_clip)
         raw = self.head.proj(torch.cat([h1] + upper, -1))  # (B, T, 6M+1)
-        alpha = torch.exp(a_hat) if a_hat is not None else alpha
-        new = State((h,) + tuple(hn), (c,) + tuple(cn), kappa, w.to(x.dtype), alpha, beta)
-        return Output(raw, new, torch.stack(kappas, 1), torch.stack(phis, 1) if return_phi else None)
+        new = State((h1[:, -1],) + tuple(hn), (c1,) + tuple(cn), kappa[-1], window[:, -1],
+                    torch.exp(a_hat), beta)
+        return Output(raw, new, kappa.transpose(0, 1), phi.transpose(0, 1) if return_phi else None)
 
     def step(self, x_t: torch.Tensor, state: State, text: torch.Tensor = None, text_mask: torch.Tensor = None):
         """Advance every layer one step: x_t (B, 3) -> (StrokeMixture over x_{t+1}, new state).
