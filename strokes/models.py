@@ -124,6 +124,12 @@ def lstm_cell(x: torch.Tensor, h: torch.Tensor, c: torch.Tensor, lstm: nn.LSTM):
     return lstm_pointwise(gates, c)
 
 
+def _gemm_dtype(x: torch.Tensor) -> torch.dtype:
+    """The dtype autocast runs matmuls in (bfloat16 under train.py --precision bf16), else x's."""
+    dev = x.device.type
+    return torch.get_autocast_dtype(dev) if torch.is_autocast_enabled(dev) else x.dtype
+
+
 def _clip_grad(t: torch.Tensor, limit: float | None) -> torch.Tensor:
     if limit is not None and t.requires_grad:
         t.register_hook(lambda g: g.clamp(-limit, limit))
@@ -161,17 +167,31 @@ class PredictionNetwork(nn.Module):
     # --------------------------------------------------------------- whole sequence
 
     def _upper_layers(self, x, lower, state: State, start: int, extra=None, lstm_grad_clip=None):
-        """Layers start..N-1 as whole-sequence nn.LSTM calls: x (B, T, 3), lower (B, T, H) = h^{start-1}."""
+        """Layers start..N-1 as whole-sequence nn.LSTM calls, time-major: x (T, B, 3), lower (T, B, H) =
+        h^{start-1}, extra (T, B, A) or None -> their outputs (T, B, H) each, last h and c (fp32).
+
+        The modules are batch_first; handing them the (B, T, .) view of a time-major tensor lets the
+        fused kernel, which works time-major, read and write it without a transposing copy.
+        """
         hs, hn, cn = [], [], []
         for n in range(start, self.config.layers):
             parts = [x] if lower is None else [x, lower]
-            inp = torch.cat(parts + ([extra] if extra is not None else []), -1)  # (B, T, in_n)
-            out, (h, c) = self.lstms[n](inp, (state.h[n].unsqueeze(0), state.c[n].unsqueeze(0)))
-            lower = _clip_grad(out, lstm_grad_clip)  # (B, T, H)
+            inp = torch.cat(parts + ([extra] if extra is not None else []), -1)  # (T, B, in_n)
+            out, (h, c) = self.lstms[n](inp.transpose(0, 1), (state.h[n].unsqueeze(0), state.c[n].unsqueeze(0)))
+            lower = _clip_grad(out.transpose(0, 1), lstm_grad_clip)  # (T, B, H)
             hs.append(lower)
             hn.append(h[0].to(state.h[n].dtype))  # fp32 state under autocast, as layer 1's
             cn.append(c[0].to(state.c[n].dtype))
         return hs, hn, cn
+
+    def _project(self, hs: list) -> torch.Tensor:
+        """Eq. 4 with one GEMM per layer, y_t = b + sum_n W_n h^n_t: hs [(T, B, H)] -> (T, B, 6M+1).
+        The same output layer as head.proj on the concatenation, without building a (T, B, N H) copy."""
+        W, H = self.head.proj.weight, self.config.hidden_size
+        raw = F.linear(hs[0], W[:, :H], self.head.proj.bias)
+        for n in range(1, len(hs)):
+            raw = raw + F.linear(hs[n], W[:, n * H:(n + 1) * H])
+        return raw
 
     def forward(self, x: torch.Tensor, state: State | None = None, lstm_grad_clip: float | None = None,
                 **_) -> Output:
@@ -182,9 +202,9 @@ class PredictionNetwork(nn.Module):
         applies it; the recurrent and window paths inside a layer are not clamped).
         """
         state = state or self.initial_state(x.shape[0], x.device, x.dtype)
-        hs, hn, cn = self._upper_layers(x, None, state, 0, lstm_grad_clip=lstm_grad_clip)
-        raw = self.head.proj(torch.cat(hs, -1))  # (B, T, 6M+1)
-        return Output(raw, State(tuple(hn), tuple(cn)))
+        xt = x.transpose(0, 1).to(_gemm_dtype(x))  # (T, B, 3)
+        hs, hn, cn = self._upper_layers(xt, None, state, 0, lstm_grad_clip=lstm_grad_clip)
+        return Output(self._project(hs).transpose(0, 1), State(tuple(hn), tuple(cn)))  # raw (B, T, 6M+1)
 
     # --------------------------------------------------------------- one step (sampling)
 
@@ -264,21 +284,18 @@ class SynthesisNetwork(PredictionNetwork):
         state = state or self.initial_state(B, x.device, x.dtype)
         onehot = self._one_hot(text, text_mask, x.dtype)  # (B, U, A)
         lstm1, I = self.lstms[0], self.config.input_size
-        # x's share of layer 1's gates for every step at once, time-major for the loop: (T, B, 4H)
-        gx = F.linear(x.transpose(0, 1), lstm1.weight_ih_l0[:, :I], lstm1.bias_ih_l0 + lstm1.bias_hh_l0)
+        xt = x.transpose(0, 1)  # (T, B, 3): time-major from here on
+        # x's share of layer 1's gates for every step at once: (T, B, 4H)
+        gx = F.linear(xt, lstm1.weight_ih_l0[:, :I], lstm1.bias_ih_l0 + lstm1.bias_hh_l0)
         w_rec = torch.cat([lstm1.weight_ih_l0[:, I:], lstm1.weight_hh_l0], 1).t()  # (A + H, 4H): [w_{t-1}, h_{t-1}]
-        # Under autocast (mixed precision) the loop's GEMMs run in its low dtype; the rest stays fp32.
-        dev = x.device.type
-        low = torch.get_autocast_dtype(dev) if torch.is_autocast_enabled(dev) else x.dtype
-        h1, window, kappa, c1, phi, a_hat, beta = WindowLoop.apply(
+        low = _gemm_dtype(x)  # under autocast (mixed precision) the GEMMs' dtype; the rest stays fp32
+        h1, window, kappa, h_last, c_last, w_last, phi, a_hat, beta = WindowLoop.apply(
             gx, w_rec, self.window.weight.t(), self.window.bias, onehot, text_mask.to(x.dtype),
-            state.h[0], state.c[0], state.kappa, state.window, low)  # (T, B, H), (T, B, A), (T, B, K), ...
-        h1 = _clip_grad(h1.transpose(0, 1), lstm_grad_clip)  # (B, T, H)
-        window = window.transpose(0, 1)  # (B, T, A)
-        upper, hn, cn = self._upper_layers(x, h1, state, 1, extra=window, lstm_grad_clip=lstm_grad_clip)
-        raw = self.head.proj(torch.cat([h1] + upper, -1))  # (B, T, 6M+1)
-        new = State((h1[:, -1],) + tuple(hn), (c1,) + tuple(cn), kappa[-1], window[:, -1],
-                    torch.exp(a_hat), beta)
+            state.h[0], state.c[0], state.kappa, state.window, low)  # h1 (T, B, H), window (T, B, A) in low
+        h1 = _clip_grad(h1, lstm_grad_clip)
+        upper, hn, cn = self._upper_layers(xt.to(low), h1, state, 1, extra=window, lstm_grad_clip=lstm_grad_clip)
+        raw = self._project([h1] + upper).transpose(0, 1)  # (B, T, 6M+1)
+        new = State((h_last,) + tuple(hn), (c_last,) + tuple(cn), kappa[-1], w_last, torch.exp(a_hat), beta)
         return Output(raw, new, kappa.transpose(0, 1), phi.transpose(0, 1) if return_phi else None)
 
     def step(self, x_t: torch.Tensor, state: State, text: torch.Tensor = None, text_mask: torch.Tensor = None):

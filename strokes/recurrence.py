@@ -35,8 +35,10 @@ class WindowLoop(torch.autograd.Function):
       onehot  (B, U, A)   the text; mask (B, U) 1.0 on real characters, 0.0 on padding
       h0, c0 (B, H), kappa0 (B, K), w0 (B, A)  the state before the first step
       low     the GEMMs' dtype
-    returns h1 (T, B, H), window (T, B, A), kappa (T, B, K), c_T (B, H), phi (T, B, U), and the last
-    step's alpha_hat and beta (B, K); phi, alpha_hat and beta carry no gradient.
+    returns h1 (T, B, H) and window (T, B, A) in `low` (what layers 2..N and the output read: views
+    of the loop's input buffer, so no cast or copy), kappa (T, B, K), the last step's h_T, c_T (B, H)
+    and w_T (B, A) in the state's dtype, phi (T, B, U), and the last step's alpha_hat and beta (B, K);
+    phi, alpha_hat and beta carry no gradient.
     """
 
     @staticmethod
@@ -49,11 +51,11 @@ class WindowLoop(torch.autograd.Function):
             gxl = gx.detach().to(low)
             u = torch.arange(onehot.shape[1], device=gx.device, dtype=hi)  # (U,) 0-based positions
             new = lambda *s, dtype=hi: torch.empty(*s, device=gx.device, dtype=dtype)  # noqa: E731
-            inp = new(T + 1, B, A + H, dtype=low)  # [w_{t-1}, h_{t-1}] read at step t; the last row is unused
+            inp = new(T + 1, B, A + H, dtype=low)  # [w_{t-1}, h_{t-1}] read at step t: rows 1.. are the outputs
             acts = new(T, B, G)  # gate activations (sigmoid i, f, o; tanh g)
             cs = new(T + 1, B, H)  # c_{t-1} at row t
             tcs = new(T, B, H)  # tanh(c_t)
-            hs, ws, kappas = new(T, B, H), new(T, B, A), new(T, B, K)
+            kappas = new(T, B, K)
             pres = new(T, B, 3 * K)  # eq. 48 pre-activations
             expo = new(T, B, K, onehot.shape[1])  # exp(alpha_hat - beta (kappa - u)^2) (B, K, U) per step
             phis = new(T, B, onehot.shape[1])
@@ -68,7 +70,7 @@ class WindowLoop(torch.autograd.Function):
                 a[:, 2 * H:3 * H].mul_(2.0).sub_(1.0)
                 c = torch.addcmul(a[:, H:2 * H] * cs[t], a[:, :H], a[:, 2 * H:3 * H], out=cs[t + 1])
                 tc = torch.mul(c, 2.0, out=tcs[t]).sigmoid_().mul_(2.0).sub_(1.0)
-                h = torch.mul(a[:, 3 * H:], tc, out=hs[t])
+                h = a[:, 3 * H:] * tc
                 hl = inp[t + 1, :, A:]
                 hl.copy_(h)
                 pre = pres[t]
@@ -78,37 +80,39 @@ class WindowLoop(torch.autograd.Function):
                 e = torch.exp(torch.addcmul(pre[:, :K].unsqueeze(-1), pre[:, K:2 * K].exp().unsqueeze(-1), d * d,
                                             value=-1.0), out=expo[t])
                 phi = torch.mul(e.sum(1), mask, out=phis[t])  # (B, U); padding gets phi = 0
-                w = torch.bmm(phi.unsqueeze(1), onehot, out=ws[t].unsqueeze(1)).squeeze(1)  # (B, A)
+                w = torch.bmm(phi.unsqueeze(1), onehot).squeeze(1)  # (B, A)
                 inp[t + 1, :, :A].copy_(w)
         ctx.save_for_backward(w_rec, w_win, onehot, mask, acts, cs, tcs, kappas, pres, expo, inp)
         ctx.low, ctx.gx_dtype = low, gx.dtype
         ctx.set_materialize_grads(False)  # outputs the loss does not reach (kappa, c_T) cost nothing
         last_a, last_b = pres[-1, :, :K].clone(), pres[-1, :, K:2 * K].exp()
         ctx.mark_non_differentiable(phis, last_a, last_b)
-        return hs, ws, kappas, cs[T].clone(), phis, last_a, last_b
+        return inp[1:, :, A:], inp[1:, :, :A], kappas, h, cs[T].clone(), w, phis, last_a, last_b
 
     @staticmethod
     @once_differentiable
-    def backward(ctx, d_hs, d_ws, d_kappas, d_cT, _phi, _a, _b):
+    def backward(ctx, d_hs, d_ws, d_kappas, d_hT, d_cT, d_wT, _phi, _a, _b):
         w_rec, w_win, onehot, mask, acts, cs, tcs, kappas, pres, expo, inp = ctx.saved_tensors
         low, hi = ctx.low, acts.dtype
         T, B, G = acts.shape
         H, A, K = G // 4, onehot.shape[-1], w_win.shape[1] // 3
         zeros = lambda *s: torch.zeros(*s, device=acts.device, dtype=hi)  # noqa: E731
-        d_hs = zeros(T, B, H) if d_hs is None else d_hs.to(hi)
-        d_ws = zeros(T, B, A) if d_ws is None else d_ws.to(hi)
+        d_hs = zeros(T, B, H) if d_hs is None else d_hs
+        d_ws = zeros(T, B, A) if d_ws is None else d_ws
         with torch.autocast(acts.device.type, enabled=False):
             wr_t, ww_t = w_rec.detach().to(low).t(), w_win.detach().to(low).t()
             onehot_t = onehot.transpose(1, 2)  # (B, A, U)
             u = torch.arange(onehot.shape[1], device=acts.device, dtype=hi)
             dgates = torch.empty(T, B, G, device=acts.device, dtype=low)  # dL/d(gate pre-activations)
             dpres = torch.empty(T, B, 3 * K, device=acts.device, dtype=hi)
-            dh_next, dw_next = zeros(B, H), zeros(B, A)  # via step t + 1's input [w_t, h_t]
+            # via step t + 1's input [w_t, h_t]; at t = T - 1 the gradients of the returned h_T, w_T
+            dh_next = zeros(B, H) if d_hT is None else d_hT.to(hi)
+            dw_next = zeros(B, A) if d_wT is None else d_wT.to(hi)
             dc = zeros(B, H) if d_cT is None else d_cT.to(hi).clone()
             dkappa = zeros(B, K)  # via kappa_{t+1} = kappa_t + exp(kappa_hat_{t+1})
             for t in range(T - 1, -1, -1):
                 # window (eqs. 46-51) backwards: w_t -> phi -> (alpha_hat, beta, kappa)
-                dw = d_ws[t] + dw_next
+                dw = dw_next + d_ws[t]  # fp32 + (low): fp32
                 dphi = torch.bmm(dw.unsqueeze(1), onehot_t).squeeze(1) * mask  # (B, U)
                 de = expo[t] * dphi.unsqueeze(1)  # (B, K, U) dL/d exponent
                 pre, kappa = pres[t], kappas[t]
@@ -123,7 +127,7 @@ class WindowLoop(torch.autograd.Function):
                 dkappa = torch.addcmul(dkappa, ded.sum(2), beta, value=-2.0)
                 torch.mul(dkappa, pre[:, 2 * K:].exp(), out=dp[:, 2 * K:])  # kappa_hat
                 # layer 1 (an LSTM cell) backwards
-                dh = d_hs[t] + dh_next + torch.mm(dp.to(low), ww_t)  # (B, H) fp32
+                dh = dh_next + d_hs[t] + torch.mm(dp.to(low), ww_t)  # (B, H) fp32
                 a = acts[t]
                 ai, af, ag, ao = a[:, :H], a[:, H:2 * H], a[:, 2 * H:3 * H], a[:, 3 * H:]
                 tc = tcs[t]

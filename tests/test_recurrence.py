@@ -20,8 +20,8 @@ def loop_inputs(seed=0):
 
 
 def differentiable_outputs(*args):
-    h, w, kappa, c_last, *_ = WindowLoop.apply(*args, torch.float64)
-    return h, w, kappa, c_last
+    h, w, kappa, h_last, c_last, w_last, *_ = WindowLoop.apply(*args, torch.float64)
+    return h, w, kappa, h_last, c_last, w_last
 
 
 def test_backward_matches_finite_differences_for_every_input_and_output():
@@ -31,7 +31,7 @@ def test_backward_matches_finite_differences_for_every_input_and_output():
 
 def test_forward_is_the_lstm_cell_and_eqs_46_to_51_step_by_step():
     p = {k: v.detach() for k, v in loop_inputs(1).items()}
-    h, w, kappa, c_last, phi, a_hat, beta = WindowLoop.apply(*p.values(), torch.float64)
+    h, w, kappa, h_last, c_last, w_last, phi, a_hat, beta = WindowLoop.apply(*p.values(), torch.float64)
     hh, cc, kk, ww = p["h0"], p["c0"], p["kappa0"], p["w0"]
     u = torch.arange(U, dtype=torch.float64)
     for t in range(T):
@@ -46,7 +46,8 @@ def test_forward_is_the_lstm_cell_and_eqs_46_to_51_step_by_step():
         ww = torch.einsum("bu,bua->ba", ph, p["onehot"])  # eq. 47
         for got, want in ((h[t], hh), (kappa[t], kk), (phi[t], ph), (w[t], ww)):
             torch.testing.assert_close(got, want, rtol=1e-12, atol=1e-12)
-    torch.testing.assert_close(c_last, cc, rtol=1e-12, atol=1e-12)
+    for got, want in ((h_last, hh), (c_last, cc), (w_last, ww)):
+        torch.testing.assert_close(got, want, rtol=1e-12, atol=1e-12)
     torch.testing.assert_close(a_hat, ah, rtol=1e-12, atol=1e-12)
     torch.testing.assert_close(beta, bh.exp(), rtol=1e-12, atol=1e-12)
     assert (phi[:, 1, 2] == 0).all()  # the padded character is never read
