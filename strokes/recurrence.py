@@ -61,15 +61,16 @@ class WindowLoop(torch.autograd.Function):
             phis = new(T, B, onehot.shape[1])
             inp[0, :, :A], inp[0, :, A:], cs[0] = w0, h0, c0
             kappa = kappa0.to(hi)
+            two, unit = (torch.tensor(v, device=gx.device, dtype=hi) for v in (2.0, 1.0))  # no per-op scalar wrapping
             for t in range(T):
                 g = torch.addmm(gxl[t], inp[t], wr).to(hi)  # (B, 4H); the pointwise maths in fp32
                 # tanh(x) = 2 sigmoid(2x) - 1: torch's CPU tanh costs ~4x its sigmoid, so one sigmoid
                 # over all four gates (the g gate's inputs doubled) and a fix-up of the g quarter
-                g[:, 2 * H:3 * H] *= 2.0
+                g[:, 2 * H:3 * H] *= two
                 a = torch.sigmoid(g, out=acts[t])
-                a[:, 2 * H:3 * H].mul_(2.0).sub_(1.0)
+                a[:, 2 * H:3 * H].mul_(two).sub_(unit)
                 c = torch.addcmul(a[:, H:2 * H] * cs[t], a[:, :H], a[:, 2 * H:3 * H], out=cs[t + 1])
-                tc = torch.mul(c, 2.0, out=tcs[t]).sigmoid_().mul_(2.0).sub_(1.0)
+                tc = torch.mul(c, two, out=tcs[t]).sigmoid_().mul_(two).sub_(unit)
                 h = a[:, 3 * H:] * tc
                 hl = inp[t + 1, :, A:]
                 hl.copy_(h)
@@ -110,6 +111,7 @@ class WindowLoop(torch.autograd.Function):
             dw_next = zeros(B, A) if d_wT is None else d_wT.to(hi)
             dc = zeros(B, H) if d_cT is None else d_cT.to(hi).clone()
             dkappa = zeros(B, K)  # via kappa_{t+1} = kappa_t + exp(kappa_hat_{t+1})
+            one, dg = torch.ones(B, H, device=acts.device, dtype=hi), zeros(B, G)  # dg: this step's gate gradients
             for t in range(T - 1, -1, -1):
                 # window (eqs. 46-51) backwards: w_t -> phi -> (alpha_hat, beta, kappa)
                 dw = dw_next + d_ws[t]  # fp32 + (low): fp32
@@ -131,14 +133,16 @@ class WindowLoop(torch.autograd.Function):
                 a = acts[t]
                 ai, af, ag, ao = a[:, :H], a[:, H:2 * H], a[:, 2 * H:3 * H], a[:, 3 * H:]
                 tc = tcs[t]
-                dc = torch.addcmul(dc, dh * ao, 1.0 - tc * tc)
-                dg = dgates[t]
-                torch.mul(dc * ag, ai * (1.0 - ai), out=dg[:, :H])
-                torch.mul(dc * cs[t], af * (1.0 - af), out=dg[:, H:2 * H])
-                torch.mul(dc * ai, 1.0 - ag * ag, out=dg[:, 2 * H:3 * H])
-                torch.mul(dh * tc, ao * (1.0 - ao), out=dg[:, 3 * H:])
+                # sigmoid' = s - s^2 and tanh' = 1 - t^2 as one addcmul each
+                dc = torch.addcmul(dc, dh * ao, torch.addcmul(one, tc, tc, value=-1.0))
+                torch.mul(dc * ag, torch.addcmul(ai, ai, ai, value=-1.0), out=dg[:, :H])
+                torch.mul(dc * cs[t], torch.addcmul(af, af, af, value=-1.0), out=dg[:, H:2 * H])
+                torch.mul(dc * ai, torch.addcmul(one, ag, ag, value=-1.0), out=dg[:, 2 * H:3 * H])
+                torch.mul(dh * tc, torch.addcmul(ao, ao, ao, value=-1.0), out=dg[:, 3 * H:])
                 dc = dc * af
-                dinp = torch.mm(dg, wr_t).to(hi)  # (B, A + H)
+                dgl = dgates[t]
+                dgl.copy_(dg)  # one cast to the GEMM dtype
+                dinp = torch.mm(dgl, wr_t).to(hi)  # (B, A + H)
                 dw_next, dh_next = dinp[:, :A], dinp[:, A:]
             flat = lambda x: x.reshape(-1, x.shape[-1])  # noqa: E731
             d_wrec = flat(inp[:T]).t().mm(flat(dgates)).to(w_rec.dtype)  # (A + H, 4H): sum_t in_t^T dg_t
