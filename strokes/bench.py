@@ -14,6 +14,11 @@ train: two paths through the same model, forward + NLL (eq. 26) + backward per b
   bf16     default under torch.autocast(bfloat16), train.py --precision bf16: the matmuls in
            bfloat16, cell states, window position and loss in fp32 (fast on CPUs with AVX512-BF16 or
            AMX and on recent GPUs; emulated, so slow, elsewhere).
+Besides timesteps/s, each row gives the model's arithmetic rate (padded timesteps/s x the
+network's forward + backward FLOPs per timestep), its share of the roofline (a large matmul in the
+path's dtype, measured in the same run), and the ratio to naive at the same batch size. Naive gains
+the most from larger batches: its per-step overhead shrinks until it too is GEMM-bound, so the
+ratio at the best batch size for each is bounded by how close naive gets to the fp32 roofline.
 Each (path, batch size) runs in a fresh process, after one warm-up batch; peak memory is that
 process's peak RSS minus its RSS once the model and batches are built (so it includes library
 work space set up by the first batch), on a GPU torch.cuda.max_memory_allocated. Before timing, the same run checks on
@@ -67,7 +72,7 @@ class TrainBench:
     hidden: int = 400
     components: int = 20  # M
     window: int = 10  # K
-    batch_sizes: list = field(default_factory=lambda: [16, 32, 64])
+    batch_sizes: list = field(default_factory=lambda: [16, 32, 64, 128])  # naive keeps gaining up to ~256
     batches: int = 3  # timed batches per (path, batch size), after one warm-up
     paths: list = field(default_factory=lambda: list(PATHS))
     max_points: int | None = None  # truncate lines (quick runs); None = the real lengths
@@ -209,6 +214,30 @@ def measure(cfg: TrainBench, path: str, batch_size: int, points, chars) -> dict:
             "ms_per_batch": 1e3 * total / len(times), "peak_mib": peak / 2 ** 20, "threads": torch.get_num_threads()}
 
 
+def flops_per_timestep(cfg: TrainBench) -> float:
+    """Multiply-adds x 2 of forward + backward (3x forward) per padded timestep of the synthesis network."""
+    H, A, K, M, L = cfg.hidden, ALPHABET_SIZE, cfg.window, cfg.components, cfg.layers
+    lstm = sum((3 + A + (H if n else 0) + H) * 4 * H for n in range(L))  # [x, (h^{n-1}), w] and h^n_{t-1}
+    return 3 * 2 * (lstm + H * 3 * K + L * H * (6 * M + 1))
+
+
+def gemm_peak(device: str, dtype_name: str, n: int = 2048, repeats: int = 3) -> float:
+    """GFLOP/s of a large square matmul: the roofline every path's GEMMs work under."""
+    import torch
+    dt = getattr(torch, dtype_name)
+    a, b = (torch.randn(n, n, device=device).to(dt) for _ in range(2))
+    sync = torch.cuda.synchronize if device.startswith("cuda") else (lambda: None)
+    torch.mm(a, b)
+    sync()
+    best = math.inf
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        torch.mm(a, b)
+        sync()
+        best = min(best, time.perf_counter() - t0)
+    return 2 * n ** 3 / best / 1e9
+
+
 def _rss_bytes() -> int:
     with open("/proc/self/statm") as f:
         return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
@@ -233,10 +262,19 @@ def run_train(cfg: TrainBench, points, chars, source: str) -> int:
             with ProcessPoolExecutor(1, mp_context=get_context("spawn")) as pool:
                 results.append(pool.submit(measure, cfg, p, b, points, chars).result())
     mem = "peak MiB" if cfg.device != "cpu" else ("peak RSS MiB" if cfg.in_process else "peak +RSS MiB")
-    print(f"{'path':8} {'batch':>5} {'real ts/s':>10} {'padded ts/s':>11} {'ms/batch':>9} {mem:>13} {'threads':>7}")
+    flops = flops_per_timestep(cfg)
+    peaks = {p: gemm_peak(cfg.device, "float32" if p != "bf16" else "bfloat16") for p in ("naive", "bf16")}
+    print(f"GEMM roofline on {cfg.device}: fp32 {peaks['naive']:.0f} GFLOP/s, bf16 {peaks['bf16']:.0f} GFLOP/s "
+          f"(2048^3 matmul); the model does {flops / 1e6:.1f} MFLOP per padded timestep (forward + backward)")
+    naive_at = {r["batch"]: r["real_per_s"] for r in results if r["path"] == "naive"}
+    print(f"{'path':8} {'batch':>5} {'real ts/s':>10} {'padded ts/s':>11} {'ms/batch':>9} {mem:>13} {'threads':>7} "
+          f"{'GFLOP/s':>8} {'of peak':>7} {'/naive':>6}")
     for r in results:
+        gf = r["padded_per_s"] * flops / 1e9
+        peak = peaks["bf16" if r["path"] == "bf16" else "naive"]
+        ratio = f"{r['real_per_s'] / naive_at[r['batch']]:.2f}x" if r["batch"] in naive_at else "-"
         print(f"{r['path']:8} {r['batch']:5d} {r['real_per_s']:10.0f} {r['padded_per_s']:11.0f} "
-              f"{r['ms_per_batch']:9.0f} {r['peak_mib']:13.0f} {r['threads']:7d}")
+              f"{r['ms_per_batch']:9.0f} {r['peak_mib']:13.0f} {r['threads']:7d} {gf:8.0f} {gf / peak:7.0%} {ratio:>6}")
     best = {p: max((r for r in results if r["path"] == p), key=lambda r: r["real_per_s"]) for p in cfg.paths}
     for p in cfg.paths:
         print(f"best {p}: {best[p]['real_per_s']:.0f} real timesteps/s at batch {best[p]['batch']}")
@@ -339,7 +377,7 @@ def main(argv=None) -> int:
                epilog="Module docstring (python -c 'import strokes.bench; help(strokes.bench)') has the details.")
     sub = p.add_subparsers(dest="cmd", required=True, parser_class=Parser)
     t = sub.add_parser("train", help="training: fast vs naive (timesteps/s, ms/batch, memory, agreement)")
-    t.add_argument("--batch-sizes", type=int, nargs="+", default=[16, 32, 64])
+    t.add_argument("--batch-sizes", type=int, nargs="+", default=[16, 32, 64, 128])
     t.add_argument("--batches", type=int, default=3, help="timed batches per path and batch size (default 3)")
     t.add_argument("--paths", nargs="+", choices=PATHS, default=list(PATHS))
     t.add_argument("--max-points", type=int, help="truncate lines to this many points (quick runs)")

@@ -119,3 +119,13 @@ def test_bad_input_is_one_line_and_exit_2(args, message):
                          cwd=REPO, timeout=60)
     assert run.returncode == 2, run.stderr
     assert "Traceback" not in run.stderr and len(run.stderr.strip().splitlines()) == 1 and message in run.stderr
+
+
+def test_flop_count_is_every_weight_matrix_used_once_per_timestep():
+    """flops_per_timestep: 2 FLOPs per weight entry per timestep forward, 3x that with the backward."""
+    from strokes.bench import ALPHABET_SIZE, TrainBench, build, flops_per_timestep
+    for cfg in (TrainBench(), TrainBench(layers=2, hidden=32, components=3, window=2)):
+        model = build(cfg)
+        assert model.config.alphabet_size == ALPHABET_SIZE
+        entries = sum(p.numel() for p in model.parameters() if p.dim() == 2)  # biases are not GEMM work
+        assert flops_per_timestep(cfg) == 6 * entries
