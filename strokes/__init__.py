@@ -6,13 +6,18 @@ Modules:
     transforms  pure stroke functions: points <-> offsets, normalisation, clean-up
     alphabet    characters <-> indices, with a declared unknown symbol
     models      Graves' prediction (section 4) and synthesis (section 5) networks
+    recurrence  the synthesis network's layer 1 + window loop with a hand-written backward
     optim       Graves' RMSProp variant (eqs. 38-41)
     training    the training loop behind train.py
     attention   the soft window's stopping rule and the attention check
     hand        text -> handwriting by sampling a synthesis network (generate.py)
+    sampler     the fast batched sampling loop behind hand
     render      offsets -> SVG paths -> a laid-out page
     plots       attention and predicted-density pictures
+    svgplot     small SVG charts for plots and toys
     toys        MDN toy problems (Bishop's inverse problem and friends) as SVG
+    evaluate    validation NLL, attention checks, weight averaging, export, style presets, figures
+    bench       training and sampling speed, fast paths against naive references
 """
 
 __version__ = "0.1.0"
