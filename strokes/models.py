@@ -19,8 +19,9 @@ Layer 1 reads [x_t, w_{t-1}]; layers n >= 2 read [x_t, h^{n-1}_t, w_t]; the outp
 Character positions are 0-based here: u = 0..U-1 is the (u+1)-th character and kappa_0 = 0, the
 same as `strokes.attention.window_weights` (Graves' 1-based u with kappa_0 = 0 is this with the
 window one character further left at the start). Padded characters (text_mask False) get phi = 0.
-phi is computed in log space, log phi = logsumexp_k(alpha_hat_k - beta_k (kappa_k - u)^2): the same
-number, without exp(alpha_hat) overflowing into inf * 0.
+phi is formed from the exponents alpha_hat_k - beta_k (kappa_k - u)^2 (`step`: their logsumexp;
+`forward`: the sum of their exps), never as exp(alpha_hat) * exp(-beta (kappa - u)^2), which can
+overflow into inf * 0.
 
 Speed: only layer 1 and the window are sequential. `forward` runs them as one autograd node with a
 hand-written backward (`strokes.recurrence.WindowLoop`; the input projection of x precomputed for
