@@ -263,15 +263,15 @@ def run_train(cfg: TrainBench, points, chars, source: str) -> int:
                 results.append(pool.submit(measure, cfg, p, b, points, chars).result())
     mem = "peak MiB" if cfg.device != "cpu" else ("peak RSS MiB" if cfg.in_process else "peak +RSS MiB")
     flops = flops_per_timestep(cfg)
-    peaks = {p: gemm_peak(cfg.device, "float32" if p != "bf16" else "bfloat16") for p in ("naive", "bf16")}
-    print(f"GEMM roofline on {cfg.device}: fp32 {peaks['naive']:.0f} GFLOP/s, bf16 {peaks['bf16']:.0f} GFLOP/s "
+    peaks = {dt: gemm_peak(cfg.device, dt) for dt in ("float32", "bfloat16")}
+    print(f"GEMM roofline on {cfg.device}: fp32 {peaks['float32']:.0f} GFLOP/s, bf16 {peaks['bfloat16']:.0f} GFLOP/s "
           f"(2048^3 matmul); the model does {flops / 1e6:.1f} MFLOP per padded timestep (forward + backward)")
     naive_at = {r["batch"]: r["real_per_s"] for r in results if r["path"] == "naive"}
     print(f"{'path':8} {'batch':>5} {'real ts/s':>10} {'padded ts/s':>11} {'ms/batch':>9} {mem:>13} {'threads':>7} "
           f"{'GFLOP/s':>8} {'of peak':>7} {'/naive':>6}")
     for r in results:
         gf = r["padded_per_s"] * flops / 1e9
-        peak = peaks["bf16" if r["path"] == "bf16" else "naive"]
+        peak = peaks["bfloat16" if r["path"] == "bf16" else "float32"]
         ratio = f"{r['real_per_s'] / naive_at[r['batch']]:.2f}x" if r["batch"] in naive_at else "-"
         print(f"{r['path']:8} {r['batch']:5d} {r['real_per_s']:10.0f} {r['padded_per_s']:11.0f} "
               f"{r['ms_per_batch']:9.0f} {r['peak_mib']:13.0f} {r['threads']:7d} {gf:8.0f} {gf / peak:7.0%} {ratio:>6}")

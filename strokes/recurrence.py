@@ -57,6 +57,7 @@ class WindowLoop(torch.autograd.Function):
             tcs = new(T, B, H)  # tanh(c_t)
             kappas = new(T, B, K)
             pres = new(T, B, 3 * K)  # eq. 48 pre-activations
+            exps = new(T, B, 2 * K)  # beta and the kappa step exp(kappa_hat), for the backward too
             expo = new(T, B, K, onehot.shape[1])  # exp(alpha_hat - beta (kappa - u)^2) (B, K, U) per step
             phis = new(T, B, onehot.shape[1])
             inp[0, :, :A], inp[0, :, A:], cs[0] = w0, h0, c0
@@ -76,24 +77,25 @@ class WindowLoop(torch.autograd.Function):
                 hl.copy_(h)
                 pre = pres[t]
                 pre.copy_(torch.addmm(bw, hl, ww))  # (B, 3K)
-                kappa = torch.add(kappa, pre[:, 2 * K:].exp(), out=kappas[t])
+                ex = torch.exp(pre[:, K:], out=exps[t])  # (B, 2K): beta, exp(kappa_hat)
+                kappa = torch.add(kappa, ex[:, K:], out=kappas[t])
                 d = kappa.unsqueeze(-1) - u  # (B, K, U)
-                e = torch.exp(torch.addcmul(pre[:, :K].unsqueeze(-1), pre[:, K:2 * K].exp().unsqueeze(-1), d * d,
+                e = torch.exp(torch.addcmul(pre[:, :K].unsqueeze(-1), ex[:, :K].unsqueeze(-1), d * d,
                                             value=-1.0), out=expo[t])
                 phi = torch.mul(e.sum(1), mask, out=phis[t])  # (B, U); padding gets phi = 0
                 w = torch.bmm(phi.unsqueeze(1), onehot).squeeze(1)  # (B, A)
                 inp[t + 1, :, :A].copy_(w)
-        ctx.save_for_backward(w_rec, w_win, onehot, mask, acts, cs, tcs, kappas, pres, expo, inp)
+        ctx.save_for_backward(w_rec, w_win, onehot, mask, acts, cs, tcs, kappas, exps, expo, inp)
         ctx.low, ctx.gx_dtype = low, gx.dtype
         ctx.set_materialize_grads(False)  # outputs the loss does not reach (kappa, c_T) cost nothing
-        last_a, last_b = pres[-1, :, :K].clone(), pres[-1, :, K:2 * K].exp()
+        last_a, last_b = pres[-1, :, :K].clone(), exps[-1, :, :K].clone()
         ctx.mark_non_differentiable(phis, last_a, last_b)
         return inp[1:, :, A:], inp[1:, :, :A], kappas, h, cs[T].clone(), w, phis, last_a, last_b
 
     @staticmethod
     @once_differentiable
     def backward(ctx, d_hs, d_ws, d_kappas, d_hT, d_cT, d_wT, _phi, _a, _b):
-        w_rec, w_win, onehot, mask, acts, cs, tcs, kappas, pres, expo, inp = ctx.saved_tensors
+        w_rec, w_win, onehot, mask, acts, cs, tcs, kappas, exps, expo, inp = ctx.saved_tensors
         low, hi = ctx.low, acts.dtype
         T, B, G = acts.shape
         H, A, K = G // 4, onehot.shape[-1], w_win.shape[1] // 3
@@ -117,17 +119,16 @@ class WindowLoop(torch.autograd.Function):
                 dw = dw_next + d_ws[t]  # fp32 + (low): fp32
                 dphi = torch.bmm(dw.unsqueeze(1), onehot_t).squeeze(1) * mask  # (B, U)
                 de = expo[t] * dphi.unsqueeze(1)  # (B, K, U) dL/d exponent
-                pre, kappa = pres[t], kappas[t]
+                kappa, beta, kstep = kappas[t], exps[t, :, :K], exps[t, :, K:]
                 d = kappa.unsqueeze(-1) - u  # (B, K, U)
                 ded = de * d
-                beta = pre[:, K:2 * K].exp()
                 dp = dpres[t]
                 torch.sum(de, 2, out=dp[:, :K])  # alpha_hat
                 torch.mul((ded * d).sum(2), beta, out=dp[:, K:2 * K]).neg_()  # beta_hat, via beta = exp(beta_hat)
                 if d_kappas is not None:
                     dkappa = dkappa + d_kappas[t]
                 dkappa = torch.addcmul(dkappa, ded.sum(2), beta, value=-2.0)
-                torch.mul(dkappa, pre[:, 2 * K:].exp(), out=dp[:, 2 * K:])  # kappa_hat
+                torch.mul(dkappa, kstep, out=dp[:, 2 * K:])  # kappa_hat
                 # layer 1 (an LSTM cell) backwards
                 dh = dh_next + d_hs[t] + torch.mm(dp.to(low), ww_t)  # (B, H) fp32
                 a = acts[t]
