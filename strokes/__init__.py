@@ -17,6 +17,7 @@ Modules:
     svgplot     small SVG charts for plots and toys
     toys        MDN toy problems (Bishop's inverse problem and friends) as SVG
     evaluate    validation NLL, attention checks, weight averaging, export, style presets, figures
+    widen       grow a trained network's LSTM width without changing its function (to train on)
     bench       training and sampling speed, fast paths against naive references
 """
 
