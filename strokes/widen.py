@@ -29,7 +29,8 @@ from pathlib import Path
 
 import torch
 
-from .models import CHECKPOINT_FORMAT, CHECKPOINT_VERSION, build_model, config_to_dict, read_checkpoint
+from .models import (CHECKPOINT_FORMAT, CHECKPOINT_VERSION, build_model, config_from_dict, config_to_dict,
+                     read_checkpoint)
 
 
 def _rows(H: int, H2: int) -> torch.Tensor:
@@ -91,11 +92,11 @@ def widen_state(config, state: dict, hidden_size: int, seed: int = 0) -> tuple[d
 def widen_checkpoint(ckpt: dict, hidden_size: int, seed: int = 0) -> dict:
     """A checkpoint dict (model alone, fp32) of ckpt's network widened to hidden_size, for
     `train.py --init`, `strokes.evaluate` and generate.py."""
-    model = build_model(ckpt["model_config"])
-    state, config = widen_state(model.config, ckpt["model"], hidden_size, seed)
+    old = config_from_dict(ckpt["model_config"])
+    state, config = widen_state(old, ckpt["model"], hidden_size, seed)
     return {"format": CHECKPOINT_FORMAT, "version": CHECKPOINT_VERSION, "model_config": config_to_dict(config),
             "model": state, "position": ckpt.get("position"),
-            "widened": {"from_hidden_size": model.config.hidden_size, "seed": seed,
+            "widened": {"from_hidden_size": old.hidden_size, "seed": seed,
                         "from_release": ckpt.get("release")}}
 
 
@@ -107,12 +108,12 @@ def main(argv=None) -> int:
     p.add_argument("--out", required=True, help="where to write the widened checkpoint, e.g. runs/wide/init.pt")
     p.add_argument("--seed", type=int, default=0, help="seed of the new units' initialisation (default 0)")
     args = p.parse_args(argv)
+    from .evaluate import _reason
     from .training import atomic_save
     try:
         ckpt = read_checkpoint(args.checkpoint)
     except Exception as err:  # missing, truncated or foreign file
-        reason = (str(err).splitlines() or [type(err).__name__])[0][:200]
-        print(f"widen: {args.checkpoint}: cannot read checkpoint ({reason}); pass a .pt written by train.py",
+        print(f"widen: {args.checkpoint}: cannot read checkpoint ({_reason(err)}); pass a .pt written by train.py",
               file=sys.stderr)
         return 2
     try:
