@@ -115,6 +115,10 @@ def build_parser() -> argparse.ArgumentParser:
                         "1.4x faster on CPUs with AVX512-BF16 or AMX, and on recent GPUs); weights, cell "
                         "states, loss, optimiser and validation stay fp32; may change on --resume; "
                         f"default {d.precision}")
+    o.add_argument("--cuda-graphs", action=argparse.BooleanOptionalAction,
+                   help="on a GPU, replay layer 1 + window's per-step loops as CUDA graphs, one per padded "
+                        "batch shape (several times faster: the loop is launch-bound); no effect on the CPU "
+                        "or under torchrun; may change on --resume; default on")
     o.add_argument("--max-nonfinite", type=positive_int,
                    help="non-finite losses/gradients in a row (each step skipped) that stop the run; "
                         f"default {d.max_nonfinite}")
@@ -179,7 +183,7 @@ def main(argv=None) -> int:
                       seed=args.seed, layers=args.layers, hidden_size=args.hidden_size,
                       components=args.components, window_components=args.window_components,
                       clip_output=args.clip_output, clip_lstm=args.clip_lstm, clip_norm=args.clip_norm,
-                      precision=args.precision,
+                      precision=args.precision, cuda_graphs=args.cuda_graphs,
                       val_every=args.val_every, val_batch_size=args.val_batch_size,
                       checkpoint_every=args.checkpoint_every, snapshot_every=args.snapshot_every,
                       log_every=args.log_every,

@@ -14,6 +14,9 @@ train: two paths through the same model, forward + NLL (eq. 26) + backward per b
   bf16     default under torch.autocast(bfloat16), train.py --precision bf16: the matmuls in
            bfloat16, cell states, window position and loss in fp32 (fast on CPUs with AVX512-BF16 or
            AMX and on recent GPUs; emulated, so slow, elsewhere).
+On a GPU, default and bf16 replay CUDA graphs of the layer-1 + window loops as train.py does (one per
+padded batch shape, captured before timing; --no-cuda-graphs: eager), and the agreement check runs
+there, on the replayed graphs.
 Besides timesteps/s, each row gives the model's arithmetic rate (padded timesteps/s x the
 network's forward + backward FLOPs per timestep), its share of the roofline (a large matmul in the
 path's dtype, measured in the same run), and the ratio to naive at the same batch size. Naive gains
@@ -22,7 +25,7 @@ ratio at the best batch size for each is bounded by how close naive gets to the 
 Each (path, batch size) runs in a fresh process, after one warm-up batch; peak memory is that
 process's peak RSS minus its RSS once the model and batches are built (so it includes library
 work space set up by the first batch), on a GPU torch.cuda.max_memory_allocated. Before timing, the same run checks on
-one small batch that default agrees with naive in loss and every gradient (fp32, 1e-4
+one small batch that default agrees with naive in loss and every gradient (fp32, TF32 off, 1e-4
 relative to the largest entry of each gradient; bf16 5e-2: a bug shows as O(1)); a failure exits 1.
 
 Lengths: real IAM-OnDB lines when available (--data FILE.h5, else the IAM folder: --iam-dir,
@@ -80,6 +83,22 @@ class TrainBench:
     threads: int | None = None  # intra-op threads; None = torch's default
     seed: int = 0
     in_process: bool = False  # measure in this process (peak memory is then the process's high-water mark)
+    cuda_graphs: bool = True  # on a GPU, default and bf16 replay CUDA graphs of the loop, as train.py does
+
+
+def graphs_on(cfg: TrainBench, path: str) -> bool:
+    """Whether `path` runs through CUDA graphs (strokes.recurrence.use_cuda_graphs), as in train.py."""
+    return cfg.cuda_graphs and cfg.device.startswith("cuda") and path != "naive"
+
+
+def pad_for_graphs(batch):
+    """Pad a bench batch as the trainer pads under CUDA graphs (strokes.training.GRAPH_*_MULTIPLE)."""
+    import torch.nn.functional as F
+    from .training import GRAPH_T_MULTIPLE, GRAPH_U_MULTIPLE
+    x, y, mask, text, text_mask = batch
+    dt, du = -x.shape[1] % GRAPH_T_MULTIPLE, -text.shape[1] % GRAPH_U_MULTIPLE
+    return (F.pad(x, (0, 0, 0, dt)), F.pad(y, (0, 0, 0, dt)), F.pad(mask, (0, dt)), F.pad(text, (0, du)),
+            F.pad(text_mask, (0, du)))
 
 
 # ----------------------------------------------------------------------------- lengths
@@ -163,14 +182,23 @@ def loss_fn(model, path: str, batch):
 def agreement(cfg: TrainBench, points, chars) -> dict:
     """Max relative difference of default vs naive: loss and every parameter gradient."""
     import torch
-    model = build(cfg)
+    from .recurrence import use_cuda_graphs
+    model = build(cfg).to(cfg.device)
     batch = make_batches(points, chars, min(4, len(points)), 1, cfg.seed, max_points=min(cfg.max_points or 120, 120))[0]
+    batch = tuple(t.to(cfg.device) for t in batch)
     grads = {}
+    # fp32 maths on a GPU too: cuDNN's LSTM (layers 2..N of default) would otherwise use TF32 (~1e-3)
+    tf32 = torch.backends.cudnn.allow_tf32, torch.backends.cuda.matmul.allow_tf32
+    torch.backends.cudnn.allow_tf32 = torch.backends.cuda.matmul.allow_tf32 = False
     for path in PATHS:
-        model.zero_grad(set_to_none=True)
-        loss = loss_fn(model, path, batch)
-        loss.backward()
+        use_cuda_graphs(graphs_on(cfg, path))
+        for _ in range(2 if graphs_on(cfg, path) else 1):  # the first call captures; the second replays
+            model.zero_grad(set_to_none=True)
+            loss = loss_fn(model, path, batch)
+            loss.backward()
         grads[path] = (loss.detach(), [p.grad.clone() for p in model.parameters()])
+    use_cuda_graphs(False)
+    torch.backends.cudnn.allow_tf32, torch.backends.cuda.matmul.allow_tf32 = tf32
     ref_loss, ref = grads["naive"]
     out = {}
     for path in PATHS[1:]:
@@ -191,6 +219,13 @@ def measure(cfg: TrainBench, path: str, batch_size: int, points, chars) -> dict:
     batches = [tuple(t.to(dev) for t in b) for b in
                make_batches(points, chars, batch_size, cfg.batches + 1, cfg.seed, cfg.max_points)]
     sync = torch.cuda.synchronize if dev.type == "cuda" else (lambda: None)
+    from .recurrence import cuda_graph_stats, use_cuda_graphs
+    use_cuda_graphs(graphs_on(cfg, path))
+    if graphs_on(cfg, path):  # capture every shape's graphs first (train.py does so once per shape); twice,
+        batches = [pad_for_graphs(b) for b in batches]  # as a larger shape's arena drops the graphs before it
+        for batch in batches + batches:
+            model.zero_grad(set_to_none=True)
+            loss_fn(model, path, batch).backward()
     rss0 = _rss_bytes()
     if dev.type == "cuda":
         torch.cuda.reset_peak_memory_stats(dev)
@@ -209,9 +244,11 @@ def measure(cfg: TrainBench, path: str, batch_size: int, points, chars) -> dict:
         peak = torch.cuda.max_memory_allocated(dev)
     else:
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 - (0 if cfg.in_process else rss0)
-    total = sum(times)
+    total, captures = sum(times), cuda_graph_stats()["captures"]
+    use_cuda_graphs(False)
     return {"path": path, "batch": batch_size, "real_per_s": real / total, "padded_per_s": padded / total,
-            "ms_per_batch": 1e3 * total / len(times), "peak_mib": peak / 2 ** 20, "threads": torch.get_num_threads()}
+            "ms_per_batch": 1e3 * total / len(times), "peak_mib": peak / 2 ** 20, "threads": torch.get_num_threads(),
+            "captures": captures}
 
 
 def flops_per_timestep(cfg: TrainBench) -> float:
@@ -282,13 +319,16 @@ def run_train(cfg: TrainBench, points, chars, source: str) -> int:
         for p in cfg.paths:
             if p != "naive":
                 print(f"{p}/naive at the best batch size for each: {best[p]['real_per_s'] / best['naive']['real_per_s']:.2f}x")
+    if any(graphs_on(cfg, p) for p in cfg.paths):
+        print(f"CUDA graphs: default and bf16 replay per-shape graphs of the layer-1 + window loops (batches padded "
+              f"as train.py pads them; {max(r['captures'] for r in results)} graphs captured per run, before timing)")
     print("agreement: " + ("ok" if ok else "FAILED"))
     return 0 if ok else 1
 
 
 # ----------------------------------------------------------------------------- sampling
 
-def forced_hand(hidden: int, layers: int, fast: bool, seed: int = 0):
+def forced_hand(hidden: int, layers: int, fast: bool, seed: int = 0, device: str = "cpu"):
     """A Hand over a random 3 x 400 network whose window moves at IAM's mean pace (see the docstring)."""
     import torch
     from .alphabet import Alphabet
@@ -306,26 +346,31 @@ def forced_hand(hidden: int, layers: int, fast: bool, seed: int = 0):
         model.window.weight.zero_()
         model.window.bias[:2 * K] = 0.0  # alpha = beta = 1
         model.window.bias[2 * K:] = -math.log(IAM_POINTS_PER_CHAR)  # kappa += 1 / 21.6 per step
-    return Hand(model, fast=fast), alphabet
+    return Hand(model.to(device), fast=fast), alphabet
 
 
-def run_sample(hidden: int, layers: int, chars: int, lines: int, repeats: int, reference: bool) -> int:
+def run_sample(hidden: int, layers: int, chars: int, lines: int, repeats: int, reference: bool,
+               device: str = "cpu") -> int:
     import torch
     rows = []
+    sync = torch.cuda.synchronize if device.startswith("cuda") else (lambda: None)
     for fast in ([True, False] if reference else [True]):
-        hand, alphabet = forced_hand(hidden, layers, fast)
+        hand, alphabet = forced_hand(hidden, layers, fast, device=device)
         text = "".join(alphabet.chars[i % 26 + 32] for i in range(chars))  # letters
         hand.write([text[:2]], seed=0)  # warm-up
         for n in (1, lines):
             best, steps = math.inf, 0
             for r in range(repeats):
+                sync()
                 t0 = time.perf_counter()
                 written = hand.write([text] * n, bias=0.75, seed=r)
+                sync()
                 best = min(best, time.perf_counter() - t0)
                 steps = max(len(w.offsets) for w in written)
             rows.append(("fast" if fast else "reference", n, best, steps))
     print(f"synthesis network {layers} x {hidden}: lines of {chars} characters, window at {IAM_POINTS_PER_CHAR} "
-          f"points per character (IAM's mean), bias 0.75, best of {repeats}, {torch.get_num_threads()} threads available")
+          f"points per character (IAM's mean), bias 0.75, best of {repeats}, {torch.get_num_threads()} threads available, "
+          f"device {device}" + (" (fast: CUDA graphs)" if device.startswith("cuda") else ""))
     print(f"{'sampler':10} {'lines':>5} {'seconds':>8} {'steps':>6} {'ms/step':>8} {'steps/s':>8}")
     for name, n, sec, steps in rows:
         print(f"{name:10} {n:5d} {sec:8.3f} {steps:6d} {1e3 * sec / max(steps, 1):8.3f} {steps / sec:8.0f}")
@@ -384,11 +429,13 @@ def main(argv=None) -> int:
     t.add_argument("--synthetic", action="store_true", help="synthetic IAM-like lengths even if IAM is there")
     t.add_argument("--data", help="a strokes HDF5 file: lengths of its training lines")
     t.add_argument("--in-process", action="store_true", help="no subprocess per measurement (memory: process peak)")
-    t.add_argument("--device", default="cpu", help="cpu or cuda (default cpu)")
+    t.add_argument("--no-cuda-graphs", action="store_true",
+                   help="on a GPU, run default and bf16 eagerly instead of through CUDA graphs")
     for q in (t, sub.add_parser("sample", help="sampling: one line and a paragraph, fast vs reference")):
         q.add_argument("--hidden", type=int, default=400, help="LSTM size (default 400)")
         q.add_argument("--layers", type=int, default=3, help="LSTM layers (default 3)")
         q.add_argument("--threads", type=int, help="torch intra-op threads (default: torch's)")
+        q.add_argument("--device", default="cpu", help="cpu or cuda (default cpu)")
     t.add_argument("--iam-dir", help="IAM-OnDB folder (default $STROKES_IAM_DIR or ../shared/datasets/iam-ondb)")
     t.add_argument("--seed", type=int, default=0)
     s = sub.choices["sample"]
@@ -414,16 +461,17 @@ def main(argv=None) -> int:
         import torch
         if args.threads:
             torch.set_num_threads(args.threads)
-        if args.cmd == "sample":
-            return run_sample(args.hidden, args.layers, args.chars, args.lines, args.repeats, not args.no_reference)
         if args.device.startswith("cuda") and not torch.cuda.is_available():
             raise UsageError("--device cuda: no CUDA device here; leave --device out to measure on the CPU")
         if args.device != "cpu" and not args.device.startswith("cuda"):
             raise UsageError(f"--device {args.device}: use cpu or cuda")
+        if args.cmd == "sample":
+            return run_sample(args.hidden, args.layers, args.chars, args.lines, args.repeats, not args.no_reference,
+                              args.device)
         points, chars, source = line_lengths(args.data, args.iam_dir, args.synthetic, args.seed)
         cfg = TrainBench(layers=args.layers, hidden=args.hidden, batch_sizes=args.batch_sizes, batches=args.batches,
                          paths=args.paths, max_points=args.max_points, device=args.device, threads=args.threads,
-                         seed=args.seed, in_process=args.in_process)
+                         seed=args.seed, in_process=args.in_process, cuda_graphs=not args.no_cuda_graphs)
         return run_train(cfg, points, chars, source)
     except UsageError as e:
         print(f"python -m strokes.bench: {e}", file=sys.stderr)

@@ -27,6 +27,7 @@ from __future__ import annotations
 import math
 from contextlib import contextmanager
 from dataclasses import dataclass
+from types import SimpleNamespace
 
 import torch
 from tqdm import tqdm
@@ -35,6 +36,7 @@ from .mdn import RHO_LIMIT
 from .models import State, SynthesisNetwork
 
 SINGLE_THREAD_BELOW = 8  # batches smaller than this sample on one intra-op thread (see the module docstring)
+GRAPH_CHUNK = 16  # steps per CUDA-graph replay on a GPU: the end is checked (one sync) once per chunk
 
 
 def sampling_threads(batch_size: int) -> int | None:
@@ -166,10 +168,29 @@ class FastSampler:
 
     # ------------------------------------------------------------------ the loop
 
+    def _step(self, t, x: torch.Tensor, state: State, loop, bias: float, temperature: float):
+        """One step of `sample`: read x, apply Graves' stopping rule, draw the next offset.
+
+        t is the step: an int (eager), or a (1,) long tensor on the device (inside a CUDA graph, where
+        the step must be data, not a Python constant). Updates loop.done, loop.stopped and loop.steps
+        in place; returns the drawn x (B, 3), the new state, phi (B, U + 1) and raw (B, 6M + 1).
+        """
+        raw, state, phi = self.advance(x, state, loop.onehot, loop.u)
+        # Graves' stopping rule, as strokes.attention.finished_reading
+        fired = (phi.gather(1, loop.past_end).squeeze(1) >
+                 phi.masked_fill(loop.outside, float("-inf")).amax(-1)) & ~loop.done
+        loop.stopped |= fired
+        loop.done |= fired | (t >= loop.caps)
+        at = (lambda z: z[t]) if isinstance(t, int) else (lambda z: z.index_select(0, t).squeeze(0))
+        x = self.draw(raw, bias, temperature, at(loop.gumbel), at(loop.normal), at(loop.logistic))
+        loop.steps += (~loop.done).long()
+        return x, state, phi, raw
+
     @torch.no_grad()
     def sample(self, x: torch.Tensor, state: State, text: torch.Tensor, text_mask: torch.Tensor,
                lengths: torch.Tensor, caps: torch.Tensor, bias: float = 0.0, temperature: float = 1.0,
-               keep_raw: bool = False, progress: bool = False, threads: int | None | str = "auto") -> Sampled:
+               keep_raw: bool = False, progress: bool = False, threads: int | None | str = "auto",
+               cuda_graphs: bool = True) -> Sampled:
         """Sample every line until Graves' rule stops it or it reaches its cap.
 
         x (B, 3) the first input; state after priming (or model.initial_state); text (B, U),
@@ -177,42 +198,89 @@ class FastSampler:
         At step t the network reads x; if the window has passed the text (`finished_reading`) the
         line stops there and nothing is drawn; else one offset is drawn and fed back. The noise
         for every step is drawn up front from torch's global generator. threads: intra-op threads
-        on CPU ("auto": `sampling_threads(B)`, None: leave torch's setting).
+        on CPU ("auto": `sampling_threads(B)`, None: leave torch's setting). cuda_graphs: on a GPU,
+        run GRAPH_CHUNK steps per CUDA-graph replay (the same numbers; a step is ~40 tiny kernels,
+        so launching them dominates) and check for the end once per chunk.
         """
         if bias < 0 or temperature <= 0:
             raise ValueError(f"need bias >= 0 and temperature > 0, got {bias}, {temperature}")
         B, U = text.shape
         dev, dtype = x.device, x.dtype
         threads = sampling_threads(B) if threads == "auto" else threads
+        graphs = cuda_graphs and dev.type == "cuda"
         onehot, u = self.text_inputs(text, text_mask, dtype)
-        outside = torch.arange(U + 1, device=dev).unsqueeze(0) >= lengths.unsqueeze(1)  # (B, U + 1)
-        past_end = lengths.long().unsqueeze(1)  # (B, 1)
         cap = int(caps.max())
-        done = torch.zeros(B, dtype=torch.bool, device=dev)
-        stopped = torch.zeros_like(done)
-        steps = torch.zeros(B, dtype=torch.long, device=dev)
-        uniform = torch.rand(cap, B, self.M + 1, device=dev, dtype=dtype).clamp_(1e-12, 1 - 1e-7)
-        gumbel = -torch.log(-torch.log(uniform[..., :self.M]))  # (cap, B, M)
-        logistic = torch.logit(uniform[..., self.M:])  # (cap, B, 1)
-        normal = torch.randn(cap, B, 2, device=dev, dtype=dtype)
-        xs, phis, raws = [], [], []
-        with num_threads(threads if dev.type == "cpu" else None):
-            for t in tqdm(range(cap), desc="writing", unit=" steps", disable=not progress, leave=False):
-                raw, state, phi = self.advance(x, state, onehot, u)
-                # Graves' stopping rule, as strokes.attention.finished_reading
-                fired = (phi.gather(1, past_end).squeeze(1) > phi.masked_fill(outside, float("-inf")).amax(-1)) & ~done
-                stopped |= fired
-                done |= fired | (t >= caps)
-                if (dev.type == "cpu" or t % 8 == 7) and bool(done.all()):  # on a GPU, sync every 8 steps
-                    break
-                x = self.draw(raw, bias, temperature, gumbel[t], normal[t], logistic[t])
-                steps += (~done).long()
-                xs.append(x)
-                phis.append(phi)
-                if keep_raw:
-                    raws.append(raw)
+        room = cap + (GRAPH_CHUNK if graphs else 0)  # a graph may run up to a chunk past the cap
+        uniform = torch.rand(room, B, self.M + 1, device=dev, dtype=dtype).clamp_(1e-12, 1 - 1e-7)
+        loop = SimpleNamespace(
+            onehot=onehot, u=u, caps=caps,
+            outside=torch.arange(U + 1, device=dev).unsqueeze(0) >= lengths.unsqueeze(1),  # (B, U + 1)
+            past_end=lengths.long().unsqueeze(1),  # (B, 1)
+            done=torch.zeros(B, dtype=torch.bool, device=dev), stopped=torch.zeros(B, dtype=torch.bool, device=dev),
+            steps=torch.zeros(B, dtype=torch.long, device=dev),
+            gumbel=-torch.log(-torch.log(uniform[..., :self.M])),  # (room, B, M)
+            logistic=torch.logit(uniform[..., self.M:]),  # (room, B, 1)
+            normal=torch.randn(room, B, 2, device=dev, dtype=dtype))
+        if graphs:
+            xs, phis, raws = self._sample_graphed(x, state, loop, cap, bias, temperature, keep_raw, progress)
+        else:
+            xs, phis, raws = [], [], []
+            with num_threads(threads if dev.type == "cpu" else None):
+                for t in tqdm(range(cap), desc="writing", unit=" steps", disable=not progress, leave=False):
+                    x_next, state, phi, raw = self._step(t, x, state, loop, bias, temperature)
+                    if (dev.type == "cpu" or t % 8 == 7) and bool(loop.done.all()):  # on a GPU, sync every 8 steps
+                        break
+                    x = x_next
+                    xs.append(x)
+                    phis.append(phi)
+                    if keep_raw:
+                        raws.append(raw)
+            xs, phis = (torch.stack(v, 1) if v else None for v in (xs, phis))
+            raws = torch.stack(raws, 1) if raws else None
+        steps = loop.steps
         T = int(steps.max()) if B else 0
-        offsets = torch.stack(xs[:T], 1) if T else x.new_zeros(B, 0, 3)
-        phi_all = torch.stack(phis[:T], 1) if T else x.new_zeros(B, 0, U + 1)
-        raw_all = (torch.stack(raws[:T], 1) if T else x.new_zeros(B, 0, self.b_head.numel())) if keep_raw else None
-        return Sampled(offsets, phi_all, steps, stopped, raw_all)
+        offsets = xs[:, :T] if T else x.new_zeros(B, 0, 3)
+        phi_all = phis[:, :T] if T else x.new_zeros(B, 0, U + 1)
+        raw_all = (raws[:, :T] if T else x.new_zeros(B, 0, self.b_head.numel())) if keep_raw else None
+        return Sampled(offsets, phi_all, steps, loop.stopped, raw_all)
+
+    def _sample_graphed(self, x, state, loop, cap, bias, temperature, keep_raw, progress):
+        """`sample`'s loop on a GPU: GRAPH_CHUNK steps captured once into a CUDA graph over static
+        buffers (x, the state, the step counter, the outputs), then replayed until every line is done."""
+        B, room = x.shape[0], loop.gumbel.shape[0]
+        t = torch.zeros(1, dtype=torch.long, device=x.device)
+        x = x.clone()
+        keep = lambda v: v.clone() if torch.is_tensor(v) else v  # noqa: E731
+        state = State(*(tuple(map(keep, f)) if isinstance(f, tuple) else keep(f) for f in state))
+        xs = x.new_empty(room, B, 3)
+        phis = x.new_empty(room, B, loop.onehot.shape[1])
+        raws = x.new_empty(room, B, self.b_head.numel()) if keep_raw else None
+
+        def chunk():
+            xc, sc = x, state
+            for _ in range(GRAPH_CHUNK):
+                xc, sc, phi, raw = self._step(t, xc, sc, loop, bias, temperature)
+                xs.index_copy_(0, t, xc.unsqueeze(0))
+                phis.index_copy_(0, t, phi.unsqueeze(0))
+                if keep_raw:
+                    raws.index_copy_(0, t, raw.unsqueeze(0))
+                t.add_(1)
+            x.copy_(xc)  # the chunk's last state becomes the next replay's input
+            for dst, src in zip(state.h + state.c + (state.kappa, state.window), sc.h + sc.c + (sc.kappa, sc.window)):
+                dst.copy_(src)
+
+        side = torch.cuda.Stream()
+        side.wait_stream(torch.cuda.current_stream())
+        with torch.cuda.stream(side):
+            chunk()  # warm-up outside the capture: this is the first chunk of the line
+        torch.cuda.current_stream().wait_stream(side)
+        graph = torch.cuda.CUDAGraph()
+        with torch.cuda.graph(graph):
+            chunk()  # recorded, not run
+        done_steps = GRAPH_CHUNK
+        with tqdm(total=cap, desc="writing", unit=" steps", disable=not progress, leave=False) as bar:
+            while done_steps < cap and not bool(loop.done.all()):
+                graph.replay()
+                done_steps += GRAPH_CHUNK
+                bar.update(GRAPH_CHUNK)
+        return xs.transpose(0, 1), phis.transpose(0, 1), raws.transpose(0, 1) if keep_raw else None

@@ -44,6 +44,7 @@ from .data import BucketBatchSampler, StrokeDataset, collate
 from .models import (CHECKPOINT_FORMAT, CHECKPOINT_VERSION, PredictionConfig, SynthesisConfig, build_model,
                      config_to_dict, read_checkpoint)
 from .optim import GravesRMSprop
+from .recurrence import cuda_graphs_paused, use_cuda_graphs
 from .transforms import same_stats
 
 OPTIMIZERS = ("rmsprop-graves", "adam")
@@ -58,7 +59,9 @@ RUN_IDENTITY = ("model", "batch_size", "lr", "optimizer", "seed", *ARCHITECTURE,
                 "clip_norm", "val_splits", "train_splits")
 # Fields a run may change between sessions: train.py keeps the run's own values when --resume leaves them out.
 SETTABLE = ("lr_decay", "precision", "max_nonfinite", "val_every", "val_batch_size", "checkpoint_every",
-            "snapshot_every", "log_every", "num_workers")
+            "snapshot_every", "log_every", "num_workers", "cuda_graphs")
+GRAPH_T_MULTIPLE = 32  # with CUDA graphs, batches are padded to a multiple of this many steps ...
+GRAPH_U_MULTIPLE = 16  # ... and characters, so a few hundred graphs cover every IAM batch shape
 
 
 def autocast(device_type: str, precision: str):
@@ -106,6 +109,7 @@ class TrainConfig:
     num_workers: int = 0  # DataLoader worker processes
     init: str | None = None  # new run starting from this checkpoint's model (architecture and weights)
     precision: str = "fp32"  # "bf16": training matmuls in bfloat16 under autocast (not Graves); settable on --resume
+    cuda_graphs: bool = True  # on a GPU, layer 1 + window loops replay CUDA graphs (strokes.recurrence); settable
 
     @property
     def learning_rate(self) -> float:
@@ -259,6 +263,9 @@ class Trainer:
             self.ddp = DDP(self.model, device_ids=[self.device.index] if self.device.type == "cuda" else None)
         self._stop_signal = None
         self.resumed = ckpt is not None
+        # CUDA graphs need each backward to follow its own forward in one process: not under DDP
+        self.graphs = cfg.cuda_graphs and self.device.type == "cuda" and self.world == 1
+        use_cuda_graphs(self.graphs)
 
     # ------------------------------------------------------------------ setup
 
@@ -419,13 +426,14 @@ class Trainer:
         loader = torch.utils.data.DataLoader(self.val_set, batch_sampler=batches, collate_fn=collate,
                                              num_workers=self.cfg.num_workers)
         total = points = lines = 0.0
-        for batch in loader:
-            batch = batch.to(self.device)
-            x, y, mask = batch.strokes[:, :-1], batch.strokes[:, 1:], batch.stroke_mask[:, 1:]
-            out = model(x, text=batch.text, text_mask=batch.text_mask)
-            total += -float(model.distribution(out.raw).log_prob(y, mask=mask).sum())
-            points += float(mask.sum())
-            lines += len(batch)
+        with cuda_graphs_paused():  # one pass over unpadded shapes: capturing graphs for it would not pay
+            for batch in loader:
+                batch = batch.to(self.device)
+                x, y, mask = batch.strokes[:, :-1], batch.strokes[:, 1:], batch.stroke_mask[:, 1:]
+                out = model(x, text=batch.text, text_mask=batch.text_mask)
+                total += -float(model.distribution(out.raw).log_prob(y, mask=mask).sum())
+                points += float(mask.sum())
+                lines += len(batch)
         total, points, lines = self._all_sum([total, points, lines])
         return {"nats_per_line": total / max(lines, 1), "nats_per_point": total / max(points, 1),
                 "lines": int(lines)}
@@ -495,7 +503,10 @@ class Trainer:
                     global_lines = len(batches[self.batch_pos])
                     for group in self.optimizer.param_groups:
                         group["lr"] = cfg.lr_at(self.epoch)
-                    res = self.train_step(batch.to(self.device), global_lines)
+                    batch = batch.to(self.device)
+                    if self.graphs:  # few distinct shapes, so few graphs to capture
+                        batch = batch.padded(GRAPH_T_MULTIPLE, GRAPH_U_MULTIPLE)
+                    res = self.train_step(batch, global_lines)
                     self.step += 1
                     self.batch_pos += 1
                     bar.update(1)

@@ -140,3 +140,25 @@ def test_outlier_lines_dropped_and_reported(synth):
     assert len(ds) == 20 - len(expect) and "l59" not in ds.line_ids
     val = load_h5_info(path)["summary"]["splits"]["val"]  # the import reported them
     assert val["outlier_lines"] == len(expect) and val["outlier_steps"] >= 2
+
+
+def test_padded_batch_keeps_lines_and_model_nll():
+    from strokes.data.dataset import Item
+    from strokes.models import SynthesisConfig, SynthesisNetwork
+    torch.manual_seed(0)
+    items = [Item(0.5 * torch.randn(T, 3), "x" * U, torch.randint(1, 6, (U,)), k)
+             for k, (T, U) in enumerate([(23, 4), (17, 6), (30, 3)])]
+    b = collate(items)
+    p = b.padded(8, 16)
+    assert p.strokes.shape == (3, 33, 3) and (p.strokes.shape[1] - 1) % 8 == 0 and p.text.shape == (3, 16)
+    assert torch.equal(p.strokes[:, :30], b.strokes) and not p.stroke_mask[:, 30:].any()
+    assert torch.equal(p.text[:, :6], b.text) and not p.text_mask[:, 6:].any() and (p.text[:, 6:] == 0).all()
+    assert torch.equal(p.lengths, b.lengths) and p.texts == b.texts
+    model = SynthesisNetwork(SynthesisConfig(layers=2, hidden_size=8, components=3, window_components=2,
+                                             alphabet_size=6))
+
+    def nll(batch):
+        out = model(batch.strokes[:, :-1], text=batch.text, text_mask=batch.text_mask)
+        return -model.distribution(out.raw).log_prob(batch.strokes[:, 1:], mask=batch.stroke_mask[:, 1:]).sum()
+
+    torch.testing.assert_close(nll(p), nll(b), rtol=1e-6, atol=1e-4)

@@ -1,8 +1,12 @@
-"""strokes.recurrence.WindowLoop: its hand-written backward against finite differences (fp64), and its
-forward against the per-step eqs. 46-51 computed independently here."""
+"""strokes.recurrence.WindowLoop: its hand-written backward against finite differences (fp64), its
+forward against the per-step eqs. 46-51 computed independently here, and the CUDA-graph path (its
+buffer arena on the CPU; its replays against the eager loop where a GPU is present)."""
+import pytest
 import torch
 
-from strokes.recurrence import WindowLoop
+from strokes import recurrence
+from strokes.recurrence import (ARENA_ALIGN, WindowLoop, _Graphs, _layout, cuda_graph_stats, cuda_graphs_paused,
+                               use_cuda_graphs)
 
 T, B, H, A, K, U = 5, 2, 3, 4, 2, 3
 
@@ -51,3 +55,97 @@ def test_forward_is_the_lstm_cell_and_eqs_46_to_51_step_by_step():
     torch.testing.assert_close(a_hat, ah, rtol=1e-12, atol=1e-12)
     torch.testing.assert_close(beta, bh.exp(), rtol=1e-12, atol=1e-12)
     assert (phi[:, 1, 2] == 0).all()  # the padded character is never read
+
+
+def test_arena_gives_every_buffer_its_own_aligned_bytes_and_grows_by_dropping_graphs():
+    graphs, cpu = _Graphs(), torch.device("cpu")
+    layout = _layout(T, B, U, A, H, K, torch.bfloat16, torch.float32)
+    b = graphs.buffers("first", layout, cpu).b
+    base, arena_bytes = graphs.arena.data_ptr(), graphs.arena.numel()
+    for i, (name, (shape, dtype)) in enumerate(layout.items()):
+        v = getattr(b, name)
+        assert v.shape == shape and v.dtype == dtype and v.is_contiguous(), name
+        assert (v.data_ptr() - base) % ARENA_ALIGN == 0, name
+        assert v.data_ptr() - base + v.numel() * v.element_size() <= arena_bytes, name
+        v.fill_(i)
+    for i, name in enumerate(layout):  # nothing written later overwrote an earlier buffer
+        assert (getattr(b, name) == i).all(), name
+    graphs.buffers("smaller", _layout(T - 2, B, U, A, H, K, torch.bfloat16, torch.float32), cpu)
+    assert graphs.arena.data_ptr() == base and set(graphs.entries) == {"first", "smaller"}  # one shared arena
+    graphs.buffers("larger", _layout(4 * T, B, U, A, H, K, torch.bfloat16, torch.float32), cpu)
+    assert graphs.arena.numel() > arena_bytes and set(graphs.entries) == {"larger"}  # old graphs dropped
+
+
+def _outputs_and_grads(p, low):
+    inputs = {k: (v.detach().clone().requires_grad_(v.requires_grad)) for k, v in p.items()}
+    out = WindowLoop.apply(*inputs.values(), low)
+    g = torch.Generator(device=out[0].device).manual_seed(5)
+    loss = sum((o.float() * torch.randn(o.shape, generator=g, device=o.device)).sum() for o in out[:6])
+    loss.backward()
+    return [o.detach().float() for o in out], [v.grad for v in inputs.values() if v.grad is not None]
+
+
+def test_graphs_switch_changes_nothing_on_the_cpu():
+    p = loop_inputs(2)
+    want_out, want_grad = _outputs_and_grads(p, torch.float64)
+    use_cuda_graphs(True)
+    try:
+        got_out, got_grad = _outputs_and_grads(p, torch.float64)
+        assert cuda_graph_stats()["shapes"] == 0  # CPU tensors never take the graph path
+    finally:
+        use_cuda_graphs(False)
+    assert len(got_grad) == len(want_grad) == 8
+    for got, want in zip(got_out + got_grad, want_out + want_grad):
+        assert torch.equal(got, want)
+
+
+def test_pausing_graphs_keeps_the_captured_ones_for_after():
+    use_cuda_graphs(True)
+    try:
+        cache = recurrence._graphs
+        cache.entries["shape"] = "captured"
+        with cuda_graphs_paused():
+            assert recurrence._graphs is None  # the block runs eagerly
+        assert recurrence._graphs is cache and cache.entries == {"shape": "captured"}
+        use_cuda_graphs(True)  # turning on again keeps the cache too
+        assert recurrence._graphs is cache
+    finally:
+        use_cuda_graphs(False)
+    assert recurrence._graphs is None
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU for CUDA graphs; the arena and the "
+                                                          "CPU fallback are tested without one")
+@pytest.mark.parametrize("low", [torch.float32, torch.bfloat16])
+def test_cuda_graph_replays_match_the_eager_loop_and_refuse_a_stale_backward(low):
+    shapes = dict(T=37, B=8, H=32, A=12, K=3, U=7)
+
+    def inputs(seed):
+        g = torch.Generator().manual_seed(seed)
+        T, B, H, A, K, U = shapes.values()
+        r = lambda *s: (0.5 * torch.randn(*s, generator=g)).cuda().requires_grad_()  # noqa: E731
+        b_win = r(3 * K)
+        with torch.no_grad():
+            b_win[2 * K:] = -2.0
+        onehot = torch.nn.functional.one_hot(torch.randint(0, A, (B, U), generator=g), A).float().cuda()
+        mask = (torch.arange(U)[None] < torch.randint(2, U + 1, (B, 1), generator=g)).float().cuda()
+        return dict(gx=r(T, B, 4 * H), w_rec=r(A + H, 4 * H), w_win=r(H, 3 * K), b_win=b_win, onehot=onehot,
+                    mask=mask, h0=r(B, H), c0=r(B, H), kappa0=r(B, K), w0=r(B, A))
+
+    calls = [inputs(s) for s in (10, 11, 12)]
+    want = [_outputs_and_grads(p, low) for p in calls]
+    use_cuda_graphs(True)
+    try:
+        got = [_outputs_and_grads(p, low) for p in calls]  # capture (first call), then two replays
+        stats = cuda_graph_stats()
+        out_a = WindowLoop.apply(*calls[0].values(), low)
+        WindowLoop.apply(*calls[1].values(), low)  # reuses the buffers out_a's backward needs
+        with pytest.raises(RuntimeError, match="another forward ran before this backward"):
+            out_a[0].float().sum().backward()
+    finally:
+        use_cuda_graphs(False)
+    assert stats["shapes"] == 1 and stats["captures"] == 2  # one forward and one backward graph
+    for (go, gg), (wo, wg) in zip(got, want):
+        assert len(gg) == len(wg) == 8
+        for a, b in zip(go + gg, wo + wg):
+            torch.testing.assert_close(a, b, rtol=1e-5, atol=1e-6)

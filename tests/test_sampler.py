@@ -140,3 +140,23 @@ def test_threads_are_restored_and_small_batches_use_one():
     with num_threads(1):
         assert torch.get_num_threads() == 1
     assert torch.get_num_threads() == before
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU for CUDA graphs; the eager loop they "
+                                                          "replay is tested above")
+@pytest.mark.parametrize("keep_raw", [False, True])
+def test_cuda_graph_sampling_draws_what_the_eager_loop_draws(keep_raw):
+    model = small_model().cuda()
+    fast = FastSampler(model)
+    text, mask = (t.cuda() for t in text_batch())
+    outs = []
+    for graphs in (False, True):
+        torch.manual_seed(4)
+        outs.append(fast.sample(torch.zeros(2, 3, device="cuda"), model.initial_state(2, device="cuda"), text, mask,
+                                mask.sum(1), torch.tensor([70, 45], device="cuda"), bias=0.3, keep_raw=keep_raw,
+                                cuda_graphs=graphs))
+    eager, graphed = outs
+    assert int(eager.steps.max()) > 16  # longer than one graph chunk, so replays happen
+    assert torch.equal(graphed.steps, eager.steps) and torch.equal(graphed.stopped, eager.stopped)
+    for name in ("offsets", "phi") + (("raw",) if keep_raw else ()):
+        torch.testing.assert_close(getattr(graphed, name), getattr(eager, name), rtol=1e-5, atol=1e-6)

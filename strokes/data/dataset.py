@@ -14,7 +14,7 @@ workers (fork or spawn) each get their own handle; in_memory=True reads everythi
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from typing import NamedTuple
 
 import numpy as np
@@ -59,6 +59,15 @@ class Batch:
 
     def __len__(self) -> int:
         return len(self.lengths)
+
+    def padded(self, t_multiple: int, u_multiple: int) -> "Batch":
+        """The same lines with more padding: T - 1 (the model's steps) a multiple of t_multiple, U of
+        u_multiple. Padding is masked out of the loss and gets no attention, so the NLL is unchanged."""
+        T, U = self.strokes.shape[1], self.text.shape[1]
+        dt, du = -(T - 1) % t_multiple, -U % u_multiple
+        pad = lambda x, n: torch.nn.functional.pad(x, (0, 0) * (x.dim() - 2) + (0, n))  # noqa: E731  dim 1
+        return replace(self, strokes=pad(self.strokes, dt), stroke_mask=pad(self.stroke_mask, dt),
+                       text=pad(self.text, du), text_mask=pad(self.text_mask, du))
 
 
 def collate(items: list[Item]) -> Batch:
