@@ -210,17 +210,18 @@ class FastSampler:
         graphs = cuda_graphs and dev.type == "cuda"
         onehot, u = self.text_inputs(text, text_mask, dtype)
         cap = int(caps.max())
-        room = cap + (GRAPH_CHUNK if graphs else 0)  # a graph may run up to a chunk past the cap
-        uniform = torch.rand(room, B, self.M + 1, device=dev, dtype=dtype).clamp_(1e-12, 1 - 1e-7)
+        uniform = torch.rand(cap, B, self.M + 1, device=dev, dtype=dtype).clamp_(1e-12, 1 - 1e-7)
+        noise = dict(gumbel=-torch.log(-torch.log(uniform[..., :self.M])),  # (cap, B, M)
+                     logistic=torch.logit(uniform[..., self.M:]),  # (cap, B, 1)
+                     normal=torch.randn(cap, B, 2, device=dev, dtype=dtype))
+        if graphs:  # a graph may run up to a chunk past the cap; what it draws there is never kept
+            noise = {k: torch.cat([v, v.new_zeros(GRAPH_CHUNK, *v.shape[1:])]) for k, v in noise.items()}
         loop = SimpleNamespace(
-            onehot=onehot, u=u, caps=caps,
+            onehot=onehot, u=u, caps=caps, **noise,
             outside=torch.arange(U + 1, device=dev).unsqueeze(0) >= lengths.unsqueeze(1),  # (B, U + 1)
             past_end=lengths.long().unsqueeze(1),  # (B, 1)
             done=torch.zeros(B, dtype=torch.bool, device=dev), stopped=torch.zeros(B, dtype=torch.bool, device=dev),
-            steps=torch.zeros(B, dtype=torch.long, device=dev),
-            gumbel=-torch.log(-torch.log(uniform[..., :self.M])),  # (room, B, M)
-            logistic=torch.logit(uniform[..., self.M:]),  # (room, B, 1)
-            normal=torch.randn(room, B, 2, device=dev, dtype=dtype))
+            steps=torch.zeros(B, dtype=torch.long, device=dev))
         if graphs:
             xs, phis, raws = self._sample_graphed(x, state, loop, cap, bias, temperature, keep_raw, progress)
         else:
