@@ -67,6 +67,10 @@ def _layout(T, B, U, A, H, K, low, hi) -> dict:
         dh0=((B, H), hi), dc0=((B, H), hi), dkappa0=((B, K), hi), dw0=((B, A), hi))
 
 
+RECORD = ("inp", "acts", "cs", "tcs", "kappas", "exps", "expo", "wr", "ww", "onehot", "mask", "u", "one", "kappa0")
+# ^ what the backward reads of the forward's buffers
+
+
 def _bytes(shape, dtype) -> int:
     n = 1
     for s in shape:
@@ -282,8 +286,13 @@ class WindowLoop(torch.autograd.Function):
             else:
                 _forward_steps(b)
                 ctx.graph = None
-        ctx.b, ctx.low, ctx.gx_dtype = b, low, gx.dtype
-        ctx.save_for_backward(w_rec, w_win)  # the loop's record lives in ctx.b (and, with graphs, the arena)
+        ctx.low, ctx.gx_dtype = low, gx.dtype
+        if graphs is not None:  # the record lives in the arena: the stale-backward check above guards it
+            ctx.b = b
+            ctx.save_for_backward(w_rec, w_win)
+        else:  # saved tensors, not ctx attributes: the outputs are views of b.inp, and ctx.b would make a cycle
+            ctx.b = None
+            ctx.save_for_backward(w_rec, w_win, *(getattr(b, n) for n in RECORD))
         ctx.set_materialize_grads(False)  # outputs the loss does not reach (kappa, c_T) cost nothing
         own = (lambda x: x.clone()) if graphs is not None else (lambda x: x)  # graph buffers are reused
         last_a, last_b = b.pres[-1, :, :K].clone(), b.exps[-1, :, :K].clone()
@@ -295,8 +304,8 @@ class WindowLoop(torch.autograd.Function):
     @staticmethod
     @once_differentiable
     def backward(ctx, d_hs, d_ws, d_kappas, d_hT, d_cT, d_wT, _phi, _a, _b):
-        w_rec, w_win = ctx.saved_tensors
-        b, low = ctx.b, ctx.low
+        w_rec, w_win, *record = ctx.saved_tensors
+        b, low = ctx.b or SimpleNamespace(**dict(zip(RECORD, record))), ctx.low
         T, B, G = b.acts.shape
         H, A, K = G // 4, b.onehot.shape[-1], b.ww.shape[1] // 3
         hi = b.cs.dtype
