@@ -31,6 +31,7 @@ run eagerly.
 """
 from __future__ import annotations
 
+import math
 from contextlib import contextmanager
 from types import SimpleNamespace
 
@@ -72,10 +73,8 @@ RECORD = ("inp", "acts", "cs", "tcs", "kappas", "exps", "expo", "wr", "ww", "one
 
 
 def _bytes(shape, dtype) -> int:
-    n = 1
-    for s in shape:
-        n *= s
-    return -(-n * torch.empty((), dtype=dtype).element_size() // ARENA_ALIGN) * ARENA_ALIGN
+    """Bytes a buffer takes in the arena, rounded up to ARENA_ALIGN."""
+    return -(-math.prod(shape) * torch.empty((), dtype=dtype).element_size() // ARENA_ALIGN) * ARENA_ALIGN
 
 
 def _forward_steps(b) -> None:
@@ -157,6 +156,23 @@ def _backward_steps(b) -> None:
     b.dw0.copy_(dw_next)
 
 
+def capture_graph(fn, pool=None) -> torch.cuda.CUDAGraph:
+    """Run fn() once for real, then record it as a CUDA graph (not run) to replay later.
+
+    The run happens on a side stream outside the capture, so cuBLAS and the allocator set up their
+    work space first; its result is the caller's for this call, and the buffers keep it while the
+    capture only records. fn must read and write fixed tensors (a graph replays fixed addresses)."""
+    side = torch.cuda.Stream()
+    side.wait_stream(torch.cuda.current_stream())
+    with torch.cuda.stream(side):
+        fn()
+    torch.cuda.current_stream().wait_stream(side)
+    graph = torch.cuda.CUDAGraph()
+    with torch.cuda.graph(graph, pool=pool, capture_error_mode="thread_local"):
+        fn()
+    return graph
+
+
 class _Graphs:
     """Per-shape CUDA graphs of the two loops over static buffers carved from one shared arena."""
 
@@ -173,16 +189,13 @@ class _Graphs:
             need = sum(_bytes(s, d) for s, d in layout.values())
             if self.arena is None or self.arena.numel() < need or self.arena.device != device:
                 self.entries.clear()  # their graphs point into the old arena
-                self.arena = None
+                self.arena = None  # free it before allocating the larger one
                 self.arena = torch.empty(int(need * ARENA_GROWTH), dtype=torch.uint8, device=device)
                 self.pool = None
             views, off = {}, 0
             for name, (shape, dtype) in layout.items():
                 n = _bytes(shape, dtype)
-                numel = 1
-                for s in shape:
-                    numel *= s
-                views[name] = self.arena[off:off + n].view(dtype)[:numel].view(shape)
+                views[name] = self.arena[off:off + n].view(dtype)[:math.prod(shape)].view(shape)
                 off += n
             entry = self.entries[key] = SimpleNamespace(b=SimpleNamespace(**views), fwd=None, bwd=None)
         return entry
@@ -195,15 +208,7 @@ class _Graphs:
             return
         if self.pool is None:
             self.pool = torch.cuda.graph_pool_handle()
-        side = torch.cuda.Stream()
-        side.wait_stream(torch.cuda.current_stream())
-        with torch.cuda.stream(side):
-            fn(entry.b)  # warm-up, outside the capture: cuBLAS sets up its work space; its result is this call's
-        torch.cuda.current_stream().wait_stream(side)
-        graph = torch.cuda.CUDAGraph()
-        with torch.cuda.graph(graph, pool=self.pool, capture_error_mode="thread_local"):
-            fn(entry.b)  # recorded, not run: the buffers keep the warm-up's result
-        setattr(entry, which, graph)
+        setattr(entry, which, capture_graph(lambda: fn(entry.b), self.pool))
         self.captures += 1
 
 
@@ -231,10 +236,9 @@ def cuda_graphs_paused():
 
 
 def cuda_graph_stats() -> dict:
-    """Captured graphs so far and the arena's size in bytes (zeros when graphs are off)."""
+    """Graphs captured so far and the shapes that have them (zeros when graphs are off)."""
     g = _graphs
-    return {"captures": g.captures if g else 0, "shapes": len(g.entries) if g else 0,
-            "arena_bytes": g.arena.numel() if g and g.arena is not None else 0}
+    return {"captures": g.captures if g else 0, "shapes": len(g.entries) if g else 0}
 
 
 class WindowLoop(torch.autograd.Function):

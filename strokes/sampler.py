@@ -34,6 +34,7 @@ from tqdm import tqdm
 
 from .mdn import RHO_LIMIT
 from .models import State, SynthesisNetwork
+from .recurrence import capture_graph
 
 SINGLE_THREAD_BELOW = 8  # batches smaller than this sample on one intra-op thread (see the module docstring)
 GRAPH_CHUNK = 16  # steps per CUDA-graph replay on a GPU: the end is checked (one sync) once per chunk
@@ -270,14 +271,7 @@ class FastSampler:
             for dst, src in zip(state.h + state.c + (state.kappa, state.window), sc.h + sc.c + (sc.kappa, sc.window)):
                 dst.copy_(src)
 
-        side = torch.cuda.Stream()
-        side.wait_stream(torch.cuda.current_stream())
-        with torch.cuda.stream(side):
-            chunk()  # warm-up outside the capture: this is the first chunk of the line
-        torch.cuda.current_stream().wait_stream(side)
-        graph = torch.cuda.CUDAGraph()
-        with torch.cuda.graph(graph):
-            chunk()  # recorded, not run
+        graph = capture_graph(chunk)  # its real run is the line's first chunk
         done_steps = GRAPH_CHUNK
         with tqdm(total=cap, desc="writing", unit=" steps", disable=not progress, leave=False) as bar:
             while done_steps < cap and not bool(loop.done.all()):
