@@ -29,6 +29,7 @@ so it can be given back as --prime to write more in the same hand.
 """
 
 EXIT_USAGE = 2
+DEFAULT_CANDIDATES = 1
 
 
 class Parser(argparse.ArgumentParser):
@@ -61,6 +62,12 @@ def build_parser() -> Parser:
     p.add_argument("--density-plot", metavar="FILE.svg",
                    help="also draw the first line's predicted next-point densities along its trajectory")
     p.add_argument("--retries", type=int, default=0, help="resample lines failing the attention check up to K times")
+    p.add_argument("--candidates", type=int, default=DEFAULT_CANDIDATES, metavar="N",
+                   help="draw N samples of every line and keep the one the recogniser reads best as its text "
+                        "(1 = Graves' single sample; default %(default)s)")
+    p.add_argument("--judge", metavar="FILE.pt", help="recogniser for --candidates and --read "
+                   "(default: the one shipped with strokes; python -m strokes.recognizer train makes one)")
+    p.add_argument("--read", action="store_true", help="print what the recogniser reads in each written line")
     p.add_argument("--device", default="cpu", help="torch device for sampling (default %(default)s)")
     return p
 
@@ -79,8 +86,8 @@ def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
     if args.bias < 0:
         return fail(f"--bias must be >= 0, got {args.bias}")
-    if args.temperature <= 0 or args.retries < 0 or args.max_chars_per_line < 1 or args.steps < 1:
-        return fail("--temperature must be > 0, --retries >= 0, --max-chars-per-line and --steps >= 1")
+    if args.temperature <= 0 or args.retries < 0 or min(args.max_chars_per_line, args.steps, args.candidates) < 1:
+        return fail("--temperature must be > 0, --retries >= 0, --max-chars-per-line, --steps and --candidates >= 1")
     for path in filter(None, (args.out, args.attention_plot, args.density_plot)):
         if not writable(path):
             return fail(f"cannot write {path}: its folder is missing or not writable; choose another path")
@@ -88,7 +95,7 @@ def main(argv=None) -> int:
         return fail('no text to write; give at least one non-empty TEXT, e.g. generate.py "Hello" -o hello.svg')
 
     # heavy imports after the argument checks, so usage errors are instant
-    from strokes.hand import Hand, HandError, lines_metadata, read_prime
+    from strokes.hand import Hand, HandError, lines_metadata, load_judge, read_prime
     from strokes.render import PageStyle, page_svg, wrap_text
     from strokes.svgplot import save_atomic
 
@@ -110,8 +117,10 @@ def main(argv=None) -> int:
             style = hand.style_from_points(*read_prime(args.prime))
         elif args.style is not None:
             style = hand.preset(args.style)
+        judge = load_judge(args.judge) if args.candidates > 1 or args.read or args.judge else None
         written = hand.write(lines, bias=args.bias, temperature=args.temperature, style=style, seed=args.seed,
-                             retries=args.retries, keep_predictions=bool(args.density_plot), progress=True)
+                             retries=args.retries, keep_predictions=bool(args.density_plot), progress=True,
+                             candidates=args.candidates, judge=judge)
     except HandError as e:
         return fail(str(e))
 
@@ -129,6 +138,10 @@ def main(argv=None) -> int:
     for w in failed:
         sys.stderr.write(f"generate.py: warning: line {w.text!r} failed the attention check "
                          f"after {w.attempts} attempt(s): {w.check.reason}\n")
+    if args.read:
+        for w, reading in zip(written, judge.read([w.offsets for w in written])):
+            if w.text.strip():
+                print(f"{w.text!r} reads as {reading!r}")
     points = sum(len(w.offsets) for w in written)
     print(f"wrote {args.out}: {sum(1 for w in written if len(w.offsets))} line(s), {points} points, "
           f"{len(failed)} failed the attention check")

@@ -17,6 +17,9 @@ Modules:
     svgplot     small SVG charts for plots and toys
     toys        MDN toy problems (Bishop's inverse problem and friends) as SVG
     evaluate    validation NLL, attention checks, weight averaging, export, style presets, figures
+    recognizer  the legibility judge: an online handwriting recogniser (conv + BLSTM + CTC)
+    recognizer_train  training it, and its character error rate on a split
+    legibility  how well the judge reads what a synthesis network writes (CER on new sentences)
     widen       grow a trained network's LSTM width without changing its function (to train on)
     bench       training and sampling speed, fast paths against naive references
 """

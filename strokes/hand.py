@@ -63,6 +63,7 @@ class Written:
     stopped: bool  # the stopping rule fired (rather than the step cap)
     seed: int
     attempts: int = 1
+    legibility: float | None = None  # the judge's CTC NLL of the text, nats per character, if candidates were ranked
     predictions: StrokeMixture | None = field(default=None, repr=False)  # per-step densities, if kept
 
 
@@ -248,7 +249,8 @@ class Hand:
         return results
 
     def write(self, lines: list[str], bias: float = 0.75, temperature: float = 1.0, style: Style | None = None,
-              seed: int = 0, retries: int = 0, keep_predictions: bool = False, progress: bool = False) -> list[Written]:
+              seed: int = 0, retries: int = 0, keep_predictions: bool = False, progress: bool = False,
+              candidates: int = 1, judge=None) -> list[Written]:
         """Write each line of text; returns one `Written` per line, in order.
 
         bias: Graves' sampling bias b >= 0 (0 = the model's own distribution; larger is neater).
@@ -257,15 +259,25 @@ class Hand:
         seed: sampling is reproducible for a seed on one machine and torch version.
         retries: resample lines that fail the attention check up to this many times, with new seeds.
         keep_predictions: keep each line's per-step predicted densities (for `strokes.plots.density_svg`).
+        candidates: draw this many samples of every line (in the same batch) and keep the one that
+            passes the attention check and that `judge` finds most likely to read as the text
+            (`pick_legible`; not in Graves). 1 = Graves' single sample.
+        judge: a `strokes.recognizer.Recognizer` (default with candidates > 1: the shipped one).
         """
         if bias < 0:
             raise HandError(f"bias must be >= 0, got {bias}")
+        if candidates < 1:
+            raise HandError(f"candidates must be >= 1, got {candidates}")
+        if candidates > 1 and judge is None:
+            judge = load_judge()
         prepared = self.prepare(lines)
         todo = [i for i, line in enumerate(lines) if line.strip()]
         results: list[Written | None] = [None] * len(lines)
         for attempt in range(retries + 1):
-            batch = self._sample([prepared[i] for i in todo], bias, temperature, style, seed + 7919 * attempt,
-                                 keep_predictions, progress)
+            drawn = self._sample([prepared[i] for i in todo for _ in range(candidates)], bias, temperature, style,
+                                 seed + 7919 * attempt, keep_predictions, progress)
+            batch = [pick_legible(drawn[k * candidates:(k + 1) * candidates], judge) if candidates > 1 else drawn[k]
+                     for k in range(len(todo))]
             for i, w in zip(todo, batch):
                 w.text = lines[i]
                 if results[i] is None or w.check.ok:
@@ -294,6 +306,29 @@ class Hand:
         for line in lines:
             total += prepare_text(line, self.alphabet)[1]
         return total
+
+
+def load_judge(path=None, device: str = "cpu"):
+    """The recogniser that ranks candidates (`strokes.recognizer`; default: the shipped one)."""
+    from .recognizer import Recognizer
+    try:
+        return Recognizer.from_checkpoint(path, device)
+    except ValueError as e:
+        raise HandError(f"{e}; or write with candidates=1") from None
+
+
+def pick_legible(drawn: list[Written], judge) -> Written:
+    """The candidate of one line that passes the attention check (if any does) and whose strokes the
+    judge reads as the text with the lowest CTC NLL per character; its score is kept on it."""
+    scorable = [k for k, w in enumerate(drawn) if len(w.offsets) >= 2]
+    scores = np.full(len(drawn), np.inf)
+    if scorable:
+        scores[scorable] = judge.score([drawn[k].offsets for k in scorable], [drawn[k].written_text for k in scorable])
+    for k, w in enumerate(drawn):
+        w.legibility = float(scores[k])
+    # attention failures last, then the judge's score; ties (all inf) keep the first draw
+    best = min(range(len(drawn)), key=lambda k: (not drawn[k].check.ok, scores[k], k))
+    return drawn[best]
 
 
 def _blank(text: str) -> Written:

@@ -1,0 +1,98 @@
+"""How legible is a synthesis network's handwriting? A recogniser reads what it writes.
+
+    python -m strokes.legibility strokes/weights/synthesis.pt --bias 0 0.5 1 --candidates 1 4
+    python -m strokes.legibility runs/NAME/avg.pt --data data/iam-r30.h5 --show 5
+
+For each bias and number of candidates, the network writes N new sentences (`strokes.evaluate.
+sentences`: random common English words, none a transcription of an IAM-OnDB line), and the judge
+(`strokes.recognizer`, an online handwriting recogniser trained on IAM-OnDB; default the shipped
+one) reads every line greedily. Reported: the character error rate (CER) of the readings against
+the text asked for, the lines the judge reads exactly, the attention failures and the seconds per
+line. With --data, the judge's CER on the real lines of testset_v (writers it never saw) is
+printed first: the floor to read the other figures against, since the judge also misreads some
+human handwriting.
+
+The figure is a proxy for a human reader, with a known bias: a sample the judge reads is not
+always one a person reads, nor the reverse, and with candidates > 1 the same judge picks the line
+it then reads, so compare those figures with a reader's eye (the README picture) and not only
+with each other. Not in Graves (2013), who judged legibility by eye.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from .evaluate import sentences
+from .recognizer import Recognizer, cer
+
+EXIT_USAGE = 2
+
+
+def legibility(hand, texts: list[str], judge: Recognizer, bias: float = 0.75, candidates: int = 1, seed: int = 0,
+               batch_size: int = 25, style=None) -> dict:
+    """Write `texts` (no retries) and read them back with `judge`: CER, exact lines, attention failures."""
+    t0, written = time.perf_counter(), []
+    for i in range(0, len(texts), batch_size):
+        written += hand.write(texts[i:i + batch_size], bias=bias, seed=seed + i, candidates=candidates, judge=judge,
+                              style=style)
+    seconds = time.perf_counter() - t0
+    readings = judge.read([w.offsets for w in written])
+    wanted = [w.written_text for w in written]
+    return {"bias": bias, "candidates": candidates, "lines": len(texts), "cer": cer(readings, wanted),
+            "exact": sum(r == t for r, t in zip(readings, wanted)),
+            "attention_failures": sum(not w.check.ok for w in written),
+            "seconds_per_line": seconds / max(len(texts), 1), "readings": list(zip(wanted, readings))}
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(prog="python -m strokes.legibility", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("checkpoint", nargs="?", help="synthesis checkpoint (default: the shipped weights)")
+    p.add_argument("--judge", help="recogniser checkpoint (default: the shipped one)")
+    p.add_argument("--sentences", type=int, default=100, help="new sentences per row (default %(default)s)")
+    p.add_argument("--bias", type=float, nargs="+", default=[0.0, 0.5, 0.75, 1.0], help="default %(default)s")
+    p.add_argument("--candidates", type=int, nargs="+", default=[1], help="samples per line to pick from "
+                   "(default %(default)s)")
+    p.add_argument("--style", type=int, help="write in this style preset")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--data", help="strokes HDF5 file: also the judge's CER on its real --split lines")
+    p.add_argument("--split", default="testset_v")
+    p.add_argument("--show", type=int, default=0, metavar="K", help="print the first K readings of each row")
+    args = p.parse_args(argv)
+    if args.sentences < 1 or min(args.candidates) < 1 or min(args.bias) < 0:
+        print("legibility: --sentences and --candidates must be >= 1 and --bias >= 0", file=sys.stderr)
+        return EXIT_USAGE
+    if args.data and not Path(args.data).is_file():
+        print(f"legibility: --data {args.data}: no such file; make it with python -m strokes.data", file=sys.stderr)
+        return EXIT_USAGE
+    from .hand import Hand, HandError, load_judge
+    try:
+        hand = Hand.from_checkpoint(args.checkpoint)
+        judge = load_judge(args.judge)
+        style = hand.preset(args.style) if args.style is not None else None
+    except HandError as e:
+        print(f"legibility: {e}", file=sys.stderr)
+        return EXIT_USAGE
+    if args.data:
+        from .data import StrokeDataset
+        from .recognizer_train import evaluate_cer
+        real = evaluate_cer(judge, StrokeDataset(args.data, splits=[args.split], in_memory=True,
+                                                 preprocess=judge.preprocess))
+        print(f"judge on real {args.split} lines: CER {real['cer']:.3f} over {real['lines']} lines")
+    texts = sentences(args.sentences, args.seed)
+    print("| bias | candidates | CER | lines read exactly | attention failures | s per line |")
+    print("| --- | --- | --- | --- | --- | --- |")
+    for candidates in args.candidates:
+        for bias in args.bias:
+            r = legibility(hand, texts, judge, bias, candidates, args.seed, style=style)
+            print(f"| {bias:g} | {candidates} | {r['cer']:.3f} | {r['exact']} of {r['lines']} | "
+                  f"{r['attention_failures']} | {r['seconds_per_line']:.2f} |", flush=True)
+            for text, read in r["readings"][:args.show]:
+                print(f"|  |  | {text!r} read as {read!r} |  |  |  |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

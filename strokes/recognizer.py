@@ -1,0 +1,205 @@
+"""An online handwriting recogniser, to measure and improve how legible sampled handwriting is.
+
+Strokes -> text by a bidirectional LSTM trained with connectionist temporal classification (CTC;
+Graves, Fernandez, Gomez and Schmidhuber 2006), the approach of Graves et al. (2009, "A novel
+connectionist system for unconstrained handwriting recognition", on IAM-OnDB), made small enough to
+train on a CPU: two 1-D convolutions over the normalised offsets (dx, dy, eos) (the second with
+stride `stride`, so the LSTM runs over fewer frames), then `layers` bidirectional LSTM layers and a
+softmax over the alphabet plus the CTC blank. The blank is index 0, which the alphabet reserves for
+padding and never gives a character (`strokes.alphabet.PAD`).
+
+    rec = Recognizer.from_checkpoint()                  # the weights shipped in strokes/weights/
+    rec.read([line.offsets for line in lines])          # greedy transcriptions of raw-unit offsets
+    rec.score(offsets_list, texts)                      # CTC NLL of each text, nats per character
+    cer(hypothesis, reference)                          # character error rate (Levenshtein / len)
+
+Not in Graves (2013): it is a judge, not part of the synthesis network. `strokes.evaluate
+legibility` reads sampled lines with it (the character error rate against the text asked for), and
+`Hand.write(candidates=N)` draws N samples of each line and keeps the one the recogniser finds most
+likely to say the text. Training: `python -m strokes.recognizer train` (Adam, length buckets,
+random scale and shear of each line; `strokes.recognizer_train`).
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from . import transforms
+from .alphabet import PAD, Alphabet
+
+BLANK = PAD  # CTC blank: the alphabet's padding index, which no character uses
+DEFAULT_RECOGNIZER = Path(__file__).parent / "weights" / "recognizer.pt"
+RECOGNIZER_FORMAT = "strokes-recognizer"
+
+
+@dataclass
+class RecognizerConfig:
+    alphabet: dict  # Alphabet.to_dict() of the training data
+    stats: dict  # the training data's offset statistics (normalisation)
+    preprocess: dict  # Preprocess.to_dict(): raw points are prepared as the training lines were
+    channels: int = 128  # convolution channels
+    kernel: int = 5  # convolution width, in points
+    stride: int = 2  # frames per point of the LSTM input: 2 halves the LSTM's steps (IAM at step 30: ~8 frames per character)
+    hidden_size: int = 160  # per direction
+    layers: int = 2
+    dropout: float = 0.2  # between LSTM layers and before the output layer
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "RecognizerConfig":
+        names = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in d.items() if k in names})
+
+
+class Recognizer(nn.Module):
+    def __init__(self, config: RecognizerConfig):
+        super().__init__()
+        self.config = c = config
+        self.alphabet = Alphabet.from_dict(c.alphabet)
+        self.preprocess = transforms.Preprocess.from_dict(c.preprocess)
+        pad = c.kernel // 2
+        self.conv1 = nn.Conv1d(3, c.channels, c.kernel, padding=pad)
+        self.conv2 = nn.Conv1d(c.channels, c.channels, c.kernel, stride=c.stride, padding=pad)
+        # Each direction of each layer is its own one-layer LSTM over padded (not packed) batches:
+        # torch's CPU backward through packed sequences of unequal lengths ran 8x slower. The
+        # backward direction reads each line reversed within its own length, so padding never
+        # reaches a real frame and a line's output does not depend on its batch.
+        sizes = [c.channels] + [2 * c.hidden_size] * (c.layers - 1)
+        self.forward_lstms = nn.ModuleList(nn.LSTM(n, c.hidden_size, batch_first=True) for n in sizes)
+        self.backward_lstms = nn.ModuleList(nn.LSTM(n, c.hidden_size, batch_first=True) for n in sizes)
+        self.drop = nn.Dropout(c.dropout)
+        self.out = nn.Linear(2 * c.hidden_size, len(self.alphabet))
+
+    def frames(self, lengths: torch.Tensor) -> torch.Tensor:
+        """LSTM frames for inputs of `lengths` points (the strided convolution's output length)."""
+        c = self.config
+        return (lengths + 2 * (c.kernel // 2) - c.kernel) // c.stride + 1
+
+    def forward(self, x: torch.Tensor, lengths: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """x (B, T, 3) normalised offsets, zero past each line's length -> (log-probabilities
+        (B, T', C) over blank + alphabet, frames (B,))."""
+        T = x.shape[1]
+        mask = (torch.arange(T, device=x.device)[None, :] < lengths[:, None]).unsqueeze(1)  # (B, 1, T)
+        h = F.relu(self.conv1(x.transpose(1, 2))) * mask  # (B, C, T); padding stays zero for conv2
+        h = F.relu(self.conv2(h)).transpose(1, 2)  # (B, T', C)
+        n = self.frames(lengths)
+        rev = reversal(n, h.shape[1])  # (B, T', 1) frame indices
+        for i, (fwd, bwd) in enumerate(zip(self.forward_lstms, self.backward_lstms)):
+            if i:
+                h = self.drop(h)
+            back = bwd(h.gather(1, rev.expand_as(h)))[0]  # (B, T', H), in reversed time
+            h = torch.cat([fwd(h)[0], back.gather(1, rev.expand_as(back))], -1)  # (B, T', 2H)
+        return F.log_softmax(self.out(self.drop(h)), dim=-1), n  # (B, T', C)
+
+    # ---------------------------------------------------------------- raw strokes in
+    def prepare(self, offsets: np.ndarray) -> np.ndarray:
+        """Raw-unit (T, 3) offsets -> the recogniser's normalised input, prepared like its training
+        lines (so a synthesis model at another point rate is read at the recogniser's)."""
+        offs, _ = transforms.preprocess(transforms.offsets_to_points(offsets), self.preprocess)
+        return transforms.normalise(offs, self.config.stats, self.preprocess.normalise)
+
+    def _batch(self, offsets_list) -> tuple[torch.Tensor, torch.Tensor]:
+        dev = self.out.weight.device
+        xs = [torch.as_tensor(self.prepare(o), dtype=torch.float32) for o in offsets_list]
+        lengths = torch.tensor([len(x) for x in xs], device=dev)
+        return nn.utils.rnn.pad_sequence(xs, batch_first=True).to(dev), lengths  # (B, T, 3)
+
+    @torch.no_grad()
+    def read(self, offsets_list) -> list[str]:
+        """Greedy (best path) transcription of each raw-unit (T, 3) offsets array ("" for a line of
+        fewer than 2 points)."""
+        keep = [k for k, o in enumerate(offsets_list) if len(o) >= 2]
+        out = [""] * len(offsets_list)
+        if keep:
+            self.eval()
+            logp, n = self(*self._batch([offsets_list[k] for k in keep]))
+            for b, k in enumerate(keep):
+                out[k] = self.decode(logp[b, : int(n[b])].argmax(-1))
+        return out
+
+    def decode(self, path: torch.Tensor) -> str:
+        """A best path (T',) of class indices -> text: repeats merged, blanks dropped."""
+        keep = torch.ones_like(path, dtype=torch.bool)
+        keep[1:] = path[1:] != path[:-1]
+        return self.alphabet.decode(path[keep & (path != BLANK)].tolist())
+
+    @torch.no_grad()
+    def score(self, offsets_list, texts: list[str]) -> np.ndarray:
+        """CTC negative log-likelihood of each text given its strokes, in nats per character
+        (lower = more legible as that text); inf where the line has too few frames to spell it."""
+        if any(len(o) < 2 for o in offsets_list):
+            raise ValueError("score needs lines of at least 2 points")
+        self.eval()
+        logp, n = self(*self._batch(offsets_list))
+        codes = [torch.tensor(self.alphabet.encode(t) or [BLANK]) for t in texts]
+        target = nn.utils.rnn.pad_sequence(codes, batch_first=True).to(logp.device)
+        u = torch.tensor([len(t) for t in texts], device=logp.device)
+        nll = F.ctc_loss(logp.transpose(0, 1), target, n, u, blank=BLANK, reduction="none", zero_infinity=False)
+        return (nll / u.clamp(min=1)).cpu().numpy()
+
+    # ---------------------------------------------------------------- checkpoints
+    def checkpoint(self, extra: dict | None = None) -> dict:
+        return {"format": RECOGNIZER_FORMAT, "config": asdict(self.config), "model": self.state_dict(),
+                **(extra or {})}
+
+    @classmethod
+    def from_checkpoint(cls, path=None, device: str = "cpu") -> "Recognizer":
+        """A recogniser from a file written by `python -m strokes.recognizer train` (default: the
+        shipped one). Raises ValueError with one line on a missing or foreign file."""
+        path = Path(path) if path is not None else DEFAULT_RECOGNIZER
+        if not path.is_file():
+            raise ValueError(f"{path}: no such recogniser; train one with python -m strokes.recognizer train")
+        try:
+            ck = torch.load(path, map_location=device, weights_only=True)
+        except Exception as e:  # truncated or not a torch file
+            raise ValueError(f"{path}: cannot read it ({str(e).splitlines()[0][:200] if str(e) else type(e).__name__})") from None
+        if not isinstance(ck, dict) or ck.get("format") != RECOGNIZER_FORMAT:
+            raise ValueError(f"{path}: not a recogniser checkpoint; give a file from python -m strokes.recognizer train")
+        rec = cls(RecognizerConfig.from_dict(ck["config"])).to(device)
+        rec.load_state_dict({k: v.float() for k, v in ck["model"].items()})
+        rec.release = ck.get("release", {})
+        return rec.eval()
+
+
+def reversal(lengths: torch.Tensor, T: int) -> torch.Tensor:
+    """(B, T, 1) indices that reverse each line's first lengths[b] frames and keep its padding in
+    place; applying them twice is the identity."""
+    t = torch.arange(T, device=lengths.device)[None, :]  # (1, T)
+    return torch.where(t < lengths[:, None], lengths[:, None] - 1 - t, t).unsqueeze(-1)
+
+
+def ctc_feasible(frames: torch.Tensor, codes: list[torch.Tensor]) -> torch.Tensor:
+    """(B,) bool: CTC can align each text to its frames (one frame per character, plus one blank
+    between each pair of equal neighbours)."""
+    need = torch.tensor([len(c) + int((c[1:] == c[:-1]).sum()) for c in codes])
+    return frames.cpu() >= need
+
+
+def edit_distance(a: str, b: str) -> int:
+    """Levenshtein distance (insertions, deletions, substitutions all cost 1)."""
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i]
+        for j, cb in enumerate(b, 1):
+            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
+        prev = cur
+    return prev[-1]
+
+
+def cer(hypotheses: list[str] | str, references: list[str] | str) -> float:
+    """Character error rate: total edit distance over total reference characters."""
+    if isinstance(hypotheses, str):
+        hypotheses, references = [hypotheses], [references]
+    total = sum(len(r) for r in references)
+    return sum(edit_distance(h, r) for h, r in zip(hypotheses, references)) / max(total, 1)
+
+
+if __name__ == "__main__":
+    import sys
+
+    from .recognizer_train import main
+    sys.exit(main())

@@ -1,0 +1,226 @@
+"""The legibility judge (strokes.recognizer): a conv + BLSTM + CTC online handwriting recogniser,
+checked against torch's own bidirectional LSTM, a brute-force CTC, a naive edit distance, and by
+learning to read the synthetic script (tests/synthetic.py); best-of-N sampling in Hand.write."""
+import itertools
+import math
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from strokes import transforms
+from strokes.data.hdf5 import load_h5_info
+from strokes.recognizer import (BLANK, DEFAULT_RECOGNIZER, Recognizer, RecognizerConfig, cer, ctc_feasible,
+                                edit_distance, reversal)
+from synthetic import glyph_line, write_synthetic_h5
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def make_recognizer(data, **kw) -> Recognizer:
+    info = load_h5_info(data)
+    cfg = RecognizerConfig(info["alphabet"].to_dict(), info["stats"], info["preprocess"].to_dict(), **kw)
+    torch.manual_seed(0)
+    return Recognizer(cfg).eval()
+
+
+@pytest.fixture(scope="module")
+def synthetic_h5(tmp_path_factory):
+    return write_synthetic_h5(tmp_path_factory.mktemp("rec") / "synthetic.h5", n_train=96, n_val=32)
+
+
+@pytest.fixture(scope="module")
+def trained(synthetic_h5, tmp_path_factory):
+    """A small recogniser trained on the synthetic script for 300 steps (a few seconds), and its record."""
+    from strokes.recognizer_train import train
+
+    out = tmp_path_factory.mktemp("judge") / "judge.pt"
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # tiny matrices: one thread is fastest
+    try:
+        record = train(synthetic_h5, out, minutes=10, batch_size=16, lr=1e-2, val_every=50, val_lines=32,
+                       config={"hidden_size": 32, "channels": 32, "dropout": 0.0}, max_steps=300, progress=False)
+    finally:
+        torch.set_num_threads(threads)
+    return out, record
+
+
+def test_reversal_reverses_each_line_within_its_length_and_is_an_involution():
+    idx = reversal(torch.tensor([3, 5, 1]), 5)[..., 0]
+    assert idx.tolist() == [[2, 1, 0, 3, 4], [4, 3, 2, 1, 0], [0, 1, 2, 3, 4]]
+    x = torch.randn(3, 5, 2)
+    i = reversal(torch.tensor([3, 5, 1]), 5).expand_as(x)
+    assert torch.equal(x.gather(1, i).gather(1, i), x)
+
+
+@pytest.mark.parametrize("layers", [1, 2])
+def test_bidirectional_layers_equal_torch_bidirectional_lstm(synthetic_h5, layers):
+    rec = make_recognizer(synthetic_h5, hidden_size=8, channels=6, layers=layers, dropout=0.0)
+    ref = torch.nn.LSTM(6, 8, layers, batch_first=True, bidirectional=True)
+    with torch.no_grad():
+        for k in range(layers):
+            for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"):
+                getattr(ref, f"{name}_l{k}").copy_(getattr(rec.forward_lstms[k], f"{name}_l0"))
+                getattr(ref, f"{name}_l{k}_reverse").copy_(getattr(rec.backward_lstms[k], f"{name}_l0"))
+    x = torch.randn(2, 23, 3)
+    lengths = torch.tensor([23, 23])
+    with torch.no_grad():
+        h = torch.relu(rec.conv2(torch.relu(rec.conv1(x.transpose(1, 2))))).transpose(1, 2)
+        want = torch.log_softmax(rec.out(ref(h)[0]), -1)
+        got, n = rec(x, lengths)
+    assert n.tolist() == [h.shape[1]] * 2  # frames() is the convolution's output length
+    torch.testing.assert_close(got, want, rtol=1e-5, atol=1e-5)
+
+
+def test_a_line_reads_the_same_alone_and_in_a_padded_batch(synthetic_h5):
+    rec = make_recognizer(synthetic_h5, hidden_size=8, channels=6)
+    short, long = torch.randn(1, 17, 3), torch.randn(1, 40, 3)
+    with torch.no_grad():
+        alone, n_alone = rec(short, torch.tensor([17]))
+        padded = torch.cat([torch.nn.functional.pad(short, (0, 0, 0, 23)), long])
+        both, n_both = rec(padded, torch.tensor([17, 40]))
+    k = int(n_alone[0])
+    assert int(n_both[0]) == k
+    torch.testing.assert_close(both[0, :k], alone[0, :k], rtol=1e-5, atol=1e-6)
+
+
+def brute_force_ctc(logp: torch.Tensor, target: list[int]) -> float:
+    """-log of the summed probability of every frame path that collapses to target (T' small)."""
+    T, C = logp.shape
+    total = []
+    for path in itertools.product(range(C), repeat=T):
+        collapsed = [c for i, c in enumerate(path) if c != BLANK and (i == 0 or c != path[i - 1])]
+        if collapsed == target:
+            total.append(float(sum(logp[t, c] for t, c in enumerate(path))))
+    return -float(torch.logsumexp(torch.tensor(total, dtype=torch.float64), 0)) if total else math.inf
+
+
+@pytest.mark.parametrize("text", ["ab", "aa", "c"])
+def test_score_is_the_ctc_nll_per_character_by_brute_force(synthetic_h5, text):
+    rec = make_recognizer(synthetic_h5, hidden_size=8, channels=6)
+    raw = transforms.points_to_offsets(glyph_line("ab", points_per_glyph=4))  # 8 points -> 4 frames
+    with torch.no_grad():
+        logp, n = rec(*rec._batch([raw]))
+    assert int(n[0]) == 4
+    want = brute_force_ctc(logp[0].double(), rec.alphabet.encode(text)) / len(text)
+    assert rec.score([raw], [text])[0] == pytest.approx(want, rel=1e-5)
+
+
+def test_ctc_feasibility_counts_repeated_neighbours():
+    codes = [torch.tensor([2, 3]), torch.tensor([2, 2]), torch.tensor([2, 2, 2])]
+    assert ctc_feasible(torch.tensor([2, 2, 4]), codes).tolist() == [True, False, False]
+    assert ctc_feasible(torch.tensor([2, 3, 5]), codes).tolist() == [True, True, True]
+
+
+def test_decode_merges_repeats_and_drops_blanks(synthetic_h5):
+    rec = make_recognizer(synthetic_h5)
+    a, b = rec.alphabet.encode("ab")
+    assert rec.decode(torch.tensor([BLANK, a, a, BLANK, a, b, b, BLANK])) == "aab"
+
+
+def naive_levenshtein(a: str, b: str) -> int:
+    if not a or not b:
+        return len(a) + len(b)
+    return min(naive_levenshtein(a[1:], b) + 1, naive_levenshtein(a, b[1:]) + 1,
+               naive_levenshtein(a[1:], b[1:]) + (a[0] != b[0]))
+
+
+def test_edit_distance_and_cer_against_a_naive_recursion():
+    rng = np.random.default_rng(0)
+    for _ in range(40):
+        a = "".join(rng.choice(list("abc "), rng.integers(0, 6)))
+        b = "".join(rng.choice(list("abc "), rng.integers(0, 6)))
+        assert edit_distance(a, b) == naive_levenshtein(a, b)
+    assert cer(["kitten", "ab"], ["sitting", "ab"]) == pytest.approx(3 / 9)
+
+
+def test_the_recogniser_learns_to_read_the_synthetic_script(trained, synthetic_h5):
+    path, record = trained
+    assert record["best_val_cer"] <= 0.05, record["history"]
+    rec = Recognizer.from_checkpoint(path)
+    assert rec.release["val_cer"] <= 0.05 and rec.release["val_lines"] == 32
+    assert rec.release["step"] == min(h["step"] for h in record["history"] if h["val_cer"] == record["best_val_cer"])
+    assert all(v.dtype == torch.float16 for v in torch.load(path, weights_only=True)["model"].values())
+    rng = np.random.default_rng(7)
+    lines = ["abc dab", "cab", "dd a"]
+    raws = [transforms.points_to_offsets(glyph_line(t, rng=rng)) for t in lines]
+    assert cer(rec.read(raws), lines) <= 0.15
+    scores = rec.score(raws, lines)
+    wrong = rec.score(raws, ["bcd acb", "dba", "aa c"])
+    assert (scores < wrong).all() and (scores < 0.5).all()
+
+
+def test_best_of_n_keeps_the_candidate_the_judge_scores_best(trained, tiny_synthesis):
+    from strokes.hand import Hand
+    hand = Hand.from_checkpoint(tiny_synthesis)
+    judge = Recognizer.from_checkpoint(trained[0])
+    texts = ["abc da", "bad"]
+    picked = hand.write(texts, bias=0.5, seed=3, candidates=4, judge=judge)
+    drawn = hand._sample([t for t in texts for _ in range(4)], 0.5, 1.0, None, 3, False)
+    for k, w in enumerate(picked):
+        mine = drawn[4 * k: 4 * k + 4]
+        scores = judge.score([d.offsets for d in mine], [d.written_text for d in mine])
+        ok = [i for i, d in enumerate(mine) if d.check.ok] or list(range(4))
+        best = min(ok, key=lambda i: scores[i])
+        np.testing.assert_array_equal(w.offsets, mine[best].offsets)
+        assert w.legibility == pytest.approx(scores[best]) and w.text == texts[k]
+    single = hand.write(texts, bias=0.5, seed=3)
+    assert all(w.legibility is None for w in single)
+
+
+def test_generate_candidates_and_read(trained, tiny_synthesis, tmp_path):
+    out = tmp_path / "o.svg"
+    run = subprocess.run([sys.executable, str(REPO / "generate.py"), "abc", "dab", "-o", str(out), "--checkpoint",
+                          str(tiny_synthesis), "--candidates", "3", "--judge", str(trained[0]), "--read"],
+                         capture_output=True, text=True, cwd=REPO, timeout=300)
+    assert run.returncode == 0, run.stderr
+    assert "'abc' reads as" in run.stdout and "'dab' reads as" in run.stdout and out.is_file()
+    run = subprocess.run([sys.executable, str(REPO / "generate.py"), "abc", "-o", str(tmp_path / "p.svg"),
+                          "--checkpoint", str(tiny_synthesis), "--candidates", "2", "--judge", str(tmp_path / "no.pt")],
+                         capture_output=True, text=True, cwd=REPO, timeout=300)
+    assert run.returncode == 2 and "no such recogniser" in run.stderr and "Traceback" not in run.stderr
+    assert not (tmp_path / "p.svg").exists()
+
+
+@pytest.mark.parametrize("args, message", [
+    (["train", "--data", "missing.h5", "--out", "x.pt"], "no such file"),
+    (["cer", "missing.pt", "--data", "missing.h5"], "no such file"),
+    (["train", "--data", "{h5}", "--out", "/no/such/folder/x.pt"], "cannot write"),
+    (["cer", "{h5}", "--data", "{h5}"], "cannot read it"),
+])
+def test_cli_bad_input_exits_2_with_one_line(synthetic_h5, args, message):
+    args = [a.format(h5=synthetic_h5) for a in args]
+    run = subprocess.run([sys.executable, "-m", "strokes.recognizer", *args], capture_output=True, text=True,
+                         cwd=REPO, timeout=120)
+    assert run.returncode == 2 and message in run.stderr, run.stderr
+    assert "Traceback" not in run.stderr and len(run.stderr.strip().splitlines()) == 1
+
+
+def test_legibility_reads_back_what_the_network_wrote(trained, tiny_synthesis):
+    from strokes.hand import Hand
+    from strokes.legibility import legibility
+    hand, judge = Hand.from_checkpoint(tiny_synthesis), Recognizer.from_checkpoint(trained[0])
+    texts = ["abc", "dab cd", "bd a"]
+    r = legibility(hand, texts, judge, bias=0.5, candidates=2, seed=1, batch_size=2)
+    written = hand.write(texts[:2], bias=0.5, seed=1, candidates=2, judge=judge) + \
+        hand.write(texts[2:], bias=0.5, seed=3, candidates=2, judge=judge)
+    readings = judge.read([w.offsets for w in written])
+    assert r["readings"] == list(zip(texts, readings))
+    assert r["cer"] == pytest.approx(cer(readings, texts)) and r["exact"] == sum(a == b for a, b in zip(readings, texts))
+    assert r["attention_failures"] == sum(not w.check.ok for w in written) and r["lines"] == 3
+
+
+def test_legibility_cli_prints_a_row_per_setting(trained, tiny_synthesis, synthetic_h5):
+    run = subprocess.run([sys.executable, "-m", "strokes.legibility", str(tiny_synthesis), "--judge", str(trained[0]),
+                          "--sentences", "2", "--bias", "0", "1", "--candidates", "1", "2", "--data",
+                          str(synthetic_h5)], capture_output=True, text=True, cwd=REPO, timeout=300)
+    assert run.returncode == 0, run.stderr
+    rows = [r for r in run.stdout.splitlines() if r.startswith("| ") and r[2].isdigit()]
+    assert [r.split(" | ")[:2] for r in rows] == [["| 0", "1"], ["| 1", "1"], ["| 0", "2"], ["| 1", "2"]]
+    assert "judge on real testset_v lines: CER 0.0" in run.stdout
+    bad = subprocess.run([sys.executable, "-m", "strokes.legibility", str(tiny_synthesis), "--judge", "nope.pt"],
+                         capture_output=True, text=True, cwd=REPO, timeout=300)
+    assert bad.returncode == 2 and "no such recogniser" in bad.stderr and "Traceback" not in bad.stderr
