@@ -4,18 +4,19 @@
     python -m strokes.legibility runs/NAME/avg.pt --data data/iam-r30.h5 --show 5
 
 For each bias and number of candidates, the network writes N new sentences (`strokes.evaluate.
-sentences`: random common English words, none a transcription of an IAM-OnDB line), and the judge
+sentences`: random common English words, none a transcription of an IAM-OnDB line), and a reader
 (`strokes.recognizer`, an online handwriting recogniser trained on IAM-OnDB; default the shipped
-one) reads every line greedily. Reported: the character error rate (CER) of the readings against
-the text asked for, the lines the judge reads exactly, the attention failures and the seconds per
-line. With --data, the judge's CER on the real lines of testset_v (writers it never saw) is
-printed first: the floor to read the other figures against, since the judge also misreads some
-human handwriting.
+judge) reads every line greedily. Reported: the character error rate (CER) of the readings against
+the text asked for, the lines read exactly, the attention failures and the seconds per
+line. With --data, the reader's CER on the real lines of testset_v (writers it never saw) is
+printed first: the floor to read the other figures against, since it also misreads some human
+handwriting.
 
 The figure is a proxy for a human reader, with a known bias: a sample the judge reads is not
-always one a person reads, nor the reverse, and with candidates > 1 the same judge picks the line
-it then reads, so compare those figures with a reader's eye (the README picture) and not only
-with each other. Not in Graves (2013), who judged legibility by eye.
+always one a person reads, nor the reverse; and with candidates > 1 a judge that also reads
+flatters its own picks, so give --reader a second recogniser trained apart (another seed) for
+honest figures, and compare them with a person's eye (the README picture). Not in Graves
+(2013), who judged legibility by eye.
 """
 from __future__ import annotations
 
@@ -31,14 +32,15 @@ EXIT_USAGE = 2
 
 
 def legibility(hand, texts: list[str], judge: Recognizer, bias: float = 0.75, candidates: int = 1, seed: int = 0,
-               batch_size: int = 25, style=None) -> dict:
-    """Write `texts` (no retries) and read them back with `judge`: CER, exact lines, attention failures."""
+               batch_size: int = 25, style=None, reader: Recognizer | None = None) -> dict:
+    """Write `texts` (no retries; with candidates > 1 `judge` picks each line) and read them back
+    with `reader` (default: the judge): CER, exact lines, attention failures."""
     t0, written = time.perf_counter(), []
     for i in range(0, len(texts), batch_size):
         written += hand.write(texts[i:i + batch_size], bias=bias, seed=seed + i, candidates=candidates, judge=judge,
                               style=style)
     seconds = time.perf_counter() - t0
-    readings = judge.read([w.offsets for w in written])
+    readings = (reader or judge).read([w.offsets for w in written])
     wanted = [w.written_text for w in written]
     return {"bias": bias, "candidates": candidates, "lines": len(texts), "cer": cer(readings, wanted),
             "exact": sum(r == t for r, t in zip(readings, wanted)),
@@ -50,7 +52,9 @@ def main(argv=None) -> int:
     p = argparse.ArgumentParser(prog="python -m strokes.legibility", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("checkpoint", nargs="?", help="synthesis checkpoint (default: the shipped weights)")
-    p.add_argument("--judge", help="recogniser checkpoint (default: the shipped one)")
+    p.add_argument("--judge", help="recogniser that picks among candidates (default: the shipped one)")
+    p.add_argument("--reader", help="recogniser that reads the lines (default: the judge); give one trained "
+                   "apart from the judge for figures the picking cannot flatter")
     p.add_argument("--sentences", type=int, default=100, help="new sentences per row (default %(default)s)")
     p.add_argument("--bias", type=float, nargs="+", default=[0.0, 0.5, 0.75, 1.0], help="default %(default)s")
     p.add_argument("--candidates", type=int, nargs="+", default=[1], help="samples per line to pick from "
@@ -71,6 +75,7 @@ def main(argv=None) -> int:
     try:
         hand = Hand.from_checkpoint(args.checkpoint)
         judge = load_judge(args.judge)
+        reader = load_judge(args.reader) if args.reader else judge
         style = hand.preset(args.style) if args.style is not None else None
     except HandError as e:
         print(f"legibility: {e}", file=sys.stderr)
@@ -78,15 +83,15 @@ def main(argv=None) -> int:
     if args.data:
         from .data import StrokeDataset
         from .recognizer_train import evaluate_cer
-        real = evaluate_cer(judge, StrokeDataset(args.data, splits=[args.split], in_memory=True,
-                                                 preprocess=judge.preprocess))
-        print(f"judge on real {args.split} lines: CER {real['cer']:.3f} over {real['lines']} lines")
+        real = evaluate_cer(reader, StrokeDataset(args.data, splits=[args.split], in_memory=True,
+                                                  preprocess=reader.preprocess))
+        print(f"reader on real {args.split} lines: CER {real['cer']:.3f} over {real['lines']} lines")
     texts = sentences(args.sentences, args.seed)
     print("| bias | candidates | CER | lines read exactly | attention failures | s per line |")
     print("| --- | --- | --- | --- | --- | --- |")
     for candidates in args.candidates:
         for bias in args.bias:
-            r = legibility(hand, texts, judge, bias, candidates, args.seed, style=style)
+            r = legibility(hand, texts, judge, bias, candidates, args.seed, style=style, reader=reader)
             print(f"| {bias:g} | {candidates} | {r['cer']:.3f} | {r['exact']} of {r['lines']} | "
                   f"{r['attention_failures']} | {r['seconds_per_line']:.2f} |", flush=True)
             for text, read in r["readings"][:args.show]:

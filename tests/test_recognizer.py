@@ -199,7 +199,7 @@ def test_cli_bad_input_exits_2_with_one_line(synthetic_h5, args, message):
     assert "Traceback" not in run.stderr and len(run.stderr.strip().splitlines()) == 1
 
 
-def test_legibility_reads_back_what_the_network_wrote(trained, tiny_synthesis):
+def test_legibility_reads_back_what_the_network_wrote(trained, tiny_synthesis, synthetic_h5):
     from strokes.hand import Hand
     from strokes.legibility import legibility
     hand, judge = Hand.from_checkpoint(tiny_synthesis), Recognizer.from_checkpoint(trained[0])
@@ -211,6 +211,9 @@ def test_legibility_reads_back_what_the_network_wrote(trained, tiny_synthesis):
     assert r["readings"] == list(zip(texts, readings))
     assert r["cer"] == pytest.approx(cer(readings, texts)) and r["exact"] == sum(a == b for a, b in zip(readings, texts))
     assert r["attention_failures"] == sum(not w.check.ok for w in written) and r["lines"] == 3
+    other = make_recognizer(synthetic_h5, hidden_size=8, channels=6)  # a second reader, trained apart (here: not)
+    r2 = legibility(hand, texts, judge, bias=0.5, candidates=2, seed=1, batch_size=2, reader=other)
+    assert r2["readings"] == list(zip(texts, other.read([w.offsets for w in written])))
 
 
 def test_legibility_cli_prints_a_row_per_setting(trained, tiny_synthesis, synthetic_h5):
@@ -220,7 +223,7 @@ def test_legibility_cli_prints_a_row_per_setting(trained, tiny_synthesis, synthe
     assert run.returncode == 0, run.stderr
     rows = [r for r in run.stdout.splitlines() if r.startswith("| ") and r[2].isdigit()]
     assert [r.split(" | ")[:2] for r in rows] == [["| 0", "1"], ["| 1", "1"], ["| 0", "2"], ["| 1", "2"]]
-    assert "judge on real testset_v lines: CER 0.0" in run.stdout
+    assert "reader on real testset_v lines: CER 0.0" in run.stdout
     bad = subprocess.run([sys.executable, "-m", "strokes.legibility", str(tiny_synthesis), "--judge", "nope.pt"],
                          capture_output=True, text=True, cwd=REPO, timeout=300)
     assert bad.returncode == 2 and "no such recogniser" in bad.stderr and "Traceback" not in bad.stderr
