@@ -42,8 +42,9 @@ def legibility(hand, texts: list[str], judge: Recognizer, bias: float = 0.75, ca
     seconds = time.perf_counter() - t0
     readings = (reader or judge).read([w.offsets for w in written])
     wanted = [w.written_text for w in written]
+    judged = judge.read([w.offsets for w in written]) if reader is not None and reader is not judge else readings
     return {"bias": bias, "candidates": candidates, "lines": len(texts), "cer": cer(readings, wanted),
-            "exact": sum(r == t for r, t in zip(readings, wanted)),
+            "judge_cer": cer(judged, wanted), "exact": sum(r == t for r, t in zip(readings, wanted)),
             "attention_failures": sum(not w.check.ok for w in written),
             "seconds_per_line": seconds / max(len(texts), 1), "readings": list(zip(wanted, readings))}
 
@@ -87,15 +88,18 @@ def main(argv=None) -> int:
                                                   preprocess=reader.preprocess))
         print(f"reader on real {args.split} lines: CER {real['cer']:.3f} over {real['lines']} lines")
     texts = sentences(args.sentences, args.seed)
-    print("| bias | candidates | CER | lines read exactly | attention failures | s per line |")
-    print("| --- | --- | --- | --- | --- | --- |")
+    two = reader is not judge
+    print(f"| bias | candidates | CER{' (reader)' if two else ''} |{' CER (judge) |' if two else ''} lines read "
+          "exactly | attention failures | s per line |")
+    print("| --- | --- | --- |" + (" --- |" if two else "") + " --- | --- | --- |")
     for candidates in args.candidates:
         for bias in args.bias:
             r = legibility(hand, texts, judge, bias, candidates, args.seed, style=style, reader=reader)
-            print(f"| {bias:g} | {candidates} | {r['cer']:.3f} | {r['exact']} of {r['lines']} | "
+            judged = f" {r['judge_cer']:.3f} |" if two else ""
+            print(f"| {bias:g} | {candidates} | {r['cer']:.3f} |{judged} {r['exact']} of {r['lines']} | "
                   f"{r['attention_failures']} | {r['seconds_per_line']:.2f} |", flush=True)
             for text, read in r["readings"][:args.show]:
-                print(f"|  |  | {text!r} read as {read!r} |  |  |  |")
+                print(f"  {text!r} read as {read!r}")
     return 0
 
 
