@@ -350,24 +350,31 @@ def forced_hand(hidden: int, layers: int, fast: bool, seed: int = 0, device: str
 
 
 def run_sample(hidden: int, layers: int, chars: int, lines: int, repeats: int, reference: bool,
-               device: str = "cpu") -> int:
+               device: str = "cpu", candidates: tuple = (1,)) -> int:
+    """candidates: also time the fast sampler drawing N samples per line and the shipped recogniser
+    picking one (generate.py --candidates N), in rows named "fast xN"."""
     import torch
     rows = []
     sync = torch.cuda.synchronize if device.startswith("cuda") else (lambda: None)
+    judge = None
+    if any(c > 1 for c in candidates):
+        from .hand import load_judge
+        judge = load_judge()
     for fast in ([True, False] if reference else [True]):
         hand, alphabet = forced_hand(hidden, layers, fast, device=device)
         text = "".join(alphabet.chars[i % 26 + 32] for i in range(chars))  # letters
         hand.write([text[:2]], seed=0)  # warm-up
-        for n in (1, lines):
-            best, steps = math.inf, 0
-            for r in range(repeats):
-                sync()
-                t0 = time.perf_counter()
-                written = hand.write([text] * n, bias=0.75, seed=r)
-                sync()
-                best = min(best, time.perf_counter() - t0)
-                steps = max(len(w.offsets) for w in written)
-            rows.append(("fast" if fast else "reference", n, best, steps))
+        for c in (candidates if fast else (1,)):
+            for n in (1, lines):
+                best, steps = math.inf, 0
+                for r in range(repeats):
+                    sync()
+                    t0 = time.perf_counter()
+                    written = hand.write([text] * n, bias=0.75, seed=r, candidates=c, judge=judge)
+                    sync()
+                    best = min(best, time.perf_counter() - t0)
+                    steps = max(len(w.offsets) for w in written)
+                rows.append((("fast" if c == 1 else f"fast x{c}") if fast else "reference", n, best, steps))
     print(f"synthesis network {layers} x {hidden}: lines of {chars} characters, window at {IAM_POINTS_PER_CHAR} "
           f"points per character (IAM's mean), bias 0.75, best of {repeats}, {torch.get_num_threads()} threads available, "
           f"device {device}" + (" (fast: CUDA graphs)" if device.startswith("cuda") else ""))
@@ -443,6 +450,8 @@ def main(argv=None) -> int:
     s.add_argument("--lines", type=int, default=10, help="lines in the paragraph (default 10)")
     s.add_argument("--repeats", type=int, default=3, help="best of this many runs (default 3)")
     s.add_argument("--no-reference", action="store_true", help="skip the (slow) reference sampler")
+    s.add_argument("--candidates", type=int, nargs="+", default=[1, 4],
+                   help="samples per line for the recogniser to pick from, one row each (default 1 4)")
     r = sub.add_parser("rate", help="point-rate reduction: points per line after resampling")
     r.add_argument("--data", required=True, help="a strokes HDF5 file (python -m strokes.data iam ...)")
     r.add_argument("--resample-steps", type=float, nargs="+", default=[0, 10, 20, 30],
@@ -454,8 +463,8 @@ def main(argv=None) -> int:
             v = getattr(args, name, None)
             if v is not None and v < 1:
                 raise UsageError(f"--{name.replace('_', '-')} must be >= 1, got {v}")
-        if any(b < 1 for b in getattr(args, "batch_sizes", [1])):
-            raise UsageError("--batch-sizes must all be >= 1")
+        if any(b < 1 for b in getattr(args, "batch_sizes", [1]) + getattr(args, "candidates", [1])):
+            raise UsageError("--batch-sizes and --candidates must all be >= 1")
         if args.cmd == "rate":
             return run_rate(args.data, args.resample_steps, args.lines)
         import torch
@@ -467,7 +476,7 @@ def main(argv=None) -> int:
             raise UsageError(f"--device {args.device}: use cpu or cuda")
         if args.cmd == "sample":
             return run_sample(args.hidden, args.layers, args.chars, args.lines, args.repeats, not args.no_reference,
-                              args.device)
+                              args.device, tuple(args.candidates))
         points, chars, source = line_lengths(args.data, args.iam_dir, args.synthetic, args.seed)
         cfg = TrainBench(layers=args.layers, hidden=args.hidden, batch_sizes=args.batch_sizes, batches=args.batches,
                          paths=args.paths, max_points=args.max_points, device=args.device, threads=args.threads,

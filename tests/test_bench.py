@@ -95,6 +95,7 @@ def test_sample_and_rate_benches_run(tmp_path, capsys):
     assert bench.main(["sample", "--hidden", "8", "--chars", "2", "--lines", "2", "--repeats", "1"]) == 0
     out = capsys.readouterr().out
     assert "fast/reference speed, 2 line(s)" in out
+    assert [ln.split()[:2] for ln in out.splitlines() if ln.startswith("fast x4")] == [["fast", "x4"]] * 2
     h5 = write_synthetic_h5(tmp_path / "s.h5", n_train=8, n_val=2)
     assert bench.main(["rate", "--data", str(h5), "--resample-steps", "0", "2", "--lines", "5"]) == 0
     rows = [ln.split() for ln in capsys.readouterr().out.splitlines() if ln.strip()[:1].isdigit()]
@@ -113,6 +114,7 @@ def test_synthetic_lengths_follow_the_documented_distribution():
     (["train", "--batch-sizes", "0"], "--batch-sizes"),
     (["rate", "--data", "no/such.h5"], "no such file"),
     (["sample", "--hidden", "0"], "--hidden"),
+    (["sample", "--candidates", "0"], "--candidates"),
 ])
 def test_bad_input_is_one_line_and_exit_2(args, message):
     run = subprocess.run([sys.executable, "-m", "strokes.bench", *args], capture_output=True, text=True,
