@@ -314,7 +314,7 @@ def load_judge(path=None, device: str = "cpu"):
     try:
         return Recognizer.from_checkpoint(path, device)
     except ValueError as e:
-        raise HandError(f"{e}; or write with candidates=1") from None
+        raise HandError(f"{e}; or write single samples (--candidates 1, candidates=1)") from None
 
 
 def pick_legible(drawn: list[Written], judge) -> Written:

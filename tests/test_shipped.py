@@ -62,3 +62,15 @@ def test_shipped_validation_nll_reproduces_on_iam(iam_h5):
     got = validation_nll(Hand.from_checkpoint().model, iam_h5)
     assert got["lines"] == ckpt["release"]["validation"]["lines"]
     assert got["nats_per_line"] == pytest.approx(ckpt["release"]["validation"]["nats_per_line"], abs=0.05)
+
+
+def test_the_shipped_judge_reads_the_shipped_hand_and_picking_helps(hand):
+    """README's legibility table in small: 12 new sentences at bias 1, read back by the shipped recogniser."""
+    from strokes.evaluate import sentences
+    from strokes.hand import load_judge
+    from strokes.legibility import legibility
+    judge, texts = load_judge(), sentences(12, seed=5)
+    one = legibility(hand, texts, judge, bias=1.0, candidates=1, seed=0, batch_size=12)
+    four = legibility(hand, texts, judge, bias=1.0, candidates=4, seed=0, batch_size=12)
+    assert four["cer"] < 0.3 and one["cer"] < 0.45, (one["cer"], four["cer"])  # README: 25.5% and 16.5% over 100
+    assert four["cer"] < one["cer"]
