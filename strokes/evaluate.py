@@ -328,8 +328,14 @@ def main(argv=None) -> int:
             print(f"wrote {len(args.pick)} presets to {args.out}")
             return 0
         write_page([w.offsets for w in lines], args.sheet)
-        for i, w in enumerate(lines):
-            print(f"seed {i}: {'ok' if w.check.ok else 'FAILED ' + w.check.reason}, {len(w.offsets)} points")
+        from .hand import HandError, load_judge
+        try:
+            readings = load_judge().read([w.offsets for w in lines])  # a second opinion on legibility
+        except HandError:
+            readings = [None] * len(lines)
+        for i, (w, read) in enumerate(zip(lines, readings)):
+            print(f"seed {i}: {'ok' if w.check.ok else 'FAILED ' + w.check.reason}, {len(w.offsets)} points"
+                  + (f", the recogniser reads {read!r}" if read is not None else ""))
         print(f"wrote {args.sheet}; store presets with --pick SEED ...")
         return 0
     r32 = validation_nll(model, args.data, args.split, progress=True)

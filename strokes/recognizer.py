@@ -13,11 +13,11 @@ padding and never gives a character (`strokes.alphabet.PAD`).
     rec.score(offsets_list, texts)                      # CTC NLL of each text, nats per character
     cer(hypothesis, reference)                          # character error rate (Levenshtein / len)
 
-Not in Graves (2013): it is a judge, not part of the synthesis network. `strokes.evaluate
-legibility` reads sampled lines with it (the character error rate against the text asked for), and
+Not in Graves (2013): it is a judge, not part of the synthesis network. `strokes.legibility`
+reads sampled lines with it (the character error rate against the text asked for), and
 `Hand.write(candidates=N)` draws N samples of each line and keeps the one the recogniser finds most
 likely to say the text. Training: `python -m strokes.recognizer train` (Adam, length buckets,
-random scale and shear of each line; `strokes.recognizer_train`).
+random scale, stretch and shear of each line; `strokes.recognizer_train`).
 """
 from __future__ import annotations
 
@@ -44,7 +44,7 @@ class RecognizerConfig:
     preprocess: dict  # Preprocess.to_dict(): raw points are prepared as the training lines were
     channels: int = 128  # convolution channels
     kernel: int = 5  # convolution width, in points
-    stride: int = 2  # frames per point of the LSTM input: 2 halves the LSTM's steps (IAM at step 30: ~8 frames per character)
+    stride: int = 2  # points per LSTM frame: 2 halves the LSTM's steps (IAM at step 30: ~8 frames per character)
     hidden_size: int = 160  # per direction
     layers: int = 2
     dropout: float = 0.2  # between LSTM layers and before the output layer

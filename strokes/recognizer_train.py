@@ -50,7 +50,7 @@ def augment(x: torch.Tensor, mask: torch.Tensor, stats: dict, gen: torch.Generat
 
 @torch.no_grad()
 def evaluate_cer(rec: Recognizer, ds: StrokeDataset, limit: int | None = None, batch_size: int = 64) -> dict:
-    """Greedy CER on (the first `limit` lines, sorted by length, of) a dataset of normalised lines."""
+    """Greedy CER on a dataset of normalised lines (or on `limit` of them, a fixed random choice)."""
     rec.eval()
     idx = np.arange(len(ds)) if limit is None else np.random.default_rng(0).permutation(len(ds))[:limit]
     hyps, refs = [], []

@@ -122,3 +122,22 @@ def test_average_refuses_different_networks_and_unreadable_files(tiny_synthesis,
     assert "not the same network" in capsys.readouterr().err and not out.exists()
     assert evaluate.main(["average", str(tiny_synthesis), str(tmp_path / "nope.pt"), "--out", str(out)]) == 2
     assert "cannot read checkpoint" in capsys.readouterr().err and not out.exists()
+
+
+def test_styles_sheet_lists_each_seed_with_its_reading_and_pick_stores_presets(tiny_synthesis, tmp_path):
+    import json
+    sheet, out = tmp_path / "sheet.svg", tmp_path / "styles.json"
+    run = subprocess.run([sys.executable, "-m", "strokes.evaluate", "styles", str(tiny_synthesis), "--text", "abc",
+                          "--seeds", "3", "--sheet", str(sheet)], capture_output=True, text=True, cwd=REPO, timeout=300)
+    assert run.returncode == 0, run.stderr
+    rows = [r for r in run.stdout.splitlines() if r.startswith("seed ")]
+    assert [r.split(":")[0] for r in rows] == ["seed 0", "seed 1", "seed 2"] and sheet.is_file()
+    assert all("the recogniser reads '" in r for r in rows)
+    ok = [i for i, r in enumerate(rows) if r.split(": ")[1].startswith("ok")]
+    assert ok, rows
+    run = subprocess.run([sys.executable, "-m", "strokes.evaluate", "styles", str(tiny_synthesis), "--text", "abc",
+                          "--seeds", "3", "--pick", str(ok[0]), "--out", str(out)],
+                         capture_output=True, text=True, cwd=REPO, timeout=300)
+    assert run.returncode == 0, run.stderr
+    presets = json.loads(out.read_text())
+    assert len(presets) == 1 and presets[0]["text"] == "abc" and np.asarray(presets[0]["offsets"]).shape[1] == 3
