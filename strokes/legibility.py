@@ -84,8 +84,12 @@ def main(argv=None) -> int:
     if args.data:
         from .data import StrokeDataset
         from .recognizer_train import evaluate_cer
-        real = evaluate_cer(reader, StrokeDataset(args.data, splits=[args.split], in_memory=True,
-                                                  preprocess=reader.preprocess))
+        try:
+            real = evaluate_cer(reader, StrokeDataset(args.data, splits=[args.split], in_memory=True,
+                                                      preprocess=reader.preprocess))
+        except ValueError as e:  # another file's statistics, or no such split
+            print(f"legibility: {str(e).splitlines()[0]}", file=sys.stderr)
+            return EXIT_USAGE
         print(f"reader on real {args.split} lines: CER {real['cer']:.3f} over {real['lines']} lines")
     texts = sentences(args.sentences, args.seed)
     two = reader is not judge

@@ -26,6 +26,8 @@ from tqdm import tqdm
 from .data import BucketBatchSampler, StrokeDataset, collate
 from .data.hdf5 import load_h5_info
 from .recognizer import BLANK, Recognizer, RecognizerConfig, cer, ctc_feasible
+from .training import atomic_save
+from .transforms import same_stats
 
 AUGMENT_SCALE = 0.15  # line size x U(1 - s, 1 + s)
 AUGMENT_STRETCH = 0.1  # x against y, x U(1 - s, 1 + s)
@@ -50,7 +52,11 @@ def augment(x: torch.Tensor, mask: torch.Tensor, stats: dict, gen: torch.Generat
 
 @torch.no_grad()
 def evaluate_cer(rec: Recognizer, ds: StrokeDataset, limit: int | None = None, batch_size: int = 64) -> dict:
-    """Greedy CER on a dataset of normalised lines (or on `limit` of them, a fixed random choice)."""
+    """Greedy CER on a dataset of normalised lines (or on `limit` of them, a fixed random choice).
+    ValueError if the dataset normalises with other statistics than the recogniser was trained on."""
+    if not same_stats(ds.stats, rec.config.stats):
+        raise ValueError(f"{ds.path}: its training statistics differ from the recogniser's; score it on the "
+                         "data file it was trained from (or one with the same preprocessing and training lines)")
     rec.eval()
     idx = np.arange(len(ds)) if limit is None else np.random.default_rng(0).permutation(len(ds))[:limit]
     hyps, refs = [], []
@@ -81,7 +87,7 @@ def train(data, out, minutes: float, batch_size: int = 32, lr: float = 1e-3, see
     opt = torch.optim.Adam(rec.parameters(), lr=lr)
     gen = torch.Generator().manual_seed(seed)
     sampler = BucketBatchSampler(train_ds.lengths[keep], batch_size, seed=seed)
-    best, step, epoch, t0, history = math.inf, 0, 0, time.time(), []
+    best, step, epoch, t0, history, nonfinite = math.inf, 0, 0, time.time(), [], 0
     deadline = t0 + 60 * minutes
     bar = tqdm(desc="recogniser", unit=" steps", disable=not progress)
     while time.time() < deadline and (max_steps is None or step < max_steps):
@@ -101,6 +107,8 @@ def train(data, out, minutes: float, batch_size: int = 32, lr: float = 1e-3, see
             norm = nn.utils.clip_grad_norm_(rec.parameters(), CLIP_NORM)
             if torch.isfinite(loss) and torch.isfinite(norm):
                 opt.step()
+            else:  # skipped, counted and reported, never masked
+                nonfinite += 1
             step += 1
             bar.update()
             bar.set_postfix(loss=f"{loss.item():.3f}", best_cer=f"{best:.3f}")
@@ -114,7 +122,8 @@ def train(data, out, minutes: float, batch_size: int = 32, lr: float = 1e-3, see
                 if v["cer"] < best:
                     best = v["cer"]
                     save(rec, out, {"data": str(data), "step": step, "epoch": epoch, "val_cer_subset": best,
-                                    "val_subset_lines": v["lines"], "left_out": int((~ok).sum()), "history": history})
+                                    "val_subset_lines": v["lines"], "left_out": int((~ok).sum()), "nonfinite_steps": nonfinite,
+                                    "history": history})
             if last:
                 break
         epoch += 1
@@ -125,16 +134,15 @@ def train(data, out, minutes: float, batch_size: int = 32, lr: float = 1e-3, see
         save(final, out, dict(final.release, val_cer=full["cer"], val_split=val_split, val_lines=full["lines"]))
         tqdm.write(f"best weights (step {final.release['step']}): {val_split} CER {full['cer']:.4f} "
                    f"over {full['lines']} lines")
-    return {"steps": step, "best_val_cer": best, "left_out": int((~ok).sum()), "history": history}
+    return {"steps": step, "best_val_cer": best, "left_out": int((~ok).sum()), "nonfinite_steps": nonfinite,
+            "history": history}
 
 
 def save(rec: Recognizer, path, release: dict) -> None:
     """fp16 weights with their config and release figures, written atomically."""
     ck = rec.checkpoint({"release": release})
     ck["model"] = {k: v.half() if v.is_floating_point() else v for k, v in ck["model"].items()}
-    tmp = f"{path}.tmp{os.getpid()}"
-    torch.save(ck, tmp)
-    os.replace(tmp, path)
+    atomic_save(ck, path)
 
 
 class Parser(argparse.ArgumentParser):
@@ -179,8 +187,9 @@ def main(argv=None) -> int:
             r = train(args.data, args.out, args.minutes, args.batch_size, args.lr, args.seed, args.val_every,
                       args.val_lines, args.init, {"hidden_size": args.hidden_size, "layers": args.layers},
                       args.steps, args.val_split)
-            print(f"{r['steps']} steps; best testset_v CER (subset) {r['best_val_cer']:.3f}; "
-                  f"{r['left_out']} lines CTC cannot align left out; wrote {args.out}")
+            print(f"{r['steps']} steps ({r['nonfinite_steps']} skipped for a non-finite loss); best "
+                  f"{args.val_split} CER (subset) {r['best_val_cer']:.3f}; {r['left_out']} lines CTC cannot align "
+                  f"left out; wrote {args.out}")
         else:
             rec = Recognizer.from_checkpoint(args.checkpoint)
             ds = StrokeDataset(args.data, splits=[args.split], in_memory=True,

@@ -139,7 +139,7 @@ def test_edit_distance_and_cer_against_a_naive_recursion():
 
 def test_the_recogniser_learns_to_read_the_synthetic_script(trained, synthetic_h5):
     path, record = trained
-    assert record["best_val_cer"] <= 0.05, record["history"]
+    assert record["best_val_cer"] <= 0.05 and record["nonfinite_steps"] == 0, record["history"]
     rec = Recognizer.from_checkpoint(path)
     assert rec.release["val_cer"] <= 0.05 and rec.release["val_lines"] == 32
     assert rec.release["step"] == min(h["step"] for h in record["history"] if h["val_cer"] == record["best_val_cer"])
@@ -190,9 +190,11 @@ def test_generate_candidates_and_read(trained, tiny_synthesis, tmp_path):
     (["cer", "missing.pt", "--data", "missing.h5"], "no such file"),
     (["train", "--data", "{h5}", "--out", "/no/such/folder/x.pt"], "cannot write"),
     (["cer", "{h5}", "--data", "{h5}"], "cannot read it"),
+    (["cer", "{judge}", "--data", "{other}"], "statistics differ"),
 ])
-def test_cli_bad_input_exits_2_with_one_line(synthetic_h5, args, message):
-    args = [a.format(h5=synthetic_h5) for a in args]
+def test_cli_bad_input_exits_2_with_one_line(synthetic_h5, trained, tmp_path, args, message):
+    other = write_synthetic_h5(tmp_path / "other.h5", n_train=20, n_val=4, seed=5)  # other lines, other statistics
+    args = [a.format(h5=synthetic_h5, judge=trained[0], other=other) for a in args]
     run = subprocess.run([sys.executable, "-m", "strokes.recognizer", *args], capture_output=True, text=True,
                          cwd=REPO, timeout=120)
     assert run.returncode == 2 and message in run.stderr, run.stderr
@@ -228,6 +230,10 @@ def test_legibility_cli_prints_a_row_per_setting(trained, tiny_synthesis, synthe
     bad = subprocess.run([sys.executable, "-m", "strokes.legibility", str(tiny_synthesis), "--judge", "nope.pt"],
                          capture_output=True, text=True, cwd=REPO, timeout=300)
     assert bad.returncode == 2 and "no such recogniser" in bad.stderr and "Traceback" not in bad.stderr
+    other = write_synthetic_h5(synthetic_h5.parent / "other.h5", n_train=20, n_val=4, seed=5)
+    bad = subprocess.run([sys.executable, "-m", "strokes.legibility", str(tiny_synthesis), "--judge", str(trained[0]),
+                          "--data", str(other)], capture_output=True, text=True, cwd=REPO, timeout=300)
+    assert bad.returncode == 2 and "statistics differ" in bad.stderr and "Traceback" not in bad.stderr
 
 
 def test_shipped_recogniser_reads_real_unseen_writers(iam_h5):
