@@ -65,6 +65,9 @@ def build_parser() -> Parser:
     p.add_argument("--candidates", type=int, default=DEFAULT_CANDIDATES, metavar="N",
                    help="draw N samples of every line and keep the one the recogniser reads best as its text "
                         "(1 = Graves' single sample; default %(default)s)")
+    p.add_argument("--pick", choices=["word", "line"], default="word",
+                   help="with --candidates N: 'word' draws N samples of each word, keeps the one the recogniser "
+                        "reads best and goes on from it; 'line' keeps the best of N whole lines (default %(default)s)")
     p.add_argument("--judge", metavar="FILE.pt", help="recogniser for --candidates and --read "
                    "(default: the one shipped with strokes; python -m strokes.recognizer train makes one)")
     p.add_argument("--read", action="store_true", help="print what the recogniser reads in each written line")
@@ -120,7 +123,7 @@ def main(argv=None) -> int:
         judge = load_judge(args.judge) if args.candidates > 1 or args.read or args.judge else None
         written = hand.write(lines, bias=args.bias, temperature=args.temperature, style=style, seed=args.seed,
                              retries=args.retries, keep_predictions=bool(args.density_plot), progress=True,
-                             candidates=args.candidates, judge=judge)
+                             candidates=args.candidates, judge=judge, pick=args.pick)
     except HandError as e:
         return fail(str(e))
 

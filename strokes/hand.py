@@ -35,9 +35,11 @@ from .attention import AttentionCheck, check_attention, finished_reading, step_c
 from .mdn import BivariateGaussianMixture, StrokeMixture
 from .models import SynthesisNetwork, load_checkpoint
 from .sampler import FastSampler
+from .wordsearch import search, word_starts
 
 WEIGHTS_DIR = Path(__file__).parent / "weights"
 DEFAULT_CHECKPOINT = WEIGHTS_DIR / "synthesis.pt"  # shipped weights (absent until trained and committed)
+PICKS = ("word", "line")  # how Hand.write chooses among candidates: per word (default) or per whole line
 PRIME_SEPARATOR = " "  # between the priming text and the text to write (Graves section 5.5)
 
 
@@ -174,7 +176,9 @@ class Hand:
     # ---------------------------------------------------------------- sampling
     @torch.no_grad()
     def _sample(self, texts: list[str], bias: float, temperature: float, style: Style | None, seed: int,
-                keep_predictions: bool, progress: bool = False) -> list[Written]:
+                keep_predictions: bool, progress: bool = False, particles: int = 1, judge=None) -> list[Written]:
+        """Sample every text once; with particles > 1 (fast sampler only) the texts come in runs of
+        `particles` equal lines that `strokes.wordsearch.search` resamples word by word with `judge`."""
         B, model, dev = len(texts), self.model, self.device
         full = [(style.text + PRIME_SEPARATOR if style else "") + t for t in texts]
         encoded = [self.alphabet.encode(t) for t in full]
@@ -195,6 +199,11 @@ class Hand:
             else:
                 x = torch.tensor(self._normalise(np.zeros((1, 3))), dtype=torch.float32, device=dev).expand(B, 3)
             caps = torch.tensor([step_cap(len(t)) for t in texts], device=dev)
+            if self.fast and particles > 1:
+                return self._collect(texts, full, encoded, style, seed,
+                                     *self._search_words(x, state, text, mask, lengths, caps, bias, temperature,
+                                                         progress, full, len(full[0]) - len(texts[0]), particles,
+                                                         judge))
             if self.fast:
                 return self._collect(texts, full, encoded, style, seed,
                                      *self._sample_fast(x, state, text, mask, lengths, caps, bias, temperature,
@@ -232,6 +241,19 @@ class Hand:
                  int(out.steps[b]) else None for b in range(len(out.steps))]
         return out.offsets.cpu().numpy(), out.phi.cpu(), out.steps, out.stopped, preds
 
+    def _search_words(self, x, state, text, mask, lengths, caps, bias, temperature, progress, full, start, particles,
+                      judge):
+        """The loop of `_sample` as a word-by-word search (`strokes.wordsearch`): the judge reads each
+        particle's ink so far, denormalised, as the written text up to the next word."""
+        def score(rows, inks, upto):
+            return judge.score([self._denormalise(o) for o in inks],
+                               [full[r][start:u].strip() for r, u in zip(rows, upto)])
+
+        bounds = [word_starts(full[b], start) for b in range(0, len(full), particles)]
+        out = search(FastSampler(self.model), x, state, text, mask, lengths, caps, bounds, particles, score, bias,
+                     temperature, progress)
+        return out.offsets.cpu().numpy(), out.phi.cpu(), out.steps, out.stopped, [None] * len(full)
+
     def _collect(self, texts, full, encoded, style, seed, offsets, phi_all, steps, stopped, preds) -> list[Written]:
         """One `Written` per line from the sampled offsets (B, T, 3) and window weights (B, T, U + 1)."""
         B = len(texts)
@@ -250,7 +272,7 @@ class Hand:
 
     def write(self, lines: list[str], bias: float = 0.75, temperature: float = 1.0, style: Style | None = None,
               seed: int = 0, retries: int = 0, keep_predictions: bool = False, progress: bool = False,
-              candidates: int = 1, judge=None) -> list[Written]:
+              candidates: int = 1, judge=None, pick: str = "word") -> list[Written]:
         """Write each line of text; returns one `Written` per line, in order.
 
         bias: Graves' sampling bias b >= 0 (0 = the model's own distribution; larger is neater).
@@ -263,7 +285,12 @@ class Hand:
             passes the attention check and that `judge` finds most likely to read as the text
             (`pick_legible`; not in Graves). 1 = Graves' single sample.
         judge: a `strokes.recognizer.Recognizer` (default with candidates > 1: the shipped one).
+        pick: with candidates > 1, "word": the candidates are resampled at every word, the judge keeping
+            the best of each word (`strokes.wordsearch`; needs the fast sampler, else "line" is used);
+            "line": the best of whole lines. keep_predictions implies "line".
         """
+        if pick not in PICKS:
+            raise HandError(f"pick must be one of {', '.join(PICKS)}, got {pick!r}")
         if bias < 0:
             raise HandError(f"bias must be >= 0, got {bias}")
         if candidates < 1:
@@ -274,8 +301,10 @@ class Hand:
         todo = [i for i, line in enumerate(lines) if line.strip()]
         results: list[Written | None] = [None] * len(lines)
         for attempt in range(retries + 1):
+            by_word = candidates > 1 and pick == "word" and self.fast and not keep_predictions
             drawn = self._sample([prepared[i] for i in todo for _ in range(candidates)], bias, temperature, style,
-                                 seed + 7919 * attempt, keep_predictions, progress)
+                                 seed + 7919 * attempt, keep_predictions, progress,
+                                 particles=candidates if by_word else 1, judge=judge)
             batch = [pick_legible(drawn[k * candidates:(k + 1) * candidates], judge) if candidates > 1 else drawn[k]
                      for k in range(len(todo))]
             for i, w in zip(todo, batch):

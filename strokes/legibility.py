@@ -1,6 +1,6 @@
 """How legible is a synthesis network's handwriting? A recogniser reads what it writes.
 
-    python -m strokes.legibility strokes/weights/synthesis.pt --bias 0 0.5 1 --candidates 1 4
+    python -m strokes.legibility strokes/weights/synthesis.pt --bias 0 0.5 1 --candidates 1 4 --pick word line
     python -m strokes.legibility runs/NAME/avg.pt --data data/iam-r30.h5 --show 5
 
 For each bias and number of candidates, the network writes N new sentences (`strokes.evaluate.
@@ -32,18 +32,18 @@ EXIT_USAGE = 2
 
 
 def legibility(hand, texts: list[str], judge: Recognizer, bias: float = 0.75, candidates: int = 1, seed: int = 0,
-               batch_size: int = 25, style=None, reader: Recognizer | None = None) -> dict:
-    """Write `texts` (no retries; with candidates > 1 `judge` picks each line) and read them back
-    with `reader` (default: the judge): CER, exact lines, attention failures."""
+               batch_size: int = 25, style=None, reader: Recognizer | None = None, pick: str = "word") -> dict:
+    """Write `texts` (no retries; with candidates > 1 `judge` picks each word or line, as `pick`
+    says) and read them back with `reader` (default: the judge): CER, exact lines, attention failures."""
     t0, written = time.perf_counter(), []
     for i in range(0, len(texts), batch_size):
         written += hand.write(texts[i:i + batch_size], bias=bias, seed=seed + i, candidates=candidates, judge=judge,
-                              style=style)
+                              style=style, pick=pick)
     seconds = time.perf_counter() - t0
     readings = (reader or judge).read([w.offsets for w in written])
     wanted = [w.written_text for w in written]
     judged = judge.read([w.offsets for w in written]) if reader is not None and reader is not judge else readings
-    return {"bias": bias, "candidates": candidates, "lines": len(texts), "cer": cer(readings, wanted),
+    return {"bias": bias, "candidates": candidates, "pick": pick, "lines": len(texts), "cer": cer(readings, wanted),
             "judge_cer": cer(judged, wanted), "exact": sum(r == t for r, t in zip(readings, wanted)),
             "attention_failures": sum(not w.check.ok for w in written),
             "seconds_per_line": seconds / max(len(texts), 1), "readings": list(zip(wanted, readings))}
@@ -60,6 +60,8 @@ def main(argv=None) -> int:
     p.add_argument("--bias", type=float, nargs="+", default=[0.0, 0.5, 0.75, 1.0], help="default %(default)s")
     p.add_argument("--candidates", type=int, nargs="+", default=[1], help="samples per line to pick from "
                    "(default %(default)s)")
+    p.add_argument("--pick", nargs="+", choices=["word", "line"], default=["word"],
+                   help="how candidates are chosen: best of each word, or of whole lines (default %(default)s)")
     p.add_argument("--style", type=int, help="write in this style preset")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--data", help="strokes HDF5 file: also the judge's CER on its real --split lines")
@@ -93,14 +95,16 @@ def main(argv=None) -> int:
         print(f"reader on real {args.split} lines: CER {real['cer']:.3f} over {real['lines']} lines")
     texts = sentences(args.sentences, args.seed)
     two = reader is not judge
-    print(f"| bias | candidates | CER{' (reader)' if two else ''} |{' CER (judge) |' if two else ''} lines read "
+    print(f"| bias | candidates | pick | CER{' (reader)' if two else ''} |{' CER (judge) |' if two else ''} lines read "
           "exactly | attention failures | s per line |")
-    print("| --- | --- | --- |" + (" --- |" if two else "") + " --- | --- | --- |")
-    for candidates in args.candidates:
+    print("| --- | --- | --- | --- |" + (" --- |" if two else "") + " --- | --- | --- |")
+    settings = [(c, pick) for c in args.candidates for pick in (args.pick if c > 1 else ["-"])]
+    for candidates, pick in settings:
         for bias in args.bias:
-            r = legibility(hand, texts, judge, bias, candidates, args.seed, style=style, reader=reader)
+            r = legibility(hand, texts, judge, bias, candidates, args.seed, style=style, reader=reader,
+                           pick=pick if candidates > 1 else "word")
             judged = f" {r['judge_cer']:.3f} |" if two else ""
-            print(f"| {bias:g} | {candidates} | {r['cer']:.3f} |{judged} {r['exact']} of {r['lines']} | "
+            print(f"| {bias:g} | {candidates} | {pick} | {r['cer']:.3f} |{judged} {r['exact']} of {r['lines']} | "
                   f"{r['attention_failures']} | {r['seconds_per_line']:.2f} |", flush=True)
             for text, read in r["readings"][:args.show]:
                 print(f"  {text!r} read as {read!r}")

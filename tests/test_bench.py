@@ -95,7 +95,8 @@ def test_sample_and_rate_benches_run(tmp_path, capsys):
     assert bench.main(["sample", "--hidden", "8", "--chars", "2", "--lines", "2", "--repeats", "1"]) == 0
     out = capsys.readouterr().out
     assert "fast/reference speed, 2 line(s)" in out
-    assert [ln.split()[:2] for ln in out.splitlines() if ln.startswith("fast x4")] == [["fast", "x4"]] * 2
+    assert [ln.split()[:3] for ln in out.splitlines() if ln.startswith("fast x4")] == \
+        [["fast", "x4", "1"], ["fast", "x4", "2"], ["fast", "x4", "line"], ["fast", "x4", "line"]]
     h5 = write_synthetic_h5(tmp_path / "s.h5", n_train=8, n_val=2)
     assert bench.main(["rate", "--data", str(h5), "--resample-steps", "0", "2", "--lines", "5"]) == 0
     rows = [ln.split() for ln in capsys.readouterr().out.splitlines() if ln.strip()[:1].isdigit()]

@@ -158,7 +158,7 @@ def test_best_of_n_keeps_the_candidate_the_judge_scores_best(trained, tiny_synth
     hand = Hand.from_checkpoint(tiny_synthesis)
     judge = Recognizer.from_checkpoint(trained[0])
     texts = ["abc da", "bad"]
-    picked = hand.write(texts, bias=0.5, seed=3, candidates=4, judge=judge)
+    picked = hand.write(texts, bias=0.5, seed=3, candidates=4, judge=judge, pick="line")
     drawn = hand._sample([t for t in texts for _ in range(4)], 0.5, 1.0, None, 3, False)
     for k, w in enumerate(picked):
         mine = drawn[4 * k: 4 * k + 4]
@@ -171,10 +171,27 @@ def test_best_of_n_keeps_the_candidate_the_judge_scores_best(trained, tiny_synth
     assert all(w.legibility is None for w in single)
 
 
+def test_word_by_word_search_keeps_the_best_final_particle(trained, tiny_synthesis):
+    """pick="word" (the default): the N particles of a line come back from strokes.wordsearch and the
+    one the judge scores best is kept (that it reads better than best-of-N lines: test_shipped)."""
+    from strokes.hand import Hand, HandError, pick_legible
+    hand = Hand.from_checkpoint(tiny_synthesis)
+    judge = Recognizer.from_checkpoint(trained[0])
+    texts = ["abc da bd", "bad cab a", "dd ab"]
+    picked = hand.write(texts, bias=0.5, seed=3, candidates=4, judge=judge)
+    drawn = hand._sample([t for t in texts for _ in range(4)], 0.5, 1.0, None, 3, False, particles=4, judge=judge)
+    for k, w in enumerate(picked):
+        best = pick_legible(drawn[4 * k: 4 * k + 4], judge)
+        np.testing.assert_array_equal(w.offsets, best.offsets)
+        assert w.legibility == pytest.approx(judge.score([w.offsets], [texts[k]])[0], rel=1e-5)
+    with pytest.raises(HandError, match="pick must be one of word, line"):
+        hand.write(texts, candidates=2, judge=judge, pick="page")
+
+
 def test_generate_candidates_and_read(trained, tiny_synthesis, tmp_path):
     out = tmp_path / "o.svg"
     run = subprocess.run([sys.executable, str(REPO / "generate.py"), "abc", "dab", "-o", str(out), "--checkpoint",
-                          str(tiny_synthesis), "--candidates", "3", "--judge", str(trained[0]), "--read"],
+                          str(tiny_synthesis), "--candidates", "3", "--judge", str(trained[0]), "--read", "--pick", "line"],
                          capture_output=True, text=True, cwd=REPO, timeout=300)
     assert run.returncode == 0, run.stderr
     assert "'abc' reads as" in run.stdout and "'dab' reads as" in run.stdout and out.is_file()

@@ -1,0 +1,120 @@
+"""strokes.wordsearch: particles of a line held at word boundaries, scored, and continued from the best.
+
+Checked against a naive replay: teacher-forcing the network over each returned line's ink must give
+back, step by step, the window weights the search stored (so pausing never moved a particle and a
+copy carried its whole history), and each line's final ink must extend the ink the score preferred
+at every boundary."""
+import math
+
+import numpy as np
+import pytest
+import torch
+
+import strokes.wordsearch as ws
+from strokes.sampler import FastSampler
+from strokes.wordsearch import ink_before_last_lift, search, word_starts
+from test_sampler import small_model
+
+CAP = 120  # steps per line at most
+
+
+@pytest.mark.parametrize("text, start, expected", [
+    ("The quick  brown", 0, [4, 11]),
+    ("ab cd ef gh", 6, [9]),  # a primed line: "ab cd" + " " + "ef gh", written from position 6
+    ("one", 0, []),
+    (" lead", 0, [1]),
+    ("", 0, []),
+])
+def test_word_starts(text, start, expected):
+    assert word_starts(text, start) == expected
+
+
+def test_ink_before_last_lift():
+    offsets = np.zeros((8, 3))
+    offsets[[2, 5], 2] = 1
+    np.testing.assert_array_equal(ink_before_last_lift(offsets), offsets[:6])
+    np.testing.assert_array_equal(ink_before_last_lift(offsets[:2]), offsets[:2])  # no lift: all of it
+
+
+def replay_phi(sampler, x0, state, text, mask, ink):
+    """The window weights (T, U + 1) of one line when the network reads x0 then its ink, step by step."""
+    onehot, u = sampler.text_inputs(text, mask)
+    phis, x = [], x0
+    for t in range(len(ink)):
+        _, state, phi = sampler.advance(x, state, onehot, u)
+        phis.append(phi[0])
+        x = ink[t:t + 1]
+    return torch.stack(phis) if phis else torch.zeros(0, text.shape[1] + 1), state, x
+
+
+def run_search(particles, boundaries, stall_cap=None, monkeypatch=None, seed=0):
+    model = small_model(seed=1)
+    K = model.config.window_components
+    with torch.no_grad():  # a window that walks along the text, ~8 steps per character, as a trained one does
+        model.window.bias[2 * K:] = math.log(0.12)
+    sampler = FastSampler(model)
+    lines = torch.tensor([[2, 3, 4, 5, 2, 3], [3, 5, 2, 4, 0, 0]])  # the second line is padded
+    lengths = (lines != 0).sum(1)
+    text = lines.repeat_interleave(particles, 0)
+    mask, B = text != 0, len(text)
+    x0 = torch.tensor([[0.0, 0.0, 1.0]]).expand(B, 3)
+    caps = torch.full((B,), CAP)
+    calls, rng = [], np.random.default_rng(seed)
+
+    def score(rows, inks, upto):
+        s = rng.random(len(rows))
+        calls.append((list(rows), [i.copy() for i in inks], list(upto), s))
+        return s
+
+    if stall_cap is not None:
+        monkeypatch.setattr(ws, "STEPS_PER_CHAR_CAP", stall_cap)
+    torch.manual_seed(seed)
+    out = search(sampler, x0, model.initial_state(B), text, mask, lengths.repeat_interleave(particles), caps,
+                 boundaries, particles, score, bias=0.5)
+    return sampler, model, text, mask, x0, out, calls
+
+
+@pytest.mark.parametrize("stall_cap, seed", [(None, 0), (None, 2), (2, 0)])  # 2 steps per character: words stall
+def test_every_line_is_what_the_network_gives_reading_its_own_ink(stall_cap, seed, monkeypatch):
+    sampler, model, text, mask, x0, out, calls = run_search(3, [[2, 4], [1, 3]], stall_cap, monkeypatch, seed)
+    for b in range(len(text)):
+        T = int(out.steps[b])
+        assert T <= CAP and (out.offsets[b, T:] == 0).all()
+        ink = out.offsets[b, :T]
+        phi, state, x = replay_phi(sampler, x0[b:b + 1], model.initial_state(1), text[b:b + 1], mask[b:b + 1], ink)
+        torch.testing.assert_close(out.phi[b, :T], phi, rtol=1e-5, atol=1e-6)
+        if bool(out.stopped[b]):  # Graves' rule fires on the step after the last drawn offset
+            _, _, nxt = sampler.advance(x, state, *sampler.text_inputs(text[b:b + 1], mask[b:b + 1]))
+            L = int(mask[b].sum())
+            assert nxt[0, L] > nxt[0, :L].max()
+        else:
+            assert T == CAP
+
+
+def test_each_line_goes_on_from_the_particle_the_score_preferred():
+    particles = 4
+    _, _, text, _, _, out, calls = run_search(particles, [[2, 4], [1, 3]])
+    assert calls, "no line reached a word boundary"
+    for rows, inks, upto, s in calls:
+        lines = {r // particles for r in rows}
+        assert all(sum(r // particles == line for r in rows) <= particles for line in lines)
+        for line in lines:
+            mine = [k for k, r in enumerate(rows) if r // particles == line]
+            best = inks[mine[int(np.argmin(s[mine]))]]
+            for b in range(line * particles, (line + 1) * particles):  # every particle extends the chosen ink
+                final = out.offsets[b, :int(out.steps[b])].numpy()
+                assert len(final) >= len(best)
+                np.testing.assert_array_equal(final[:len(best)], best)
+            assert set(upto[k] for k in mine) <= {2, 4, 1, 3, 7}  # a boundary, or past the end (U + 1)
+
+
+def test_particles_stay_independent_without_boundaries_and_rows_must_group():
+    """No boundary: nothing is scored or copied; particles of one line differ (fresh noise each)."""
+    _, _, text, _, _, out, calls = run_search(2, [[], []])
+    assert calls == [] or all(set(up) == {7} for _, _, up, _ in calls)  # only stall-or-end resamples
+    a, b = out.offsets[0, :int(out.steps[0])], out.offsets[1, :int(out.steps[1])]
+    assert a.shape != b.shape or not torch.equal(a, b)
+    model = small_model()
+    with pytest.raises(ValueError, match="not 3 lines of 2 particles"):
+        search(FastSampler(model), torch.zeros(4, 3), model.initial_state(4), text, text != 0, (text != 0).sum(1),
+               torch.full((4,), 10), [[], [], []], 2, lambda *a: np.zeros(len(a[0])))
