@@ -68,11 +68,147 @@ class _Buffers:
             self.phis = torch.cat([self.phis, self.phis.new_zeros(self.phis.shape[0], GROW, self.phis.shape[2])], 1)
 
 
+def _map(fn, *states: State) -> State:
+    """fn applied field by field (each layer of h and c apart) to States of one layout; None stays None."""
+    return State(*(tuple(map(fn, *fs)) if isinstance(fs[0], tuple) else None if fs[0] is None else fn(*fs)
+                   for fs in zip(*states)))
+
+
+def _copy_rows(state: State, dst: torch.Tensor, src: torch.Tensor) -> State:
+    """state with rows dst replaced by rows src."""
+    return _map(lambda a: a.index_copy(0, dst, a[src]), state)
+
+
 def _select(state: State, keep: torch.Tensor, new: State) -> State:
     """Row-wise: new where keep (B,) is True, else state (a paused particle keeps its state)."""
-    pick = lambda a, b: torch.where(keep.view(-1, *([1] * (a.dim() - 1))), b, a)  # noqa: E731
-    return State(tuple(map(pick, state.h, new.h)), tuple(map(pick, state.c, new.c)),
-                 *(pick(a, b) for a, b in zip(state[2:], new[2:])))
+    return _map(lambda a, b: torch.where(keep.view(-1, *([1] * (a.dim() - 1))), b, a), state, new)
+
+
+class WordSearch:
+    """The state of one search: `search` builds it and runs it; see the module docstring."""
+
+    def __init__(self, sampler, x, state, text, text_mask, lengths, caps, boundaries, particles, score, bias,
+                 temperature):
+        B, U = text.shape
+        if B % particles or len(boundaries) != B // particles:
+            raise ValueError(f"{B} rows are not {len(boundaries)} lines of {particles} particles")
+        self.sampler, self.N, self.score, self.bias, self.temperature = sampler, particles, score, bias, temperature
+        self.boundaries, self.lengths, self.caps = boundaries, lengths, caps
+        dev, dtype = x.device, x.dtype
+        self.onehot, self.u = sampler.text_inputs(text, text_mask, dtype)
+        self.rows = torch.arange(B, device=dev)
+        positions = torch.arange(U + 1, device=dev).unsqueeze(0)
+        self.beyond = positions > lengths.unsqueeze(1)  # (B, U + 1) past the position past the end
+        self.outside = positions >= lengths.unsqueeze(1)  # (B, U + 1) not a character
+        self.past_end = lengths.long().unsqueeze(1)  # (B, 1)
+        self.never = U + 1  # a goal no window peak reaches: the last word runs to the stopping rule
+        L = len(boundaries)
+        self.word = [0] * L  # per line: index of the word its particles are writing
+        self.finished = [False] * L
+        self.goal = torch.zeros(B, dtype=torch.long, device=dev)  # a particle pauses when its window's peak reaches it
+        self.budget = torch.zeros(B, dtype=torch.long, device=dev)  # steps the current word may take
+        self.x, self.state = x.clone(), state
+        self.buf = _Buffers(B, U + 1, dev, dtype)
+        zeros = lambda kind: torch.zeros(B, dtype=kind, device=dev)  # noqa: E731
+        self.steps, self.word_steps = zeros(torch.long), zeros(torch.long)
+        self.done, self.stopped, self.paused, self.stalled = (zeros(torch.bool) for _ in range(4))
+        for line in range(L):
+            self._aim(line)
+
+    # ------------------------------------------------------------------ the text
+    def _span(self, line: int) -> tuple[int, int]:
+        """(first, next) text positions of the line's current word: its goal is `next`."""
+        b, k = self.boundaries[line], self.word[line]
+        return (b[k - 1] if k else 0), (b[k] if k < len(b) else self.never)
+
+    def _aim(self, line: int):
+        """Set the line's particles off on its current word."""
+        first, nxt = self._span(line)
+        sl = slice(line * self.N, (line + 1) * self.N)
+        self.goal[sl] = nxt
+        self.budget[sl] = STEPS_PER_CHAR_CAP * (min(nxt, int(self.lengths[line * self.N])) - first + 1)
+        self.paused[sl] = self.stalled[sl] = False
+        self.word_steps[sl] = 0
+
+    # ------------------------------------------------------------------ one pen step
+    def step(self):
+        """One pen step of every particle that is neither paused nor done."""
+        sp, B, dev, dtype = self.sampler, len(self.rows), self.x.device, self.x.dtype
+        moving = ~(self.done | self.paused)  # (B,)
+        raw, new, phi = sp.advance(self.x, self.state, self.onehot, self.u)
+        fired = (phi.gather(1, self.past_end).squeeze(1) >
+                 phi.masked_fill(self.outside, float("-inf")).amax(-1)) & moving  # Graves' stopping rule
+        self.stopped |= fired
+        self.done |= fired | (moving & (self.steps >= self.caps))
+        writing = moving & ~self.done  # (B,) rows that draw an offset this step
+        uniform = torch.rand(B, sp.M + 1, device=dev, dtype=dtype).clamp_(1e-12, 1 - 1e-7)
+        drawn = sp.draw(raw, self.bias, self.temperature, -torch.log(-torch.log(uniform[:, :sp.M])),
+                        torch.randn(B, 2, device=dev, dtype=dtype), torch.logit(uniform[:, sp.M:]))
+        self.buf.ensure(int(self.steps.max()))
+        w = self.rows[writing]
+        self.buf.xs[w, self.steps[w]] = drawn[w]
+        self.buf.phis[w, self.steps[w]] = phi[w]
+        self.steps += writing.long()
+        self.word_steps += writing.long()
+        self.state = _select(self.state, writing, new)
+        self.x = torch.where(writing.unsqueeze(1), drawn, self.x)
+        peak = phi.masked_fill(self.beyond, float("-inf")).argmax(-1)  # (B,) the character under the window
+        self.stalled |= writing & (self.word_steps > self.budget)
+        self.paused |= writing & ((peak >= self.goal) | self.stalled)
+
+    # ------------------------------------------------------------------ at a word boundary
+    def ready(self) -> list[int]:
+        """Lines whose particles have all paused or ended and that are not finished."""
+        waiting = (self.paused | self.done).view(-1, self.N).all(1).tolist()
+        return [line for line, w in enumerate(waiting) if w and not self.finished[line]]
+
+    def judge(self, ready: list[int]) -> np.ndarray:
+        """(len(ready), N) the judge's NLL of each particle's ink so far (inf: stalled or < 2 points)."""
+        cand = [line * self.N + p for line in ready for p in range(self.N)]
+        nll = np.full(len(cand), np.inf)
+        inks = {r: ink_before_last_lift(self.buf.xs[r, :int(self.steps[r])].cpu().numpy())
+                for r in cand if not bool(self.stalled[r])}
+        judged = [k for k, r in enumerate(cand) if r in inks and len(inks[r]) >= 2]
+        if judged:
+            rs = [cand[k] for k in judged]
+            nll[judged] = self.score(rs, [inks[r] for r in rs], [int(self.goal[r]) for r in rs])
+        return nll.reshape(len(ready), self.N)
+
+    def decide(self, ready: list[int]):
+        """Each ready line goes on from its best particle; a line at the end of its text is finished
+        (its N whole lines are left to the caller, as they are)."""
+        over = self.done.view(-1, self.N).all(1).tolist()
+        ends = [line for line in ready if self._span(line)[1] == self.never or over[line]]
+        for line in ends:  # its particles have all ended, or stalled in the last word
+            self.done[line * self.N:(line + 1) * self.N] = True
+            self.finished[line] = True
+        go = [line for line in ready if line not in ends]
+        if not go:
+            return
+        nll = self.judge(go)
+        dst = torch.tensor([line * self.N + p for line in go for p in range(self.N)], device=self.x.device)
+        src = torch.tensor([line * self.N + int(np.argmin(s)) for line, s in zip(go, nll) for _ in range(self.N)],
+                           device=self.x.device)  # ties (all inf): the first
+        for t in (self.buf.xs, self.buf.phis, self.x, self.steps, self.done, self.stopped):
+            t[dst] = t[src]
+        self.state = _copy_rows(self.state, dst, src)
+        for line in go:
+            self.word[line] += 1
+            self._aim(line)
+
+    def run(self, progress: bool = False) -> Sampled:
+        bar = tqdm(total=int(self.caps.max()), desc="writing", unit=" steps", disable=not progress, leave=False)
+        with bar:
+            while not all(self.finished):
+                self.step()
+                ready = self.ready()
+                if ready:
+                    self.decide(ready)
+                if progress:
+                    bar.n = int(self.steps.max())
+                    bar.refresh()
+        T = int(self.steps.max()) if len(self.rows) else 0
+        return Sampled(self.buf.xs[:, :T], self.buf.phis[:, :T], self.steps, self.stopped, None)
 
 
 @torch.no_grad()
@@ -84,100 +220,14 @@ def search(sampler, x: torch.Tensor, state: State, text: torch.Tensor, text_mask
 
     Rows l * particles .. (l + 1) * particles - 1 are line l's particles and must start alike (same
     text, x (B, 3) and state). boundaries[l]: the text positions where line l's later words begin
-    (`word_starts`). score(rows, offsets, upto): the judge's NLL (lower is more legible) of each
-    row's normalised ink (T, 3) so far as the text before position upto; rows whose ink has fewer
-    than 2 points are scored inf without a call. text, text_mask, lengths, caps, bias and
-    temperature are those of `FastSampler.sample`; the noise comes from torch's global generator.
+    (`word_starts`). score(rows, offsets, upto): the judge's NLL (lower is more legible) of
+    each row's normalised ink (T, 3) so far as the text before position upto; rows whose ink has
+    fewer than 2 points are scored inf without a call. text, text_mask, lengths, caps, bias and temperature are those of `FastSampler.sample`;
+    the noise comes from torch's global generator.
     """
     if bias < 0 or temperature <= 0:
         raise ValueError(f"need bias >= 0 and temperature > 0, got {bias}, {temperature}")
-    B, U = text.shape
-    if B % particles or len(boundaries) != B // particles:
-        raise ValueError(f"{B} rows are not {len(boundaries)} lines of {particles} particles")
-    dev, dtype = x.device, x.dtype
-    onehot, u = sampler.text_inputs(text, text_mask, dtype)
-    rows = torch.arange(B, device=dev)
-    beyond = torch.arange(U + 1, device=dev).unsqueeze(0) > lengths.unsqueeze(1)  # (B, U + 1) past the past-end
-    outside = torch.arange(U + 1, device=dev).unsqueeze(0) >= lengths.unsqueeze(1)  # (B, U + 1) not a character
-    past_end = lengths.long().unsqueeze(1)  # (B, 1)
-    nxt = [0] * len(boundaries)  # per line: index of the boundary its particles are heading for
-    never = U + 1  # a boundary no window peak reaches: the last word runs to the stopping rule
-
-    def targets(line: int) -> tuple[int, int]:
-        """(next boundary, steps allowed for the word) for a line at its current segment."""
-        b, k = boundaries[line], nxt[line]
-        begin = b[k - 1] if k else 0
-        end = b[k] if k < len(b) else never
-        return end, STEPS_PER_CHAR_CAP * (min(end, int(lengths[line * particles])) - begin + 1)
-
-    goal = torch.tensor([targets(l)[0] for l in range(len(boundaries)) for _ in range(particles)], device=dev)
-    budget = torch.tensor([targets(l)[1] for l in range(len(boundaries)) for _ in range(particles)], device=dev)
-    x, buf = x.clone(), _Buffers(B, U + 1, dev, dtype)
-    steps = torch.zeros(B, dtype=torch.long, device=dev)
-    word_steps = torch.zeros(B, dtype=torch.long, device=dev)
-    done = torch.zeros(B, dtype=torch.bool, device=dev)
-    stopped = torch.zeros(B, dtype=torch.bool, device=dev)
-    paused = torch.zeros(B, dtype=torch.bool, device=dev)
-    stalled = torch.zeros(B, dtype=torch.bool, device=dev)
-    threads = sampling_threads(B) if threads == "auto" else threads
-    bar = tqdm(total=int(caps.max()), desc="writing", unit=" steps", disable=not progress, leave=False)
-    with num_threads(threads if dev.type == "cpu" else None), bar:
-        while not bool(done.all()):
-            moving = ~(done | paused)  # (B,)
-            raw, new, phi = sampler.advance(x, state, onehot, u)
-            fired = (phi.gather(1, past_end).squeeze(1) > phi.masked_fill(outside, float("-inf")).amax(-1)) & moving
-            stopped |= fired
-            done |= fired | (moving & (steps >= caps))
-            writing = moving & ~done  # (B,) rows that draw an offset this step
-            M = sampler.M
-            uniform = torch.rand(B, M + 1, device=dev, dtype=dtype).clamp_(1e-12, 1 - 1e-7)
-            drawn = sampler.draw(raw, bias, temperature, -torch.log(-torch.log(uniform[:, :M])),
-                                 torch.randn(B, 2, device=dev, dtype=dtype), torch.logit(uniform[:, M:]))
-            buf.ensure(int(steps.max()))
-            w = rows[writing]
-            buf.xs[w, steps[w]] = drawn[w]
-            buf.phis[w, steps[w]] = phi[w]
-            steps += writing.long()
-            word_steps += writing.long()
-            state = _select(state, writing, new)
-            x = torch.where(writing.unsqueeze(1), drawn, x)
-            peak = phi.masked_fill(beyond, float("-inf")).argmax(-1)  # (B,) the character under the window
-            stalled |= writing & (word_steps > budget)
-            paused |= writing & ((peak >= goal) | stalled)
-            bar.n = int(steps.max())
-            bar.refresh() if progress else None
-            waiting = (paused | done).view(-1, particles).all(1) & paused.view(-1, particles).any(1)  # (lines,)
-            ready = torch.nonzero(waiting).flatten().tolist()
-            if ready:
-                state, x = _resample(ready, particles, state, x, buf, steps, done, stopped, stalled, score, goal)
-                for line in ready:
-                    nxt[line] = min(nxt[line] + 1, len(boundaries[line]))  # a stall in the last word stays there
-                    sl = slice(line * particles, (line + 1) * particles)
-                    g, b = targets(line)
-                    goal[sl], budget[sl] = g, b
-                    paused[sl] = stalled[sl] = False
-                    word_steps[sl] = 0
-    T = int(steps.max()) if B else 0
-    return Sampled(buf.xs[:, :T], buf.phis[:, :T], steps, stopped, None)
-
-
-def _resample(ready: list[int], particles: int, state: State, x, buf: _Buffers, steps, done, stopped, stalled,
-              score, goal) -> tuple[State, torch.Tensor]:
-    """Score the particles of each ready line and make them all copies of the line's best one."""
-    cand = [line * particles + p for line in ready for p in range(particles)]
-    scores = np.full(len(cand), np.inf)
-    inks = {r: ink_before_last_lift(buf.xs[r, :int(steps[r])].cpu().numpy()) for r in cand if not bool(stalled[r])}
-    judged = [k for k, r in enumerate(cand) if r in inks and len(inks[r]) >= 2]
-    if judged:
-        rs = [cand[k] for k in judged]
-        scores[judged] = score(rs, [inks[r] for r in rs], [int(goal[r]) for r in rs])
-    src = torch.arange(len(done), device=x.device)
-    for i, line in enumerate(ready):
-        s = scores[i * particles:(i + 1) * particles]
-        src[line * particles:(line + 1) * particles] = line * particles + int(np.argmin(s))  # ties: the first
-    dst = torch.tensor(cand, device=x.device)
-    take = src[dst]
-    for t in (buf.xs, buf.phis, x, steps, done, stopped):
-        t[dst] = t[take]
-    return State(*(tuple(f.index_copy(0, dst, f[take]) for f in field) if isinstance(field, tuple)
-                   else field.index_copy(0, dst, field[take]) for field in state)), x
+    threads = sampling_threads(len(text)) if threads == "auto" else threads
+    with num_threads(threads if x.device.type == "cpu" else None):
+        return WordSearch(sampler, x, state, text, text_mask, lengths, caps, boundaries, particles, score, bias,
+                          temperature).run(progress)
