@@ -281,13 +281,13 @@ class Hand:
         seed: sampling is reproducible for a seed on one machine and torch version.
         retries: resample lines that fail the attention check up to this many times, with new seeds.
         keep_predictions: keep each line's per-step predicted densities (for `strokes.plots.density_svg`).
-        candidates: draw this many samples of every line (in the same batch) and keep the one that
-            passes the attention check and that `judge` finds most likely to read as the text
-            (`pick_legible`; not in Graves). 1 = Graves' single sample.
+        candidates: draw this many samples of every line (in the same batch) and let `judge` choose
+            (not in Graves); 1 = Graves' single sample. Of the final samples of a line the one kept
+            passes the attention check and reads most likely as the text (`pick_legible`).
         judge: a `strokes.recognizer.Recognizer` (default with candidates > 1: the shipped one).
-        pick: with candidates > 1, "word": the candidates are resampled at every word, the judge keeping
-            the best of each word (`strokes.wordsearch`; needs the fast sampler, else "line" is used);
-            "line": the best of whole lines. keep_predictions implies "line".
+        pick: with candidates > 1, "word": the samples are resampled at every word, all going on from
+            the one the judge reads best (`strokes.wordsearch`; needs the fast sampler, else "line"
+            is used); "line": the best of whole lines. keep_predictions implies "line".
         """
         if pick not in PICKS:
             raise HandError(f"pick must be one of {', '.join(PICKS)}, got {pick!r}")
