@@ -46,13 +46,18 @@ def word_starts(text: str, start: int = 0) -> list[int]:
 
 
 def ink_before_last_lift(offsets: np.ndarray) -> np.ndarray:
-    """The offsets (T, 3) up to and including the last pen lift (eos = 1); all of them if none lifts.
+    """The offsets (T, 3) up to and including the last pen lift (eos = 1); if the pen never lifted,
+    all of them with the pen lifted at the last point (a line's ink ends with a lift).
 
     At a pause the pen may already have begun the next word; its ink up to the last lift is the text
     so far, which is what the judge is asked to read.
     """
     lifts = np.flatnonzero(offsets[:, 2] > 0.5)
-    return offsets[: lifts[-1] + 1] if len(lifts) else offsets
+    if len(lifts):
+        return offsets[: lifts[-1] + 1]
+    out = offsets.copy()
+    out[-1:, 2] = 1.0
+    return out
 
 
 class _Buffers:

@@ -34,7 +34,9 @@ def test_ink_before_last_lift():
     offsets = np.zeros((8, 3))
     offsets[[2, 5], 2] = 1
     np.testing.assert_array_equal(ink_before_last_lift(offsets), offsets[:6])
-    np.testing.assert_array_equal(ink_before_last_lift(offsets[:2]), offsets[:2])  # no lift: all of it
+    lifted = ink_before_last_lift(offsets[:2])  # no lift: all of it, the pen lifted at its end
+    np.testing.assert_array_equal(lifted[:, :2], offsets[:2, :2])
+    assert lifted[:, 2].tolist() == [0, 1] and offsets[1, 2] == 0
 
 
 def replay_phi(sampler, x0, state, text, mask, ink):
@@ -106,7 +108,8 @@ def test_each_line_goes_on_from_the_particle_the_score_preferred():
             best = inks[mine[int(np.argmin(s[mine]))]]
             for final in finals:  # every particle extends the chosen ink
                 assert len(final) >= len(best)
-                np.testing.assert_array_equal(final[:len(best)], best)
+                np.testing.assert_array_equal(final[:len(best), :2], best[:, :2])
+                np.testing.assert_array_equal(final[:len(best) - 1, 2], best[:-1, 2])  # the last: lifted for the judge
             assert set(upto[k] for k in mine) <= {2, 4, 1, 3}
 
 
