@@ -65,7 +65,8 @@ def test_shipped_validation_nll_reproduces_on_iam(iam_h5):
 
 
 def test_the_shipped_judge_reads_the_shipped_hand_and_picking_helps(hand):
-    """README's legibility table in small: 12 new sentences at bias 1, read back by the shipped recogniser."""
+    """README's legibility table in small: 12 new sentences at bias 1, read back by the shipped recogniser:
+    one sample, the best of 4 whole lines, 4 candidates per word."""
     from strokes.evaluate import sentences
     from strokes.hand import load_judge
     from strokes.legibility import legibility
@@ -73,6 +74,6 @@ def test_the_shipped_judge_reads_the_shipped_hand_and_picking_helps(hand):
     one = legibility(hand, texts, judge, bias=1.0, candidates=1, seed=0, batch_size=12)
     lines = legibility(hand, texts, judge, bias=1.0, candidates=4, seed=0, batch_size=12, pick="line")
     words = legibility(hand, texts, judge, bias=1.0, candidates=4, seed=0, batch_size=12, pick="word")
-    print(one["cer"], lines["cer"], words["cer"])
-    assert one["cer"] < 0.45 and lines["cer"] < 0.3 and words["cer"] < 0.2  # README: ~25%, ~16% and ~?% over 100
+    # README, 100 sentences read by the judge: 25.5%, 16.5% and 8.1% (here 23.6%, 16.1% and 8.2%)
+    assert one["cer"] < 0.35 and lines["cer"] < 0.25 and words["cer"] < 0.15, (one["cer"], lines["cer"], words["cer"])
     assert words["cer"] < lines["cer"] < one["cer"]
