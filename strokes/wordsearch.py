@@ -209,8 +209,8 @@ class WordSearch:
                 ready = self.ready()
                 if ready:
                     self.decide(ready)
-                if progress:
-                    bar.n = int(self.steps.max())
+                if progress:  # the longest particle so far (a copy at a boundary may shorten the longest)
+                    bar.n = max(bar.n, int(self.steps.max()))
                     bar.refresh()
         T = int(self.steps.max()) if len(self.rows) else 0
         return Sampled(self.buf.xs[:, :T], self.buf.phis[:, :T], self.steps, self.stopped, None)
