@@ -84,11 +84,6 @@ def _copy_rows(state: State, dst: torch.Tensor, src: torch.Tensor) -> State:
     return _map(lambda a: a.index_copy(0, dst, a[src]), state)
 
 
-def _select(state: State, keep: torch.Tensor, new: State) -> State:
-    """Row-wise: new where keep (B,) is True, else state (a paused particle keeps its state)."""
-    return _map(lambda a, b: torch.where(keep.view(-1, *([1] * (a.dim() - 1))), b, a), state, new)
-
-
 class WordSearch:
     """The state of one search: `search` builds it and runs it; see the module docstring."""
 
@@ -137,29 +132,30 @@ class WordSearch:
 
     # ------------------------------------------------------------------ one pen step
     def step(self):
-        """One pen step of every particle that is neither paused nor done."""
-        sp, B, dev, dtype = self.sampler, len(self.rows), self.x.device, self.x.dtype
-        moving = ~(self.done | self.paused)  # (B,)
-        raw, new, phi = sp.advance(self.x, self.state, self.onehot, self.u)
-        fired = (phi.gather(1, self.past_end).squeeze(1) >
-                 phi.masked_fill(self.outside, float("-inf")).amax(-1)) & moving  # Graves' stopping rule
-        self.stopped |= fired
-        self.done |= fired | (moving & (self.steps >= self.caps))
-        writing = moving & ~self.done  # (B,) rows that draw an offset this step
-        uniform = torch.rand(B, sp.M + 1, device=dev, dtype=dtype).clamp_(1e-12, 1 - 1e-7)
+        """One pen step of every particle that is neither paused nor done, computed on those rows only
+        (about half of them wait at a boundary or have ended at any time)."""
+        sp, dev, dtype = self.sampler, self.x.device, self.x.dtype
+        i = self.rows[~(self.done | self.paused)]  # (B',) the moving rows
+        raw, new, phi = sp.advance(self.x[i], _map(lambda a: a[i], self.state), self.onehot[i], self.u)
+        fired = (phi.gather(1, self.past_end[i]).squeeze(1) >
+                 phi.masked_fill(self.outside[i], float("-inf")).amax(-1))  # (B',) Graves' stopping rule
+        self.stopped[i] |= fired
+        self.done[i] |= fired | (self.steps[i] >= self.caps[i])
+        k = ~self.done[i]  # (B',) the moving rows that draw an offset this step
+        uniform = torch.rand(len(i), sp.M + 1, device=dev, dtype=dtype).clamp_(1e-12, 1 - 1e-7)
         drawn = sp.draw(raw, self.bias, self.temperature, -torch.log(-torch.log(uniform[:, :sp.M])),
-                        torch.randn(B, 2, device=dev, dtype=dtype), torch.logit(uniform[:, sp.M:]))
+                        torch.randn(len(i), 2, device=dev, dtype=dtype), torch.logit(uniform[:, sp.M:]))
         self.buf.ensure(int(self.steps.max()))
-        w = self.rows[writing]
-        self.buf.xs[w, self.steps[w]] = drawn[w]
-        self.buf.phis[w, self.steps[w]] = phi[w]
-        self.steps += writing.long()
-        self.word_steps += writing.long()
-        self.state = _select(self.state, writing, new)
-        self.x = torch.where(writing.unsqueeze(1), drawn, self.x)
-        peak = phi.masked_fill(self.beyond, float("-inf")).argmax(-1)  # (B,) the character under the window
-        self.stalled |= writing & (self.word_steps > self.budget)
-        self.paused |= writing & ((peak >= self.goal) | self.stalled)
+        w = i[k]  # (B'',) their rows
+        self.buf.xs[w, self.steps[w]] = drawn[k]
+        self.buf.phis[w, self.steps[w]] = phi[k]
+        self.steps[w] += 1
+        self.word_steps[w] += 1
+        self.state = _map(lambda a, b: a.index_copy(0, w, b[k]), self.state, new)
+        self.x[w] = drawn[k]
+        peak = phi[k].masked_fill(self.beyond[w], float("-inf")).argmax(-1)  # (B'',) the character under the window
+        self.stalled[w] |= self.word_steps[w] > self.budget[w]
+        self.paused[w] |= (peak >= self.goal[w]) | self.stalled[w]
 
     # ------------------------------------------------------------------ at a word boundary
     def ready(self) -> list[int]:
