@@ -29,7 +29,7 @@ so it can be given back as --prime to write more in the same hand.
 """
 
 EXIT_USAGE = 2
-DEFAULT_CANDIDATES = 12  # samples per word for the recogniser to pick from: at bias 0.75, 29.3% -> 6.2% CER (README)
+DEFAULT_CANDIDATES = 12  # samples per word for the recogniser to pick from: at bias 0.75, 29.3% -> 5.8% CER (README)
 
 
 class Parser(argparse.ArgumentParser):
