@@ -63,8 +63,8 @@ def build_parser() -> Parser:
                    help="also draw the first line's predicted next-point densities along its trajectory")
     p.add_argument("--retries", type=int, default=0, help="resample lines failing the attention check up to K times")
     p.add_argument("--candidates", type=int, default=DEFAULT_CANDIDATES, metavar="N",
-                   help="draw N samples of every line and keep the one the recogniser reads best as its text "
-                        "(1 = Graves' single sample; default %(default)s)")
+                   help="draw N samples of every line and let the recogniser choose, word by word or among "
+                        "whole lines (--pick) (1 = Graves' single sample; default %(default)s)")
     p.add_argument("--pick", choices=["word", "line"], default="word",
                    help="with --candidates N: 'word' draws N samples of each word, keeps the one the recogniser "
                         "reads best and goes on from it; 'line' keeps the best of N whole lines (default %(default)s)")
