@@ -12,6 +12,7 @@ Modules:
     attention   the soft window's stopping rule and the attention check
     hand        text -> handwriting by sampling a synthesis network (generate.py)
     sampler     the fast batched sampling loop behind hand
+    wordsearch  N samples per word, the judge keeping the best at every word boundary (generate.py's default)
     render      offsets -> SVG paths -> a laid-out page
     plots       attention and predicted-density pictures
     svgplot     small SVG charts for plots and toys
