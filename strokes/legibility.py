@@ -8,9 +8,10 @@ sentences`: random common English words, none a transcription of an IAM-OnDB lin
 (`strokes.recognizer`, an online handwriting recogniser trained on IAM-OnDB; default the shipped
 judge) reads every line greedily. Reported: the character error rate (CER) of the readings against
 the text asked for, the lines read exactly, the attention failures and the seconds per
-line. With --data, the reader's CER on the real lines of testset_v (writers it never saw) is
-printed first: the floor to read the other figures against, since it also misreads some human
-handwriting.
+line, and below each row the capitals and lower-case letters the reader got wrong (--title-case
+writes a capital to every word, to measure capitals). With --data, the reader's CER on the real
+lines of testset_v (writers it never saw) is printed first, with its capitals and lower case: the
+floor to read the other figures against, since it also misreads some human handwriting.
 
 The figure is a proxy for a human reader, with a known bias: a sample the judge reads is not
 always one a person reads, nor the reverse; and with candidates > 1 a judge that also reads
@@ -26,7 +27,7 @@ import time
 from pathlib import Path
 
 from .evaluate import sentences
-from .recognizer import Recognizer, cer
+from .recognizer import Recognizer, cer, misread, misread_line
 
 EXIT_USAGE = 2
 
@@ -44,9 +45,15 @@ def legibility(hand, texts: list[str], judge: Recognizer, bias: float = 0.75, ca
     wanted = [w.written_text for w in written]
     judged = judge.read([w.offsets for w in written]) if reader is not None and reader is not judge else readings
     return {"bias": bias, "candidates": candidates, "pick": pick, "lines": len(texts), "cer": cer(readings, wanted),
+            "misread": misread(readings, wanted),
             "judge_cer": cer(judged, wanted), "exact": sum(r == t for r, t in zip(readings, wanted)),
             "attention_failures": sum(not w.check.ok for w in written),
             "seconds_per_line": seconds / max(len(texts), 1), "readings": list(zip(wanted, readings))}
+
+
+def title_case(text: str) -> str:
+    """Every word's first letter a capital ("the cat sat." -> "The Cat Sat."), to measure capitals."""
+    return " ".join(w[:1].upper() + w[1:] for w in text.split(" "))
 
 
 def main(argv=None) -> int:
@@ -62,6 +69,8 @@ def main(argv=None) -> int:
                    "(default %(default)s)")
     p.add_argument("--pick", nargs="+", choices=["word", "line"], default=["word"],
                    help="how candidates are chosen: best of each word, or of whole lines (default %(default)s)")
+    p.add_argument("--title-case", action="store_true", help="write the sentences in Title Case (a capital "
+                   "to every word), to measure capitals")
     p.add_argument("--style", type=int, help="write in this style preset")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--data", help="strokes HDF5 file: also the judge's CER on its real --split lines")
@@ -88,12 +97,15 @@ def main(argv=None) -> int:
         from .recognizer_train import evaluate_cer
         try:
             real = evaluate_cer(reader, StrokeDataset(args.data, splits=[args.split], in_memory=True,
-                                                      preprocess=reader.preprocess))
+                                                      preprocess=reader.preprocess), classes=True)
         except ValueError as e:  # another file's statistics, or no such split
             print(f"legibility: {str(e).splitlines()[0]}", file=sys.stderr)
             return EXIT_USAGE
-        print(f"reader on real {args.split} lines: CER {real['cer']:.3f} over {real['lines']} lines")
+        print(f"reader on real {args.split} lines: CER {real['cer']:.3f} over {real['lines']} lines; "
+              f"{misread_line(real['misread'])}")
     texts = sentences(args.sentences, args.seed)
+    if args.title_case:
+        texts = [title_case(t) for t in texts]
     two = reader is not judge
     print(f"| bias | candidates | pick | CER{' (reader)' if two else ''} |{' CER (judge) |' if two else ''} lines read "
           "exactly | attention failures | s per line |")
@@ -106,6 +118,7 @@ def main(argv=None) -> int:
             judged = f" {r['judge_cer']:.3f} |" if two else ""
             print(f"| {bias:g} | {candidates} | {pick} | {r['cer']:.3f} |{judged} {r['exact']} of {r['lines']} | "
                   f"{r['attention_failures']} | {r['seconds_per_line']:.2f} |", flush=True)
+            print(f"  reader: {misread_line(r['misread'])}")
             for text, read in r["readings"][:args.show]:
                 print(f"  {text!r} read as {read!r}")
     return 0

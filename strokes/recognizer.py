@@ -198,6 +198,41 @@ def cer(hypotheses: list[str] | str, references: list[str] | str) -> float:
     return sum(edit_distance(h, r) for h, r in zip(hypotheses, references)) / max(total, 1)
 
 
+def misread(hypotheses: list[str], references: list[str]) -> dict:
+    """Capitals and lower-case letters of the references that a reading gets wrong: per class, the
+    (wrong, total) counts of reference characters that one minimal edit-distance alignment
+    substitutes or deletes (insertions belong to no reference character and are not counted)."""
+    counts = {"capitals": [0, 0], "lower-case": [0, 0]}
+    for hyp, ref in zip(hypotheses, references):
+        n, m = len(ref), len(hyp)
+        d = np.zeros((n + 1, m + 1), dtype=np.int64)  # d[i, k]: distance of ref[:i] and hyp[:k]
+        d[:, 0], d[0, :] = np.arange(n + 1), np.arange(m + 1)
+        for i in range(1, n + 1):
+            for k in range(1, m + 1):
+                d[i, k] = min(d[i - 1, k] + 1, d[i, k - 1] + 1, d[i - 1, k - 1] + (ref[i - 1] != hyp[k - 1]))
+        i, k = n, m
+        while i > 0:  # walk one minimal alignment back; each step settles ref[i - 1] or skips an insertion
+            if k > 0 and d[i, k] == d[i - 1, k - 1] + (ref[i - 1] != hyp[k - 1]):
+                wrong, i, k = ref[i - 1] != hyp[k - 1], i - 1, k - 1
+            elif d[i, k] == d[i - 1, k] + 1:
+                wrong, i = True, i - 1
+            else:
+                k -= 1
+                continue
+            c = ref[i]
+            cls = "capitals" if c.isupper() else "lower-case" if c.islower() else None
+            if cls:
+                counts[cls][0] += int(wrong)
+                counts[cls][1] += 1
+    return {k: tuple(v) for k, v in counts.items()}
+
+
+def misread_line(counts: dict) -> str:
+    """'capitals misread 3 of 10 (30.0%), lower-case 5 of 200 (2.5%)' from `misread`'s counts."""
+    return ", ".join(f"{name}{' misread' if i == 0 else ''} {w} of {t} ({100 * w / max(t, 1):.1f}%)"
+                     for i, (name, (w, t)) in enumerate(counts.items()))
+
+
 if __name__ == "__main__":
     import sys
 

@@ -14,7 +14,7 @@ import torch
 from strokes import transforms
 from strokes.data.hdf5 import load_h5_info
 from strokes.recognizer import (BLANK, DEFAULT_RECOGNIZER, Recognizer, RecognizerConfig, cer, ctc_feasible,
-                                edit_distance, reversal)
+                                edit_distance, misread, misread_line, reversal)
 from synthetic import glyph_line, write_synthetic_h5
 
 REPO = Path(__file__).resolve().parents[1]
@@ -137,6 +137,31 @@ def test_edit_distance_and_cer_against_a_naive_recursion():
     assert cer(["kitten", "ab"], ["sitting", "ab"]) == pytest.approx(3 / 9)
 
 
+@pytest.mark.parametrize("hyp, ref, capitals, lower", [
+    ("ab", "Ab", (1, 1), (0, 1)),  # a substituted capital
+    ("Ab", "AbC", (1, 2), (0, 1)),  # a deleted capital
+    ("xAb", "Ab", (0, 1), (0, 1)),  # an insertion is no reference character's error
+    ("Ab c.", "Ab c.", (0, 1), (0, 2)),  # spaces and punctuation are neither class
+    ("", "Hi", (1, 1), (1, 1)),
+])
+def test_misread_counts_capitals_and_lower_case(hyp, ref, capitals, lower):
+    assert misread([hyp], [ref]) == {"capitals": capitals, "lower-case": lower}
+
+
+def test_misread_is_bounded_by_the_edit_distance_and_counts_every_letter():
+    rng = np.random.default_rng(0)
+    chars = list("aAbB ")
+    for _ in range(200):
+        ref = "".join(rng.choice(chars, rng.integers(0, 7)))
+        hyp = "".join(rng.choice(chars, rng.integers(0, 7)))
+        got = misread([hyp], [ref])
+        assert got["capitals"][1] == sum(c.isupper() for c in ref) and got["lower-case"][1] == sum(c.islower() for c in ref)
+        assert got["capitals"][0] + got["lower-case"][0] <= edit_distance(hyp, ref)
+        assert misread([ref], [ref]) == {k: (0, v[1]) for k, v in got.items()}
+    assert misread_line({"capitals": (3, 10), "lower-case": (5, 200)}) == \
+        "capitals misread 3 of 10 (30.0%), lower-case 5 of 200 (2.5%)"
+
+
 def test_the_recogniser_learns_to_read_the_synthetic_script(trained, synthetic_h5):
     path, record = trained
     assert record["best_val_cer"] <= 0.05 and record["nonfinite_steps"] == 0, record["history"]
@@ -230,10 +255,17 @@ def test_legibility_reads_back_what_the_network_wrote(trained, tiny_synthesis, s
     assert r["readings"] == list(zip(texts, readings))
     assert r["cer"] == pytest.approx(cer(readings, texts)) and r["exact"] == sum(a == b for a, b in zip(readings, texts))
     assert r["attention_failures"] == sum(not w.check.ok for w in written) and r["lines"] == 3
+    assert r["misread"] == misread(readings, texts)
     other = make_recognizer(synthetic_h5, hidden_size=8, channels=6)  # a second reader, trained apart (here: not)
     r2 = legibility(hand, texts, judge, bias=0.5, candidates=2, seed=1, batch_size=2, reader=other)
     assert r2["readings"] == list(zip(texts, other.read([w.offsets for w in written])))
     assert r2["judge_cer"] == r["cer"] == r["judge_cer"]  # the same lines, read by the judge
+
+
+def test_title_case():
+    from strokes.legibility import title_case
+    assert title_case("think between mother, wish.") == "Think Between Mother, Wish."
+    assert title_case("a  b") == "A  B"
 
 
 def test_legibility_cli_prints_a_row_per_setting(trained, tiny_synthesis, synthetic_h5):
@@ -243,7 +275,8 @@ def test_legibility_cli_prints_a_row_per_setting(trained, tiny_synthesis, synthe
     assert run.returncode == 0, run.stderr
     rows = [r for r in run.stdout.splitlines() if r.startswith("| ") and r[2].isdigit()]
     assert [r.split(" | ")[:2] for r in rows] == [["| 0", "1"], ["| 1", "1"], ["| 0", "2"], ["| 1", "2"]]
-    assert "reader on real testset_v lines: CER 0.0" in run.stdout
+    assert "reader on real testset_v lines: CER 0.0" in run.stdout and "lower-case" in run.stdout
+    assert sum(ln.startswith("  reader: capitals misread") for ln in run.stdout.splitlines()) == 4
     bad = subprocess.run([sys.executable, "-m", "strokes.legibility", str(tiny_synthesis), "--judge", "nope.pt"],
                          capture_output=True, text=True, cwd=REPO, timeout=300)
     assert bad.returncode == 2 and "no such recogniser" in bad.stderr and "Traceback" not in bad.stderr
