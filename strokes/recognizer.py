@@ -179,15 +179,20 @@ def ctc_feasible(frames: torch.Tensor, codes: list[torch.Tensor]) -> torch.Tenso
     return frames.cpu() >= need
 
 
-def edit_distance(a: str, b: str) -> int:
-    """Levenshtein distance (insertions, deletions, substitutions all cost 1)."""
-    prev = list(range(len(b) + 1))
+def edit_table(a: str, b: str) -> list[list[int]]:
+    """Levenshtein distances d[i][j] of a[:i] and b[:j] (insertions, deletions, substitutions all cost 1)."""
+    d = [list(range(len(b) + 1))]
     for i, ca in enumerate(a, 1):
-        cur = [i]
+        prev, cur = d[-1], [i]
         for j, cb in enumerate(b, 1):
             cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
-        prev = cur
-    return prev[-1]
+        d.append(cur)
+    return d
+
+
+def edit_distance(a: str, b: str) -> int:
+    """Levenshtein distance (insertions, deletions, substitutions all cost 1)."""
+    return edit_table(a, b)[-1][-1]
 
 
 def cer(hypotheses: list[str] | str, references: list[str] | str) -> float:
@@ -204,17 +209,12 @@ def misread(hypotheses: list[str], references: list[str]) -> dict:
     substitutes or deletes (insertions belong to no reference character and are not counted)."""
     counts = {"capitals": [0, 0], "lower-case": [0, 0]}
     for hyp, ref in zip(hypotheses, references):
-        n, m = len(ref), len(hyp)
-        d = np.zeros((n + 1, m + 1), dtype=np.int64)  # d[i, k]: distance of ref[:i] and hyp[:k]
-        d[:, 0], d[0, :] = np.arange(n + 1), np.arange(m + 1)
-        for i in range(1, n + 1):
-            for k in range(1, m + 1):
-                d[i, k] = min(d[i - 1, k] + 1, d[i, k - 1] + 1, d[i - 1, k - 1] + (ref[i - 1] != hyp[k - 1]))
-        i, k = n, m
+        d = edit_table(ref, hyp)  # d[i][k]: distance of ref[:i] and hyp[:k]
+        i, k = len(ref), len(hyp)
         while i > 0:  # walk one minimal alignment back; each step settles ref[i - 1] or skips an insertion
-            if k > 0 and d[i, k] == d[i - 1, k - 1] + (ref[i - 1] != hyp[k - 1]):
+            if k > 0 and d[i][k] == d[i - 1][k - 1] + (ref[i - 1] != hyp[k - 1]):
                 wrong, i, k = ref[i - 1] != hyp[k - 1], i - 1, k - 1
-            elif d[i, k] == d[i - 1, k] + 1:
+            elif d[i][k] == d[i - 1][k] + 1:
                 wrong, i = True, i - 1
             else:
                 k -= 1
