@@ -15,7 +15,7 @@ import torch
 
 from strokes.data import Line, StrokeDataset, collate, write_h5
 from strokes.models import load_checkpoint, read_checkpoint
-from strokes.training import NonFiniteError, Regulariser, TrainConfig, Trainer, UsageError
+from strokes.training import NonFiniteError, Regulariser, TrainConfig, Trainer, UsageError, emphasis_weights
 
 REPO = Path(__file__).resolve().parents[1]
 POINTS_PER_CHAR = 5
@@ -410,3 +410,74 @@ def test_cli_resume_keeps_the_runs_settable_options_unless_given_again(synthetic
     changed = [r for r in metrics(out) if r["type"] == "resume"][-1]["config"]
     assert (changed["snapshot_every"], changed["lr_decay"], changed["precision"]) == (0, 0.5, "fp32")
     assert not (out / "snapshots" / "step-0000008.pt").exists()
+
+
+def test_emphasis_weights_match_a_naive_loop():
+    g = torch.Generator().manual_seed(0)
+    B, T, U, A = 3, 7, 5, 6
+    phi = torch.rand(B, T, U, generator=g)
+    text = torch.randint(1, A, (B, U), generator=g)
+    phi[2, :, 3:] = 0  # padding: phi is 0 there
+    phi[1, 4] = 0  # the window has left the text: no mass, weight 1
+    emphasised = torch.tensor([False, False, True, False, True, False])
+    got = emphasis_weights(phi, text, emphasised, 4.0)
+    want = torch.ones(B, T)
+    for b in range(B):
+        for t in range(T):
+            total = float(phi[b, t].sum())
+            on = sum(float(phi[b, t, u]) for u in range(U) if emphasised[text[b, u]])
+            if total > 0:
+                want[b, t] = 1 + 3 * on / total
+    torch.testing.assert_close(got, want)
+    assert got[1, 4] == 1 and (got >= 1).all() and (got <= 4).all() and (got > 1.5).any()
+
+
+@pytest.fixture(scope="module")
+def capitals_h5(tmp_path_factory) -> Path:
+    """The synthetic lines with every c written as C: the ink is unchanged, the text has capitals."""
+    lines = [replace(line, text=line.text.replace("c", "C")) for line in synthetic_lines(16, 4)]
+    path = tmp_path_factory.mktemp("capitals") / "lines.h5"
+    write_h5(path, lines, ["trainset"], "synthetic")
+    return path
+
+
+def test_capital_weight_weights_the_gradient_and_not_the_reported_nll(capitals_h5, tmp_path):
+    """With --capital-weight W the gradient is that of sum_t w_t x NLL_t (w from the window on capitals),
+    checked by hand; the reported NLL stays the plain one; lines without capitals are unaffected."""
+    W = 3.0
+    grads, nlls = {}, {}
+    for w in (1.0, W):
+        cfg = tiny_config(capitals_h5, tmp_path / f"w{w}", capital_weight=w, clip_output=1e9, clip_lstm=1e9)
+        trainer = Trainer(cfg, progress=False)
+        lines = [trainer.train_set[i] for i in range(8)]
+        batch = collate(lines)
+        nll, _ = trainer.forward_backward(batch, global_lines=8)
+        nlls[w] = float(nll)
+        grads[w] = {k: p.grad.clone() for k, p in trainer.model.named_parameters()}
+        plain = [i for i, line in enumerate(lines) if "C" not in line.text]
+    assert nlls[1.0] == pytest.approx(nlls[W], rel=1e-6)
+    model = trainer.model
+    model.zero_grad()
+    out = model(batch.strokes[:, :-1], text=batch.text, text_mask=batch.text_mask, return_phi=True)
+    lp = model.distribution(out.raw).log_prob(batch.strokes[:, 1:], mask=batch.stroke_mask[:, 1:])  # (B, T)
+    capital = torch.tensor([c == "C" for c in trainer.train_set.alphabet.symbols])
+    share = (out.phi.detach() * capital[batch.text].unsqueeze(1)).sum(-1) / out.phi.detach().sum(-1)
+    assert share.max() > 0.5  # the window does rest on capitals
+    (-(lp * (1 + (W - 1) * share)).sum() / 8).backward()
+    for k, p in model.named_parameters():
+        torch.testing.assert_close(grads[W][k], p.grad, rtol=1e-4, atol=1e-6)
+    assert any(not torch.allclose(grads[W][k], grads[1.0][k]) for k in grads[W])
+    # a batch of lines without capitals: the same gradient as plain NLL
+    assert plain
+    for w in (1.0, W):
+        cfg = tiny_config(capitals_h5, tmp_path / f"plain{w}", capital_weight=w)
+        trainer = Trainer(cfg, progress=False)
+        trainer.forward_backward(collate([trainer.train_set[i] for i in plain]), global_lines=len(plain))
+        grads[w] = {k: p.grad.clone() for k, p in trainer.model.named_parameters()}
+    for k in grads[W]:
+        torch.testing.assert_close(grads[W][k], grads[1.0][k], rtol=1e-5, atol=1e-7)
+
+
+def test_capital_weight_needs_the_synthesis_window(synthetic_h5, tmp_path):
+    with pytest.raises(UsageError, match="--capital-weight needs the synthesis"):
+        Trainer(tiny_config(synthetic_h5, tmp_path / "p", model="prediction", capital_weight=2.0), progress=False)
