@@ -8,8 +8,8 @@ sentences`: random common English words, none a transcription of an IAM-OnDB lin
 (`strokes.recognizer`, an online handwriting recogniser trained on IAM-OnDB; default the shipped
 judge) reads every line greedily. Reported: the character error rate (CER) of the readings against
 the text asked for, the lines read exactly, the attention failures and the seconds per
-line, and below each row the capitals and lower-case letters the reader got wrong (--title-case
-writes a capital to every word, to measure capitals). With --data, the reader's CER on the real
+line, and below each row the capitals and lower-case letters the reader (and, with --reader, the
+judge) got wrong (--title-case writes a capital to every word, to measure capitals). With --data, the reader's CER on the real
 lines of testset_v (writers it never saw) is printed first, with its capitals and lower case: the
 floor to read the other figures against, since it also misreads some human handwriting.
 
@@ -45,7 +45,7 @@ def legibility(hand, texts: list[str], judge: Recognizer, bias: float = 0.75, ca
     wanted = [w.written_text for w in written]
     judged = judge.read([w.offsets for w in written]) if reader is not None and reader is not judge else readings
     return {"bias": bias, "candidates": candidates, "pick": pick, "lines": len(texts), "cer": cer(readings, wanted),
-            "misread": misread(readings, wanted),
+            "misread": misread(readings, wanted), "judge_misread": misread(judged, wanted),
             "judge_cer": cer(judged, wanted), "exact": sum(r == t for r, t in zip(readings, wanted)),
             "attention_failures": sum(not w.check.ok for w in written),
             "seconds_per_line": seconds / max(len(texts), 1), "readings": list(zip(wanted, readings))}
@@ -119,6 +119,8 @@ def main(argv=None) -> int:
             print(f"| {bias:g} | {candidates} | {pick} | {r['cer']:.3f} |{judged} {r['exact']} of {r['lines']} | "
                   f"{r['attention_failures']} | {r['seconds_per_line']:.2f} |", flush=True)
             print(f"  reader: {misread_line(r['misread'])}")
+            if two:
+                print(f"  judge: {misread_line(r['judge_misread'])}")
             for text, read in r["readings"][:args.show]:
                 print(f"  {text!r} read as {read!r}")
     return 0

@@ -260,6 +260,7 @@ def test_legibility_reads_back_what_the_network_wrote(trained, tiny_synthesis, s
     r2 = legibility(hand, texts, judge, bias=0.5, candidates=2, seed=1, batch_size=2, reader=other)
     assert r2["readings"] == list(zip(texts, other.read([w.offsets for w in written])))
     assert r2["judge_cer"] == r["cer"] == r["judge_cer"]  # the same lines, read by the judge
+    assert r2["judge_misread"] == r["misread"] == r["judge_misread"]
 
 
 def test_title_case():
@@ -270,13 +271,15 @@ def test_title_case():
 
 def test_legibility_cli_prints_a_row_per_setting(trained, tiny_synthesis, synthetic_h5):
     run = subprocess.run([sys.executable, "-m", "strokes.legibility", str(tiny_synthesis), "--judge", str(trained[0]),
-                          "--sentences", "2", "--bias", "0", "1", "--candidates", "1", "2", "--data",
+                          "--reader", str(trained[0]), "--sentences", "2", "--bias", "0", "1", "--candidates", "1", "2", "--data",
                           str(synthetic_h5)], capture_output=True, text=True, cwd=REPO, timeout=300)
     assert run.returncode == 0, run.stderr
     rows = [r for r in run.stdout.splitlines() if r.startswith("| ") and r[2].isdigit()]
     assert [r.split(" | ")[:2] for r in rows] == [["| 0", "1"], ["| 1", "1"], ["| 0", "2"], ["| 1", "2"]]
     assert "reader on real testset_v lines: CER 0.0" in run.stdout and "lower-case" in run.stdout
     assert sum(ln.startswith("  reader: capitals misread") for ln in run.stdout.splitlines()) == 4
+    assert sum(ln.startswith("  judge: capitals misread") for ln in run.stdout.splitlines()) == 4
+    assert "| CER (judge) |" in run.stdout
     bad = subprocess.run([sys.executable, "-m", "strokes.legibility", str(tiny_synthesis), "--judge", "nope.pt"],
                          capture_output=True, text=True, cwd=REPO, timeout=300)
     assert bad.returncode == 2 and "no such recogniser" in bad.stderr and "Traceback" not in bad.stderr
