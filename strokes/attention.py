@@ -17,6 +17,7 @@ import torch
 
 CONFIDENT_FRACTION = 0.25  # steps whose peak window weight is below this x the median are not judged for jumps
 STEPS_PER_CHAR_CAP = 40  # hard cap: IAM lines average ~ 25 points per character at full rate
+WINDOW_MASS_FLOOR = 1e-6  # window mass below which a step counts as on no character (the window has left the text)
 
 
 def window_weights(alpha, beta, kappa, positions: int) -> torch.Tensor:
@@ -27,6 +28,22 @@ def window_weights(alpha, beta, kappa, positions: int) -> torch.Tensor:
     """
     u = torch.arange(positions, dtype=kappa.dtype, device=kappa.device)  # (U,)
     return (alpha.unsqueeze(-1) * torch.exp(-beta.unsqueeze(-1) * (kappa.unsqueeze(-1) - u) ** 2)).sum(-2)
+
+
+def capitals_and_digits(symbols) -> torch.Tensor:
+    """(A,) bool: which alphabet symbols are capital letters or digits (the rare characters)."""
+    return torch.tensor([c.isupper() or c.isdigit() for c in symbols])
+
+
+def window_share(phi: torch.Tensor, text: torch.Tensor, chosen: torch.Tensor) -> torch.Tensor:
+    """The share of the window on chosen characters at each step: sum_u phi(t, u) [c_u chosen] / sum_u phi(t, u).
+
+    phi (B, T, U) window weights (0 on padding), text (B, U) alphabet indices, chosen (A,) bool per
+    alphabet index -> (B, T) in [0, 1]; 0 where the window holds no mass.
+    """
+    on = chosen.to(phi.device)[text].to(phi.dtype)  # (B, U)
+    mass = phi.sum(-1).clamp_min(WINDOW_MASS_FLOOR)  # (B, T)
+    return torch.einsum("btu,bu->bt", phi, on) / mass
 
 
 def finished_reading(phi: torch.Tensor, text_lengths: torch.Tensor) -> torch.Tensor:

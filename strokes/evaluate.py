@@ -9,7 +9,9 @@
 
 nll: the validation NLL in Graves' units (his tables 3-4): nats per line, summed over every
 predicted point of a line (offsets normalised by the training mean/std, end-of-stroke term
-included), averaged over lines; also nats per point and per character. The lines are prepared with
+included), averaged over lines; also nats per point and per character, and per point apart for the
+points written on capitals and digits and the rest (each point split by the window's share on them,
+`strokes.attention.window_share`; not in Graves: it shows how well the rare characters are learnt). The lines are prepared with
 the checkpoint's own preprocessing, so a model trained on resampled strokes is scored on resampled
 strokes: such figures are not comparable with Graves' -1096.9, which is over the raw point rate.
 
@@ -36,6 +38,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from .attention import capitals_and_digits, window_share
 from .models import CHECKPOINT_FORMAT, CHECKPOINT_VERSION, model_from_checkpoint, read_checkpoint
 
 FP16_NLL_TOLERANCE = 0.5  # nats per line: fp16 rounding may cost at most this much validation NLL
@@ -93,9 +96,12 @@ def sentences(n: int, seed: int = 0, min_words: int = 4, max_words: int = 8, max
 # ----------------------------------------------------------------------------- NLL
 
 @torch.no_grad()
-def validation_nll(model, data, split: str = "testset_v", batch_size: int = 64, progress: bool = False) -> dict:
+def validation_nll(model, data, split: str = "testset_v", batch_size: int = 64, progress: bool = False,
+                   rare=None) -> dict:
     """NLL of `model` on the lines of `split` in the strokes HDF5 file `data`, with the model's own
-    preprocessing and statistics: nats per line (Graves' unit), per point and per character."""
+    preprocessing and statistics: nats per line (Graves' unit), per point and per character; and per
+    point apart for points on `rare` characters (a predicate; default capitals and digits) and the rest,
+    each point split by the window's share on them."""
     from tqdm import tqdm
 
     from .data import BucketBatchSampler, StrokeDataset, collate
@@ -108,18 +114,29 @@ def validation_nll(model, data, split: str = "testset_v", batch_size: int = 64, 
                          "file the model was trained from")
     dev = next(model.parameters()).device
     model.eval()
-    total = points = chars = 0.0
+    symbols = ds.alphabet.symbols
+    rare = capitals_and_digits(symbols) if rare is None else torch.tensor([bool(c) and rare(c) for c in symbols])
+    rare = rare.to(dev)  # (A,) bool
+    total = points = chars = rare_nll = rare_points = 0.0
     batches = BucketBatchSampler(ds.lengths, batch_size, shuffle=False).batches()
     for idx in tqdm(batches, desc=f"NLL on {split}", disable=not progress, leave=False):
         batch = collate([ds[i] for i in idx]).to(dev)
         x, y, mask = batch.strokes[:, :-1], batch.strokes[:, 1:], batch.stroke_mask[:, 1:]  # (B, T-1, 3)
-        out = model(x, text=batch.text, text_mask=batch.text_mask)
-        total += -float(model.distribution(out.raw).log_prob(y, mask=mask).sum())
+        out = model(x, text=batch.text, text_mask=batch.text_mask, return_phi=True)
+        lp = model.distribution(out.raw).log_prob(y, mask=mask)  # (B, T-1), 0 on padding
+        total += -float(lp.sum())
         points += float(mask.sum())
+        if out.phi is not None:  # (a prediction network has no window)
+            share = window_share(out.phi, batch.text, rare) * mask  # (B, T-1): how much each point is a capital's
+            rare_nll += -float((lp * share).sum())
+            rare_points += float(share.sum())
         chars += float(batch.text_mask.sum())
     lines = len(ds)
     return {"split": split, "lines": lines, "nats_per_line": total / lines, "nats_per_point": total / points,
-            "nats_per_char": total / chars, "points_per_line": points / lines}
+            "nats_per_char": total / chars, "points_per_line": points / lines,
+            "capital_points": rare_points,
+            "nats_per_capital_point": rare_nll / rare_points if rare_points else math.nan,
+            "nats_per_other_point": (total - rare_nll) / (points - rare_points)}
 
 
 # ----------------------------------------------------------------------------- attention
@@ -293,6 +310,8 @@ def main(argv=None) -> int:
         print(f"{r['split']}: {r['lines']} lines, {r['points_per_line']:.0f} points per line: "
               f"{r['nats_per_line']:.1f} nats per line, {r['nats_per_point']:.4f} per point, "
               f"{r['nats_per_char']:.2f} per character")
+        print(f"  points written on capitals and digits (by the window's share, {r['capital_points']:.0f} points): "
+              f"{r['nats_per_capital_point']:.4f} nats per point; on other characters: {r['nats_per_other_point']:.4f}")
         return 0
     if args.cmd == "attention":
         from .hand import Hand

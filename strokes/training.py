@@ -46,6 +46,7 @@ import torch
 import torch.distributed as dist
 
 from .alphabet import Alphabet
+from .attention import capitals_and_digits, window_share
 from .data import BucketBatchSampler, StrokeDataset, collate
 from .models import (CHECKPOINT_FORMAT, CHECKPOINT_VERSION, PredictionConfig, SynthesisConfig, build_model,
                      config_to_dict, read_checkpoint)
@@ -127,19 +128,10 @@ class TrainConfig:
         return self.learning_rate * self.lr_decay ** epoch
 
 
-WINDOW_MASS_FLOOR = 1e-6  # window mass below which a point counts as on no character (the window has left the text)
-
-
 def emphasis_weights(phi: torch.Tensor, text: torch.Tensor, emphasised: torch.Tensor, weight: float) -> torch.Tensor:
-    """Per-point loss weights 1 + (weight - 1) x share of the window on emphasised characters.
-
-    phi (B, T, U) window weights (eq. 46; 0 on padding), text (B, U) alphabet indices, emphasised (A,)
-    bool per alphabet index -> (B, T). The share is sum_u phi(t, u) [c_u emphasised] / sum_u phi(t, u).
-    """
-    on = emphasised[text].to(phi.dtype)  # (B, U)
-    mass = phi.sum(-1).clamp_min(WINDOW_MASS_FLOOR)  # (B, T)
-    share = torch.einsum("btu,bu->bt", phi, on) / mass
-    return 1.0 + (weight - 1.0) * share
+    """Per-point loss weights 1 + (weight - 1) x the window's share on emphasised characters (B, T):
+    phi (B, T, U), text (B, U), emphasised (A,) bool per alphabet index (strokes.attention.window_share)."""
+    return 1.0 + (weight - 1.0) * window_share(phi, text, emphasised)
 
 
 class Regulariser:
@@ -280,8 +272,7 @@ class Trainer:
         self.optimizer = make_optimizer(cfg.optimizer, self.model.parameters(), cfg.learning_rate)
         self.emphasised = None  # (A,) bool: the alphabet's capitals and digits, when capital_weight != 1
         if cfg.capital_weight != 1.0:
-            symbols = Alphabet.from_dict(mcfg["alphabet"]).symbols
-            self.emphasised = torch.tensor([c.isupper() or c.isdigit() for c in symbols], device=self.device)
+            self.emphasised = capitals_and_digits(Alphabet.from_dict(mcfg["alphabet"]).symbols).to(self.device)
         self.step = self.epoch = self.batch_pos = self.updates = 0
         self.best_val = math.inf
         self.nonfinite_total = self.nonfinite_run = 0

@@ -10,6 +10,7 @@ import pytest
 import torch
 
 from strokes import evaluate
+from strokes.attention import window_weights
 from strokes.data import StrokeDataset
 from strokes.hand import Hand
 from strokes.models import load_checkpoint, read_checkpoint
@@ -35,21 +36,33 @@ def test_sentences_are_reproducible_distinct_and_made_of_the_vocabulary(seed):
 
 def test_validation_nll_equals_a_per_line_reference(tiny_synthesis):
     model = load_checkpoint(tiny_synthesis)
-    got = evaluate.validation_nll(model, data_of(tiny_synthesis), batch_size=5)
+    got = evaluate.validation_nll(model, data_of(tiny_synthesis), batch_size=5, rare=lambda c: c in "ab")
     ds = StrokeDataset(data_of(tiny_synthesis), splits=["testset_v"])
-    total, points, chars = 0.0, 0, 0
+    total, points, chars, rare_nll, rare_points = 0.0, 0, 0, 0.0, 0.0
     with torch.no_grad():
         for item in (ds[i] for i in range(len(ds))):  # one line at a time, the stepwise network
             o = item.offsets[None]  # (1, T, 3): row 0 is the line's first point, given, not predicted
-            out = model.forward_stepwise(o[:, :-1], text=item.codes[None], text_mask=torch.ones(1, len(item.codes),
-                                                                                                  dtype=torch.bool))
-            total -= float(model.distribution(out.raw).log_prob(o[:, 1:]).sum())
+            cond = dict(text=item.codes[None], text_mask=torch.ones(1, len(item.codes), dtype=torch.bool))
+            out = model.forward_stepwise(o[:, :-1], **cond)
+            lp = model.distribution(out.raw).log_prob(o[:, 1:])[0]  # (T-1,)
+            total -= float(lp.sum())
             points += item.offsets.shape[0] - 1
             chars += len(item.codes)
+            state = None
+            for t in range(o.shape[1] - 1):  # each point's share on a and b, from the window at its step
+                state = model.step(o[:, t], state or model.initial_state(1), **cond)[1]
+                phi = window_weights(state.alpha, state.beta, state.kappa, len(item.codes))[0]  # (U,)
+                share = sum(float(phi[u]) for u, c in enumerate(item.text) if c in "ab") / float(phi.sum())
+                rare_nll -= share * float(lp[t])
+                rare_points += share
     assert got["lines"] == len(ds) == 16
     assert got["nats_per_line"] == pytest.approx(total / len(ds), rel=1e-4)
     assert got["nats_per_point"] == pytest.approx(total / points, rel=1e-4)
     assert got["nats_per_char"] == pytest.approx(total / chars, rel=1e-4)
+    assert got["capital_points"] == pytest.approx(rare_points, rel=1e-4) and 0 < rare_points < points
+    assert got["nats_per_capital_point"] == pytest.approx(rare_nll / rare_points, rel=1e-4)
+    assert got["nats_per_other_point"] == pytest.approx((total - rare_nll) / (points - rare_points), rel=1e-4)
+    assert math.isnan(evaluate.validation_nll(model, data_of(tiny_synthesis))["nats_per_capital_point"])  # none
 
 
 def test_export_keeps_the_model_alone_in_fp16(tiny_synthesis, tmp_path):
