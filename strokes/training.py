@@ -14,7 +14,7 @@ the scale of one line's gradient in the batch-mean loss. Optional global-norm cl
 
 Emphasis (not in Graves; off by default): with capital_weight W != 1 each point's NLL is weighted by
 1 + (W - 1) x the share of the window (phi, eq. 46) that lies on capital letters and digits when
-the point is predicted, so these rare characters (about 4% of IAM's text) weigh more in the
+the point is predicted, so these rare characters (3% of IAM's training text) weigh more in the
 gradient. The reported and validated NLL stays Graves' unweighted one.
 
 Robustness: a non-finite loss or gradient norm skips the update (nothing is masked: one NaN point
@@ -45,7 +45,6 @@ import numpy as np
 import torch
 import torch.distributed as dist
 
-from .alphabet import Alphabet
 from .attention import capitals_and_digits, window_share
 from .data import BucketBatchSampler, StrokeDataset, collate
 from .models import (CHECKPOINT_FORMAT, CHECKPOINT_VERSION, PredictionConfig, SynthesisConfig, build_model,
@@ -272,7 +271,7 @@ class Trainer:
         self.optimizer = make_optimizer(cfg.optimizer, self.model.parameters(), cfg.learning_rate)
         self.emphasised = None  # (A,) bool: the alphabet's capitals and digits, when capital_weight != 1
         if cfg.capital_weight != 1.0:
-            self.emphasised = capitals_and_digits(Alphabet.from_dict(mcfg["alphabet"]).symbols).to(self.device)
+            self.emphasised = capitals_and_digits(self.train_set.alphabet.symbols).to(self.device)
         self.step = self.epoch = self.batch_pos = self.updates = 0
         self.best_val = math.inf
         self.nonfinite_total = self.nonfinite_run = 0
