@@ -30,6 +30,7 @@ so it can be given back as --prime to write more in the same hand.
 
 EXIT_USAGE = 2
 DEFAULT_CANDIDATES = 12  # samples per word for the recogniser to pick from: at bias 0.75, 29.3% -> 5.8% CER (README)
+DEFAULT_CAPITAL_ROUNDS = 4  # rounds for words with capitals or digits: Title Case, judge 38% -> 19% misread (README)
 
 
 class Parser(argparse.ArgumentParser):
@@ -68,6 +69,9 @@ def build_parser() -> Parser:
     p.add_argument("--pick", choices=["word", "line"], default="word",
                    help="with --candidates N: 'word' draws N samples of each word, keeps the one the recogniser "
                         "reads best and goes on from it; 'line' keeps the best of N whole lines (default %(default)s)")
+    p.add_argument("--capital-rounds", type=int, default=DEFAULT_CAPITAL_ROUNDS, metavar="R",
+                   help="with --pick word: draw each word holding a capital letter or a digit R times over "
+                        "(R x N candidates; the network's capitals are its weakest letters) (default %(default)s)")
     p.add_argument("--judge", metavar="FILE.pt", help="recogniser for --candidates and --read "
                    "(default: the one shipped with strokes; python -m strokes.recognizer train makes one)")
     p.add_argument("--read", action="store_true", help="print what the recogniser reads in each written line")
@@ -89,8 +93,10 @@ def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
     if args.bias < 0:
         return fail(f"--bias must be >= 0, got {args.bias}")
-    if args.temperature <= 0 or args.retries < 0 or min(args.max_chars_per_line, args.steps, args.candidates) < 1:
-        return fail("--temperature must be > 0, --retries >= 0, --max-chars-per-line, --steps and --candidates >= 1")
+    if args.temperature <= 0 or args.retries < 0 or min(args.max_chars_per_line, args.steps, args.candidates,
+                                                                     args.capital_rounds) < 1:
+        return fail("--temperature must be > 0, --retries >= 0, --max-chars-per-line, --steps, --candidates and "
+                    "--capital-rounds >= 1")
     for path in filter(None, (args.out, args.attention_plot, args.density_plot)):
         if not writable(path):
             return fail(f"cannot write {path}: its folder is missing or not writable; choose another path")
@@ -123,7 +129,8 @@ def main(argv=None) -> int:
         judge = load_judge(args.judge) if args.candidates > 1 or args.read or args.judge else None
         written = hand.write(lines, bias=args.bias, temperature=args.temperature, style=style, seed=args.seed,
                              retries=args.retries, keep_predictions=bool(args.density_plot), progress=True,
-                             candidates=args.candidates, judge=judge, pick=args.pick)
+                             candidates=args.candidates, judge=judge, pick=args.pick,
+                             capital_rounds=args.capital_rounds)
     except HandError as e:
         return fail(str(e))
 

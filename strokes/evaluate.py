@@ -213,16 +213,17 @@ def save_presets(lines: list, path) -> None:
 
 
 def sample_sheet(hand, texts: list[str], biases=(0.0, 0.5, 1.0), styles=(0, 1, 2), style_bias: float = 0.75,
-                 seed: int = 0, retries: int = 2, candidates: int = 1) -> list:
+                 seed: int = 0, retries: int = 2, candidates: int = 1, capital_rounds: int = 1) -> list:
     """The README picture's lines: `texts` unprimed at each bias, then in each preset style at
     style_bias; a blank line between groups. Returns offsets (or None) per line."""
     rows = []
     for b in biases:
-        rows += [w.offsets for w in hand.write(texts, bias=b, seed=seed, retries=retries,
-                                               candidates=candidates)] + [None]
+        rows += [w.offsets for w in hand.write(texts, bias=b, seed=seed, retries=retries, candidates=candidates,
+                                               capital_rounds=capital_rounds)] + [None]
     for n in styles:
         rows += [w.offsets for w in hand.write(texts, bias=style_bias, style=hand.preset(n), seed=seed,
-                                               retries=retries, candidates=candidates)] + [None]
+                                               retries=retries, candidates=candidates,
+                                               capital_rounds=capital_rounds)] + [None]
     return rows[:-1]
 
 
@@ -290,6 +291,8 @@ def main(argv=None) -> int:
     fg.add_argument("--seed", type=int, default=0)
     fg.add_argument("--candidates", type=int, default=1, help="samples per line, the recogniser keeps the best "
                     "(as generate.py --candidates; default %(default)s)")
+    fg.add_argument("--capital-rounds", type=int, default=1, metavar="R", help="rounds of candidates for words "
+                    "with capitals or digits (as generate.py --capital-rounds; default %(default)s)")
     args = p.parse_args(argv)
     if args.cmd == "average":
         return _average_main(args)
@@ -334,7 +337,11 @@ def main(argv=None) -> int:
         from .render import write_page
         hand = Hand(model)
         if args.cmd == "figure":
-            write_page(sample_sheet(hand, args.text, seed=args.seed, candidates=args.candidates), args.out)
+            if min(args.candidates, args.capital_rounds) < 1:
+                print("evaluate: --candidates and --capital-rounds must be >= 1", file=sys.stderr)
+                return 2
+            write_page(sample_sheet(hand, args.text, seed=args.seed, candidates=args.candidates,
+                                    capital_rounds=args.capital_rounds), args.out)
             print(f"wrote {args.out}")
             return 0
         lines = style_candidates(hand, args.text, list(range(args.seeds)), args.bias)

@@ -35,7 +35,7 @@ from .attention import AttentionCheck, check_attention, finished_reading, step_c
 from .mdn import BivariateGaussianMixture, StrokeMixture
 from .models import SynthesisNetwork, load_checkpoint
 from .sampler import FastSampler
-from .wordsearch import search, word_starts
+from .wordsearch import search, word_rounds, word_starts
 
 WEIGHTS_DIR = Path(__file__).parent / "weights"
 DEFAULT_CHECKPOINT = WEIGHTS_DIR / "synthesis.pt"  # shipped weights (absent until trained and committed)
@@ -176,7 +176,8 @@ class Hand:
     # ---------------------------------------------------------------- sampling
     @torch.no_grad()
     def _sample(self, texts: list[str], bias: float, temperature: float, style: Style | None, seed: int,
-                keep_predictions: bool, progress: bool = False, particles: int = 1, judge=None) -> list[Written]:
+                keep_predictions: bool, progress: bool = False, particles: int = 1, judge=None,
+                capital_rounds: int = 1) -> list[Written]:
         """Sample every text once; with particles > 1 (fast sampler only) the texts come in runs of
         `particles` equal lines that `strokes.wordsearch.search` resamples word by word with `judge`."""
         B, model, dev = len(texts), self.model, self.device
@@ -203,7 +204,7 @@ class Hand:
                 return self._collect(texts, full, encoded, style, seed,
                                      *self._search_words(x, state, text, mask, lengths, caps, bias, temperature,
                                                          progress, full, len(full[0]) - len(texts[0]), particles,
-                                                         judge))
+                                                         judge, capital_rounds))
             if self.fast:
                 return self._collect(texts, full, encoded, style, seed,
                                      *self._sample_fast(x, state, text, mask, lengths, caps, bias, temperature,
@@ -242,16 +243,18 @@ class Hand:
         return out.offsets.cpu().numpy(), out.phi.cpu(), out.steps, out.stopped, preds
 
     def _search_words(self, x, state, text, mask, lengths, caps, bias, temperature, progress, full, start, particles,
-                      judge):
+                      judge, capital_rounds):
         """The loop of `_sample` as a word-by-word search (`strokes.wordsearch`): the judge reads each
         particle's ink so far, denormalised, as the written text up to the next word."""
         def score(rows, inks, upto):
             return judge.score([self._denormalise(o) for o in inks],
                                [full[r][start:u].strip() for r, u in zip(rows, upto)])
 
-        bounds = [word_starts(full[b], start) for b in range(0, len(full), particles)]
+        lines = range(0, len(full), particles)
+        bounds = [word_starts(full[b], start) for b in lines]
+        rounds = [word_rounds(full[b], bs, start, capital_rounds) for b, bs in zip(lines, bounds)]
         out = search(FastSampler(self.model), x, state, text, mask, lengths, caps, bounds, particles, score, bias,
-                     temperature, progress)
+                     temperature, progress, rounds=rounds)
         return out.offsets.cpu().numpy(), out.phi.cpu(), out.steps, out.stopped, [None] * len(full)
 
     def _collect(self, texts, full, encoded, style, seed, offsets, phi_all, steps, stopped, preds) -> list[Written]:
@@ -272,7 +275,7 @@ class Hand:
 
     def write(self, lines: list[str], bias: float = 0.75, temperature: float = 1.0, style: Style | None = None,
               seed: int = 0, retries: int = 0, keep_predictions: bool = False, progress: bool = False,
-              candidates: int = 1, judge=None, pick: str = "word") -> list[Written]:
+              candidates: int = 1, judge=None, pick: str = "word", capital_rounds: int = 1) -> list[Written]:
         """Write each line of text; returns one `Written` per line, in order.
 
         bias: Graves' sampling bias b >= 0 (0 = the model's own distribution; larger is neater).
@@ -288,13 +291,16 @@ class Hand:
         pick: with candidates > 1, "word": the samples are resampled at every word, all going on from
             the one the judge reads best (`strokes.wordsearch`; needs the fast sampler, else "line"
             is used); "line": the best of whole lines. keep_predictions implies "line".
+        capital_rounds: with pick "word", a word holding a capital letter or a digit is drawn this many
+            times by all the candidates, and the best of them all goes on (`strokes.wordsearch`); 1 =
+            every word drawn once.
         """
         if pick not in PICKS:
             raise HandError(f"pick must be one of {', '.join(PICKS)}, got {pick!r}")
         if bias < 0:
             raise HandError(f"bias must be >= 0, got {bias}")
-        if candidates < 1:
-            raise HandError(f"candidates must be >= 1, got {candidates}")
+        if candidates < 1 or capital_rounds < 1:
+            raise HandError(f"candidates and capital_rounds must be >= 1, got {candidates} and {capital_rounds}")
         if candidates > 1 and judge is None:
             judge = load_judge()
         prepared = self.prepare(lines)
@@ -304,7 +310,7 @@ class Hand:
             by_word = candidates > 1 and pick == "word" and self.fast and not keep_predictions
             drawn = self._sample([prepared[i] for i in todo for _ in range(candidates)], bias, temperature, style,
                                  seed + 7919 * attempt, keep_predictions, progress,
-                                 particles=candidates if by_word else 1, judge=judge)
+                                 particles=candidates if by_word else 1, judge=judge, capital_rounds=capital_rounds)
             batch = [pick_legible(drawn[k * candidates:(k + 1) * candidates], judge) if candidates > 1 else drawn[k]
                      for k in range(len(todo))]
             for i, w in zip(todo, batch):

@@ -33,18 +33,20 @@ EXIT_USAGE = 2
 
 
 def legibility(hand, texts: list[str], judge: Recognizer, bias: float = 0.75, candidates: int = 1, seed: int = 0,
-               batch_size: int = 25, style=None, reader: Recognizer | None = None, pick: str = "word") -> dict:
+               batch_size: int = 25, style=None, reader: Recognizer | None = None, pick: str = "word",
+               capital_rounds: int = 1) -> dict:
     """Write `texts` (no retries; with candidates > 1 `judge` picks each word or line, as `pick`
-    says) and read them back with `reader` (default: the judge): CER, exact lines, attention failures."""
+    says, words with capitals or digits drawn `capital_rounds` times) and read them back with
+    `reader` (default: the judge): CER, exact lines, attention failures."""
     t0, written = time.perf_counter(), []
     for i in range(0, len(texts), batch_size):
         written += hand.write(texts[i:i + batch_size], bias=bias, seed=seed + i, candidates=candidates, judge=judge,
-                              style=style, pick=pick)
+                              style=style, pick=pick, capital_rounds=capital_rounds)
     seconds = time.perf_counter() - t0
     readings = (reader or judge).read([w.offsets for w in written])
     wanted = [w.written_text for w in written]
     judged = judge.read([w.offsets for w in written]) if reader is not None and reader is not judge else readings
-    return {"bias": bias, "candidates": candidates, "pick": pick, "lines": len(texts), "cer": cer(readings, wanted),
+    return {"bias": bias, "candidates": candidates, "pick": pick, "capital_rounds": capital_rounds, "lines": len(texts), "cer": cer(readings, wanted),
             "misread": misread(readings, wanted), "judge_misread": misread(judged, wanted),
             "judge_cer": cer(judged, wanted), "exact": sum(r == t for r, t in zip(readings, wanted)),
             "attention_failures": sum(not w.check.ok for w in written),
@@ -69,6 +71,9 @@ def main(argv=None) -> int:
                    "(default %(default)s)")
     p.add_argument("--pick", nargs="+", choices=["word", "line"], default=["word"],
                    help="how candidates are chosen: best of each word, or of whole lines (default %(default)s)")
+    p.add_argument("--capital-rounds", type=int, nargs="+", default=[1], metavar="R",
+                   help="with --pick word: draw each word holding a capital or digit R times over (rows print "
+                   "'word, capitals xR'; default %(default)s)")
     p.add_argument("--title-case", action="store_true", help="write the sentences in Title Case (a capital "
                    "to every word), to measure capitals")
     p.add_argument("--style", type=int, help="write in this style preset")
@@ -77,8 +82,9 @@ def main(argv=None) -> int:
     p.add_argument("--split", default="testset_v")
     p.add_argument("--show", type=int, default=0, metavar="K", help="print the first K readings of each row")
     args = p.parse_args(argv)
-    if args.sentences < 1 or min(args.candidates) < 1 or min(args.bias) < 0:
-        print("legibility: --sentences and --candidates must be >= 1 and --bias >= 0", file=sys.stderr)
+    if args.sentences < 1 or min(args.candidates + args.capital_rounds) < 1 or min(args.bias) < 0:
+        print("legibility: --sentences, --candidates and --capital-rounds must be >= 1 and --bias >= 0",
+              file=sys.stderr)
         return EXIT_USAGE
     if args.data and not Path(args.data).is_file():
         print(f"legibility: --data {args.data}: no such file; make it with python -m strokes.data", file=sys.stderr)
@@ -110,13 +116,15 @@ def main(argv=None) -> int:
     print(f"| bias | candidates | pick | CER{' (reader)' if two else ''} |{' CER (judge) |' if two else ''} lines read "
           "exactly | attention failures | s per line |")
     print("| --- | --- | --- | --- |" + (" --- |" if two else "") + " --- | --- | --- |")
-    settings = [(c, pick) for c in args.candidates for pick in (args.pick if c > 1 else ["-"])]
-    for candidates, pick in settings:
+    settings = [(c, pick, rounds) for c in args.candidates for pick in (args.pick if c > 1 else ["-"])
+                for rounds in (args.capital_rounds if pick == "word" else [1])]
+    for candidates, pick, rounds in settings:
         for bias in args.bias:
             r = legibility(hand, texts, judge, bias, candidates, args.seed, style=style, reader=reader,
-                           pick=pick if candidates > 1 else "word")
+                           pick=pick if candidates > 1 else "word", capital_rounds=rounds)
             judged = f" {r['judge_cer']:.3f} |" if two else ""
-            print(f"| {bias:g} | {candidates} | {pick} | {r['cer']:.3f} |{judged} {r['exact']} of {r['lines']} | "
+            shown = f"{pick}, capitals x{rounds}" if rounds > 1 else pick
+            print(f"| {bias:g} | {candidates} | {shown} | {r['cer']:.3f} |{judged} {r['exact']} of {r['lines']} | "
                   f"{r['attention_failures']} | {r['seconds_per_line']:.2f} |", flush=True)
             print(f"  reader: {misread_line(r['misread'])}")
             if two:

@@ -16,7 +16,13 @@ word boundary:
    state) and they go on with fresh noise to the next boundary.
 
 After the last word the line's N particles are whole lines that differ in their last word; the
-caller picks one (`pick_legible`). Each word is thus the best of N draws rather than each line: a
+caller picks one (`pick_legible`).
+
+Some words are harder than others: the network writes capitals and digits far less reliably than
+lower case (README, "How legible?"), so N draws seldom hold a good one. A word may be given R > 1
+rounds (`rounds`): after each round the N particles go back to where the word began and draw it
+again, and the N best-read particles of all rounds (the judge's NLL) go on as if drawn at once. A
+word then costs R times the steps, but only the words that need it. Each word is thus the best of N draws rather than each line: a
 greedy sequential Monte Carlo over words (a beam of width one) with the recogniser as the weight.
 Not in Graves (2013), who sampled each line once. Costs over line-level picking: the judge reads
 the line so far once per word, and a line waits at each boundary for its slowest particle.
@@ -43,6 +49,13 @@ def word_starts(text: str, start: int = 0) -> list[int]:
     first word and has nothing before it to judge.
     """
     return [u for u in range(start + 1, len(text)) if text[u] != " " and text[u - 1] == " "]
+
+
+def word_rounds(text: str, boundaries: list[int], start: int, hard: int) -> list[int]:
+    """Rounds for each word of `text` cut at `boundaries` (`word_starts(text, start)`): `hard` for a
+    word holding a capital letter or a digit (the network's weak spot), 1 for the others."""
+    edges = [start, *boundaries, len(text)]
+    return [hard if any(c.isupper() or c.isdigit() for c in text[a:b]) else 1 for a, b in zip(edges, edges[1:])]
 
 
 def ink_before_last_lift(offsets: np.ndarray) -> np.ndarray:
@@ -88,10 +101,14 @@ class WordSearch:
     """The state of one search: `search` builds it and runs it; see the module docstring."""
 
     def __init__(self, sampler, x, state, text, text_mask, lengths, caps, boundaries, particles, score, bias,
-                 temperature):
+                 temperature, rounds=None):
         B, U = text.shape
         if B % particles or len(boundaries) != B // particles:
             raise ValueError(f"{B} rows are not {len(boundaries)} lines of {particles} particles")
+        self.rounds = rounds if rounds is not None else [[1] * (len(b) + 1) for b in boundaries]
+        if (len(self.rounds) != len(boundaries) or any(len(r) != len(b) + 1 for r, b in zip(self.rounds, boundaries))
+                or any(k < 1 for r in self.rounds for k in r)):
+            raise ValueError("rounds needs one count >= 1 per word of every line (len(boundaries[l]) + 1)")
         self.sampler, self.N, self.score, self.bias, self.temperature = sampler, particles, score, bias, temperature
         self.boundaries, self.lengths, self.caps = boundaries, lengths, caps
         dev, dtype = x.device, x.dtype
@@ -104,6 +121,9 @@ class WordSearch:
         self.never = U + 1  # a goal no window peak reaches: the last word runs to the stopping rule
         L = len(boundaries)
         self.word = [0] * L  # per line: index of the word its particles are writing
+        self.round = [0] * L  # per line: how many rounds of its current word are over
+        self.start = [None] * L  # per line: the particle its word began from, while the word has rounds to come
+        self.pool = [[] for _ in range(L)]  # per line: (NLL, particle) of the N best of the word's rounds so far
         self.finished = [False] * L
         self.goal = torch.zeros(B, dtype=torch.long, device=dev)  # a particle pauses when its window's peak reaches it
         self.budget = torch.zeros(B, dtype=torch.long, device=dev)  # steps the current word may take
@@ -129,6 +149,26 @@ class WordSearch:
         self.budget[sl] = STEPS_PER_CHAR_CAP * (min(nxt, int(self.lengths[line * self.N])) - first + 1)
         self.paused[sl] = self.stalled[sl] = False
         self.word_steps[sl] = 0
+        if self.rounds[line][self.word[line]] > 1 and self.round[line] == 0:
+            self.start[line] = self._snap(line * self.N)  # the line's particles are alike here
+
+    # ------------------------------------------------------------------ one particle, kept aside
+    def _snap(self, r: int) -> dict:
+        """Row r's particle: its ink and window so far, last offset, LSTM state and flags."""
+        s = int(self.steps[r])
+        return dict(xs=self.buf.xs[r, :s].clone(), phis=self.buf.phis[r, :s].clone(), x=self.x[r].clone(), steps=s,
+                    done=bool(self.done[r]), stopped=bool(self.stopped[r]), state=_map(lambda a: a[r].clone(), self.state))
+
+    def _put(self, rows: list[int], snaps: list[dict]):
+        """Rows become the given particles."""
+        self.buf.ensure(max(p["steps"] for p in snaps))
+        for r, p in zip(rows, snaps):
+            self.buf.xs[r], self.buf.phis[r] = 0, 0  # nothing past its steps, as in a row never copied
+            self.buf.xs[r, :p["steps"]] = p["xs"]
+            self.buf.phis[r, :p["steps"]] = p["phis"]
+            self.x[r], self.steps[r], self.done[r], self.stopped[r] = p["x"], p["steps"], p["done"], p["stopped"]
+        dst = torch.tensor(rows, device=self.x.device)
+        self.state = _map(lambda a, *b: a.index_copy(0, dst, torch.stack(b)), self.state, *[p["state"] for p in snaps])
 
     # ------------------------------------------------------------------ one pen step
     def step(self):
@@ -180,13 +220,33 @@ class WordSearch:
         (its N whole lines are left to the caller, as they are)."""
         over = self.done.view(-1, self.N).all(1).tolist()
         ends = [line for line in ready if self._span(line)[1] == self.never or over[line]]
+        multi = [line for line in ready if self.rounds[line][self.word[line]] > 1]
+        pooled = dict(zip(multi, self.judge(multi))) if multi else {}
+        for line, nll in pooled.items():  # words with rounds: pool the N best, then draw again or go on
+            rows = list(range(line * self.N, (line + 1) * self.N))
+            pool = sorted(self.pool[line] + [(float(s), self._snap(r)) for s, r in zip(nll, rows)],
+                          key=lambda e: e[0])[:self.N]  # stable: earlier rounds win ties
+            self.round[line] += 1
+            if self.round[line] < self.rounds[line][self.word[line]]:
+                self.pool[line] = pool
+                self._put(rows, [self.start[line]] * self.N)
+                self._aim(line)
+                continue
+            self._put(rows, [p for _, p in pool])
+            pooled[line] = np.array([s for s, _ in pool])
+            self.pool[line], self.start[line], self.round[line] = [], None, 0
+        again = [line for line in multi if self.round[line]]
+        ready = [line for line in ready if line not in again]
+        ends = [line for line in ends if line not in again]
         for line in ends:  # its particles have all ended, or stalled in the last word
             self.done[line * self.N:(line + 1) * self.N] = True
             self.finished[line] = True
         go = [line for line in ready if line not in ends]
         if not go:
             return
-        nll = self.judge(go)
+        fresh = [line for line in go if line not in pooled]
+        judged = dict(zip(fresh, self.judge(fresh))) if fresh else {}
+        nll = [pooled[line] if line in pooled else judged[line] for line in go]
         dst = torch.tensor([line * self.N + p for line in go for p in range(self.N)], device=self.x.device)
         src = torch.tensor([line * self.N + int(np.argmin(s)) for line, s in zip(go, nll) for _ in range(self.N)],
                            device=self.x.device)  # ties (all inf): the first
@@ -216,19 +276,22 @@ class WordSearch:
 def search(sampler, x: torch.Tensor, state: State, text: torch.Tensor, text_mask: torch.Tensor,
            lengths: torch.Tensor, caps: torch.Tensor, boundaries: list[list[int]], particles: int,
            score: Callable[[list[int], list[np.ndarray], list[int]], np.ndarray], bias: float = 0.0,
-           temperature: float = 1.0, progress: bool = False, threads: int | None | str = "auto") -> Sampled:
+           temperature: float = 1.0, progress: bool = False, threads: int | None | str = "auto",
+           rounds: list[list[int]] | None = None) -> Sampled:
     """Sample lines of `particles` rows each, resampling at word boundaries; returns every row.
 
     Rows l * particles .. (l + 1) * particles - 1 are line l's particles and must start alike (same
     text, x (B, 3) and state). boundaries[l]: the text positions where line l's later words begin
     (`word_starts`). score(rows, offsets, upto): the judge's NLL (lower is more legible) of
     each row's normalised ink (T, 3) so far as the text before position upto; rows whose ink has
-    fewer than 2 points are scored inf without a call. text, text_mask, lengths, caps, bias and temperature are those of `FastSampler.sample`;
-    the noise comes from torch's global generator.
+    fewer than 2 points are scored inf without a call. rounds[l][k]: how many times word k of line
+    l is drawn by all N particles before the N best go on (default 1 for every word; see the module
+    docstring). text, text_mask, lengths, caps, bias and temperature are those of
+    `FastSampler.sample`; the noise comes from torch's global generator.
     """
     if bias < 0 or temperature <= 0:
         raise ValueError(f"need bias >= 0 and temperature > 0, got {bias}, {temperature}")
     threads = sampling_threads(len(text)) if threads == "auto" else threads
     with num_threads(threads if x.device.type == "cpu" else None):
         return WordSearch(sampler, x, state, text, text_mask, lengths, caps, boundaries, particles, score, bias,
-                          temperature).run(progress)
+                          temperature, rounds).run(progress)

@@ -144,7 +144,8 @@ def test_retries_only_keep_failures_after_every_attempt(hand):
 
 
 @pytest.mark.parametrize("case", ["empty", "unknown-only", "negative-bias", "missing-ckpt", "truncated-ckpt",
-                                  "wrong-kind-ckpt", "unwritable", "bad-prime", "no-such-style"])
+                                  "wrong-kind-ckpt", "unwritable", "bad-prime", "no-such-style",
+                                  "zero-capital-rounds"])
 def test_bad_input_exits_2_without_traceback(case, checkpoints, tmp_path):
     out = tmp_path / "out.svg"
     ckpt = checkpoints["synthesis"]
@@ -169,6 +170,8 @@ def test_bad_input_exits_2_without_traceback(case, checkpoints, tmp_path):
         prime = tmp_path / "p.jsonl"
         prime.write_text('{"text": "abc", "strokes": []}\n')
         args += ["--prime", prime]
+    elif case == "zero-capital-rounds":
+        args += ["--capital-rounds", "0"]
     elif case == "no-such-style":  # the shipped weights and presets
         args = ["abc", "-o", out, "--style", "99"]
     run = cli(*args)

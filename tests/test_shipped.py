@@ -77,3 +77,18 @@ def test_the_shipped_judge_reads_the_shipped_hand_and_picking_helps(hand):
     # README, 100 sentences read by the judge: 25.5%, 16.5% and 8.1% (here 23.6%, 16.1% and 8.2%)
     assert one["cer"] < 0.35 and lines["cer"] < 0.25 and words["cer"] < 0.15, (one["cer"], lines["cer"], words["cer"])
     assert words["cer"] < lines["cer"] < one["cer"]
+
+
+def test_capital_rounds_let_the_judge_find_readable_capitals(hand):
+    """README ("How legible?"): words with a capital drawn R times over read better. 8 new sentences
+    in Title Case (every word capitalised) at bias 0.75, 4 candidates per word, with 1 and 3 rounds."""
+    from strokes.evaluate import sentences
+    from strokes.hand import load_judge
+    from strokes.legibility import legibility, title_case
+    judge, texts = load_judge(), [title_case(t) for t in sentences(8, seed=11)]
+    once = legibility(hand, texts, judge, bias=0.75, candidates=4, seed=0, batch_size=8)
+    thrice = legibility(hand, texts, judge, bias=0.75, candidates=4, seed=0, batch_size=8, capital_rounds=3)
+    (wrong1, caps), (wrong3, caps3) = once["misread"]["capitals"], thrice["misread"]["capitals"]
+    assert caps == caps3 > 30
+    assert wrong3 < 0.8 * wrong1, (wrong1, wrong3, caps)
+    assert thrice["cer"] < once["cer"]

@@ -12,7 +12,7 @@ import torch
 
 import strokes.wordsearch as ws
 from strokes.sampler import FastSampler
-from strokes.wordsearch import ink_before_last_lift, search, word_starts
+from strokes.wordsearch import ink_before_last_lift, search, word_rounds, word_starts
 from test_sampler import small_model
 
 CAP = 120  # steps per line at most
@@ -50,7 +50,7 @@ def replay_phi(sampler, x0, state, text, mask, ink):
     return torch.stack(phis) if phis else torch.zeros(0, text.shape[1] + 1), state, x
 
 
-def run_search(particles, boundaries, stall_cap=None, monkeypatch=None, seed=0):
+def run_search(particles, boundaries, stall_cap=None, monkeypatch=None, seed=0, rounds=None):
     model = small_model(seed=1)
     K = model.config.window_components
     with torch.no_grad():  # a window that walks along the text, ~8 steps per character, as a trained one does
@@ -73,13 +73,19 @@ def run_search(particles, boundaries, stall_cap=None, monkeypatch=None, seed=0):
         monkeypatch.setattr(ws, "STEPS_PER_CHAR_CAP", stall_cap)
     torch.manual_seed(seed)
     out = search(sampler, x0, model.initial_state(B), text, mask, lengths.repeat_interleave(particles), caps,
-                 boundaries, particles, score, bias=0.5)
+                 boundaries, particles, score, bias=0.5, rounds=rounds)
     return sampler, model, text, mask, x0, out, calls
 
 
-@pytest.mark.parametrize("stall_cap, seed", [(None, 0), (None, 2), (2, 0)])  # 2 steps per character: words stall
-def test_every_line_is_what_the_network_gives_reading_its_own_ink(stall_cap, seed, monkeypatch):
-    sampler, model, text, mask, x0, out, calls = run_search(3, [[2, 4], [1, 3]], stall_cap, monkeypatch, seed)
+ROUNDS = [[1, 3, 2], [2, 1, 1]]  # words drawn more than once: a middle one, a first one and a last one
+
+
+@pytest.mark.parametrize("stall_cap, seed, rounds", [(None, 0, None), (None, 2, None), (2, 0, None),  # 2 steps
+                                                     (None, 0, ROUNDS), (2, 1, ROUNDS)])  # per character: words stall
+def test_every_line_is_what_the_network_gives_reading_its_own_ink(stall_cap, seed, rounds, monkeypatch):
+    """Also after rounds: a particle put back where its word began goes on from that state exactly."""
+    sampler, model, text, mask, x0, out, calls = run_search(3, [[2, 4], [1, 3]], stall_cap, monkeypatch, seed,
+                                                            rounds)
     for b in range(len(text)):
         T = int(out.steps[b])
         assert T <= CAP and (out.offsets[b, T:] == 0).all()
@@ -124,3 +130,51 @@ def test_particles_stay_independent_without_boundaries_and_rows_must_group():
         search(FastSampler(model), torch.zeros(4, 3), model.initial_state(4), text, text != 0, (text != 0).sum(1),
                torch.full((4,), 10), [[], [], []], 2, lambda *a: np.zeros(len(a[0])))
 
+
+
+@pytest.mark.parametrize("text, start, expected", [
+    ("The quick 2 brown", 0, [3, 1, 3, 1]),
+    ("ab Cd ef", 3, [3, 1]),  # primed: the first word written is "Cd"
+    ("mIxed", 0, [3]),
+])
+def test_word_rounds_go_to_words_with_capitals_or_digits(text, start, expected):
+    assert word_rounds(text, word_starts(text, start), start, 3) == expected
+
+
+def test_rounds_keep_the_best_particles_of_all_rounds():
+    """A word of R rounds is judged R times; the line goes on from the best-read particle of all of
+    them, and a last word of R rounds leaves the caller the N best of all its rounds."""
+    particles = 3
+    _, _, text, _, _, out, calls = run_search(particles, [[2, 4], [1, 3]], rounds=ROUNDS)
+    seen = {}  # (line, goal) -> [(score, ink)] over all rounds
+    for rows, inks, upto, s in calls:
+        for r, ink, u, score in zip(rows, inks, upto, s):
+            seen.setdefault((r // particles, u), []).append((score, ink))
+    goals = {0: [2, 4, END], 1: [1, 3, END]}
+    for line, wanted in enumerate(ROUNDS):
+        finals = [out.offsets[b, :int(out.steps[b])].numpy() for b in range(line * particles, (line + 1) * particles)]
+        extends = lambda final, ink: (len(final) >= len(ink) and np.array_equal(final[:len(ink), :2], ink[:, :2])  # noqa: E731
+                                      and np.array_equal(final[:len(ink) - 1, 2], ink[:-1, 2]))
+        for goal, rounds in zip(goals[line], wanted):
+            judged = seen.get((line, goal), [])
+            if goal == END and rounds == 1:
+                assert judged == []  # a last word of one round is left to the caller, unjudged
+                continue
+            assert len(judged) == rounds * particles
+            ranked = sorted(judged, key=lambda e: e[0])
+            if goal != END:
+                assert all(extends(f, ranked[0][1]) for f in finals)
+            else:  # each final line is one of the N best-read of all rounds, each of them once
+                owners = [[k for k in range(particles) if extends(f, ranked[k][1])] for f in finals]
+                assert sorted(o[0] for o in owners) == list(range(particles)), owners
+
+
+def test_rounds_of_one_change_nothing_and_bad_rounds_are_refused():
+    plain = run_search(2, [[2, 4], [1, 3]])
+    ones = run_search(2, [[2, 4], [1, 3]], rounds=[[1, 1, 1], [1, 1, 1]])
+    torch.testing.assert_close(plain[5].offsets, ones[5].offsets, rtol=0, atol=0)
+    assert len(plain[6]) == len(ones[6])
+    with pytest.raises(ValueError, match="one count >= 1 per word"):
+        run_search(2, [[2, 4], [1, 3]], rounds=[[1, 1], [1, 1, 1]])
+    with pytest.raises(ValueError, match="one count >= 1 per word"):
+        run_search(2, [[2, 4], [1, 3]], rounds=[[1, 0, 1], [1, 1, 1]])
