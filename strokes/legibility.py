@@ -46,7 +46,8 @@ def legibility(hand, texts: list[str], judge: Recognizer, bias: float = 0.75, ca
     readings = (reader or judge).read([w.offsets for w in written])
     wanted = [w.written_text for w in written]
     judged = judge.read([w.offsets for w in written]) if reader is not None and reader is not judge else readings
-    return {"bias": bias, "candidates": candidates, "pick": pick, "capital_rounds": capital_rounds, "lines": len(texts), "cer": cer(readings, wanted),
+    return {"bias": bias, "candidates": candidates, "pick": pick, "capital_rounds": capital_rounds, "lines": len(texts),
+            "cer": cer(readings, wanted),
             "misread": misread(readings, wanted), "judge_misread": misread(judged, wanted),
             "judge_cer": cer(judged, wanted), "exact": sum(r == t for r, t in zip(readings, wanted)),
             "attention_failures": sum(not w.check.ok for w in written),

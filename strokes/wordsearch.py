@@ -215,40 +215,43 @@ class WordSearch:
             nll[judged] = self.score(rs, [inks[r] for r in rs], [int(self.goal[r]) for r in rs])
         return nll.reshape(len(ready), self.N)
 
+    def _pool(self, line: int, nll: np.ndarray) -> np.ndarray | None:
+        """A round of the line's word is over: keep the N best-read particles of all its rounds. With
+        rounds to come, the particles go back to where the word began and None is returned; after the
+        last, the rows hold the N best and their NLL is returned."""
+        rows = list(range(line * self.N, (line + 1) * self.N))
+        pool = sorted(self.pool[line] + [(float(s), self._snap(r)) for s, r in zip(nll, rows)],
+                      key=lambda e: e[0])[:self.N]  # stable: earlier rounds win ties
+        self.round[line] += 1
+        if self.round[line] < self.rounds[line][self.word[line]]:
+            self.pool[line] = pool
+            self._put(rows, [self.start[line]] * self.N)
+            self._aim(line)
+            return None
+        self._put(rows, [p for _, p in pool])
+        self.pool[line], self.start[line], self.round[line] = [], None, 0
+        return np.array([s for s, _ in pool])
+
     def decide(self, ready: list[int]):
         """Each ready line goes on from its best particle; a line at the end of its text is finished
-        (its N whole lines are left to the caller, as they are)."""
+        (its N whole lines are left to the caller, as they are). A word with rounds to come is drawn
+        again instead (`_pool`)."""
         over = self.done.view(-1, self.N).all(1).tolist()
-        ends = [line for line in ready if self._span(line)[1] == self.never or over[line]]
-        multi = [line for line in ready if self.rounds[line][self.word[line]] > 1]
-        pooled = dict(zip(multi, self.judge(multi))) if multi else {}
-        for line, nll in pooled.items():  # words with rounds: pool the N best, then draw again or go on
-            rows = list(range(line * self.N, (line + 1) * self.N))
-            pool = sorted(self.pool[line] + [(float(s), self._snap(r)) for s, r in zip(nll, rows)],
-                          key=lambda e: e[0])[:self.N]  # stable: earlier rounds win ties
-            self.round[line] += 1
-            if self.round[line] < self.rounds[line][self.word[line]]:
-                self.pool[line] = pool
-                self._put(rows, [self.start[line]] * self.N)
-                self._aim(line)
-                continue
-            self._put(rows, [p for _, p in pool])
-            pooled[line] = np.array([s for s, _ in pool])
-            self.pool[line], self.start[line], self.round[line] = [], None, 0
-        again = [line for line in multi if self.round[line]]
-        ready = [line for line in ready if line not in again]
-        ends = [line for line in ends if line not in again]
-        for line in ends:  # its particles have all ended, or stalled in the last word
+        ends = {line for line in ready if self._span(line)[1] == self.never or over[line]}
+        many = {line for line in ready if self.rounds[line][self.word[line]] > 1}
+        judged = [line for line in ready if line not in ends or line in many]  # one batch for the judge
+        nll = dict(zip(judged, self.judge(judged))) if judged else {}
+        for line in many:
+            nll[line] = self._pool(line, nll[line])
+        ready = [line for line in ready if line not in many or nll[line] is not None]
+        for line in ends.intersection(ready):  # its particles have all ended, or stalled in the last word
             self.done[line * self.N:(line + 1) * self.N] = True
             self.finished[line] = True
         go = [line for line in ready if line not in ends]
         if not go:
             return
-        fresh = [line for line in go if line not in pooled]
-        judged = dict(zip(fresh, self.judge(fresh))) if fresh else {}
-        nll = [pooled[line] if line in pooled else judged[line] for line in go]
         dst = torch.tensor([line * self.N + p for line in go for p in range(self.N)], device=self.x.device)
-        src = torch.tensor([line * self.N + int(np.argmin(s)) for line, s in zip(go, nll) for _ in range(self.N)],
+        src = torch.tensor([line * self.N + int(np.argmin(nll[line])) for line in go for _ in range(self.N)],
                            device=self.x.device)  # ties (all inf): the first
         for t in (self.buf.xs, self.buf.phis, self.x, self.steps, self.done, self.stopped):
             t[dst] = t[src]

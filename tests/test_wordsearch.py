@@ -131,7 +131,6 @@ def test_particles_stay_independent_without_boundaries_and_rows_must_group():
                torch.full((4,), 10), [[], [], []], 2, lambda *a: np.zeros(len(a[0])))
 
 
-
 @pytest.mark.parametrize("text, start, expected", [
     ("The quick 2 brown", 0, [3, 1, 3, 1]),
     ("ab Cd ef", 3, [3, 1]),  # primed: the first word written is "Cd"
