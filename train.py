@@ -67,6 +67,7 @@ def positive_float(s: str) -> float:
 
 def build_parser() -> argparse.ArgumentParser:
     from strokes.training import DEFAULT_LR, OPTIMIZERS, PRECISIONS, TrainConfig
+    from strokes.tune import TUNE_CHOICES
 
     d = TrainConfig()
     p = Parser(prog="train.py", description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -115,6 +116,12 @@ def build_parser() -> argparse.ArgumentParser:
                         "digit (rare in IAM, and the characters samples most often get wrong); not in Graves, "
                         "whose loss is the plain NLL (W = 1); validation stays unweighted; synthesis only; "
                         "default %(default)g")
+    o.add_argument("--tune", choices=TUNE_CHOICES, default=d.tune,
+                   help="all: every weight learns (Graves); capitals: only the capitals' and digits' columns of "
+                        "the window input in every LSTM layer learn, everything else frozen, on the training "
+                        "lines that hold a capital or digit, rare ones repeated (strokes.tune; not in Graves). "
+                        "Text without capitals or digits is then written exactly as before; use with --init; "
+                        "default %(default)s")
     o.add_argument("--precision", choices=PRECISIONS,
                    help="fp32, or bf16: the matmuls of the training step in bfloat16 under autocast (about "
                         "1.4x faster on CPUs with AVX512-BF16 or AMX, and on recent GPUs); weights, cell "
@@ -188,7 +195,7 @@ def main(argv=None) -> int:
                       seed=args.seed, layers=args.layers, hidden_size=args.hidden_size,
                       components=args.components, window_components=args.window_components,
                       clip_output=args.clip_output, clip_lstm=args.clip_lstm, clip_norm=args.clip_norm,
-                      capital_weight=args.capital_weight,
+                      capital_weight=args.capital_weight, tune=args.tune,
                       precision=args.precision, cuda_graphs=args.cuda_graphs,
                       val_every=args.val_every, val_batch_size=args.val_batch_size,
                       checkpoint_every=args.checkpoint_every, snapshot_every=args.snapshot_every,

@@ -15,7 +15,9 @@ the scale of one line's gradient in the batch-mean loss. Optional global-norm cl
 Emphasis (not in Graves; off by default): with capital_weight W != 1 each point's NLL is weighted by
 1 + (W - 1) x the share of the window (phi, eq. 46) that lies on capital letters and digits when
 the point is predicted, so these rare characters (3% of IAM's training text) weigh more in the
-gradient. The reported and validated NLL stays Graves' unweighted one.
+gradient. The reported and validated NLL stays Graves' unweighted one. With tune="capitals"
+(not in Graves) only the capitals' and digits' window columns learn, on the lines that hold them
+(strokes.tune).
 
 Robustness: a non-finite loss or gradient norm skips the update (nothing is masked: one NaN point
 makes the whole loss NaN), is counted and logged; `max_nonfinite` in a row stop the run with
@@ -52,6 +54,7 @@ from .models import (CHECKPOINT_FORMAT, CHECKPOINT_VERSION, PredictionConfig, Sy
 from .optim import GravesRMSprop
 from .recurrence import cuda_graphs_paused, use_cuda_graphs
 from .transforms import same_stats
+from .tune import TUNE_CHOICES, RepeatedLines, freeze_for_capitals, line_repeats
 
 OPTIMIZERS = ("rmsprop-graves", "adam")
 PRECISIONS = ("fp32", "bf16")
@@ -62,7 +65,7 @@ ARCHITECTURE = ("layers", "hidden_size", "components", "window_components")  # T
 # Fields a resumed run takes from its checkpoint (they define the run); the others (data, out,
 # steps, epochs, device and the SETTABLE ones) come from the command line.
 RUN_IDENTITY = ("model", "batch_size", "lr", "optimizer", "seed", *ARCHITECTURE, "clip_output", "clip_lstm",
-                "clip_norm", "val_splits", "train_splits", "capital_weight")
+                "clip_norm", "val_splits", "train_splits", "capital_weight", "tune")
 # Fields a run may change between sessions: train.py keeps the run's own values when --resume leaves them out.
 SETTABLE = ("lr_decay", "precision", "max_nonfinite", "val_every", "val_batch_size", "checkpoint_every",
             "snapshot_every", "log_every", "num_workers", "cuda_graphs")
@@ -105,6 +108,7 @@ class TrainConfig:
     clip_lstm: float = 10.0  # per-line derivative clamp at the LSTM outputs (Graves)
     clip_norm: float | None = None  # optional global gradient-norm clip
     capital_weight: float = 1.0  # NLL weight of points written on capitals and digits (1 = Graves; synthesis only)
+    tune: str = "all"  # "capitals": only capitals' and digits' window columns learn, on lines holding them (strokes.tune)
     val_every: int = 0  # validate every N steps; 0 = at the end of every epoch
     val_batch_size: int = 64
     checkpoint_every: int = 500  # write last.pt every N steps (and at the end, and on SIGINT/SIGTERM)
@@ -231,6 +235,10 @@ class Trainer:
             raise UsageError("--precision bf16: this GPU has no bfloat16; use --precision fp32")
         if cfg.capital_weight != 1.0 and cfg.model != "synthesis":
             raise UsageError("--capital-weight needs the synthesis model's window (--model synthesis); drop it")
+        if cfg.tune not in TUNE_CHOICES:
+            raise UsageError(f"--tune {cfg.tune}: unknown; use one of {', '.join(TUNE_CHOICES)}")
+        if cfg.tune != "all" and cfg.model != "synthesis":
+            raise UsageError(f"--tune {cfg.tune} needs the synthesis model's window (--model synthesis); drop it")
         if not cfg.capital_weight > 0:
             raise UsageError(f"--capital-weight {cfg.capital_weight}: must be > 0 (1 = Graves' plain NLL)")
         ckpt = None
@@ -268,7 +276,14 @@ class Trainer:
         self.model = build_model(mcfg).to(self.device)
         if ckpt is None and cfg.init:  # fp16 release weights load into the fp32 model
             self.model.load_state_dict(init["model"])
-        self.optimizer = make_optimizer(cfg.optimizer, self.model.parameters(), cfg.learning_rate)
+        params = self.model.parameters()
+        if cfg.tune == "capitals":  # the rest frozen; lines holding capitals or digits, rare ones repeated
+            params = freeze_for_capitals(self.model)
+            try:
+                self.train_set = RepeatedLines(self.train_set, line_repeats(self.train_set.texts))
+            except ValueError as e:
+                raise UsageError(f"--tune capitals: {e}") from None
+        self.optimizer = make_optimizer(cfg.optimizer, params, cfg.learning_rate)
         self.emphasised = None  # (A,) bool: the alphabet's capitals and digits, when capital_weight != 1
         if cfg.capital_weight != 1.0:
             self.emphasised = capitals_and_digits(self.train_set.alphabet.symbols).to(self.device)
