@@ -9,7 +9,8 @@ sentences`: random common English words, none a transcription of an IAM-OnDB lin
 judge) reads every line greedily. Reported: the character error rate (CER) of the readings against
 the text asked for, the lines read exactly, the attention failures and the seconds per
 line, and below each row the capitals and lower-case letters the reader (and, with --reader, the
-judge) got wrong (--title-case writes a capital to every word, to measure capitals). With --data, the reader's CER on the real
+judge) got wrong (--title-case writes a capital to every word, to measure capitals; --letters
+breaks the capitals and digits down by character). With --data, the reader's CER on the real
 lines of testset_v (writers it never saw) is printed first, with its capitals and lower case: the
 floor to read the other figures against, since it also misreads some human handwriting.
 
@@ -27,7 +28,7 @@ import time
 from pathlib import Path
 
 from .evaluate import sentences
-from .recognizer import Recognizer, cer, misread, misread_line
+from .recognizer import Recognizer, cer, letters_line, misread, misread_letters, misread_line
 
 EXIT_USAGE = 2
 
@@ -49,6 +50,7 @@ def legibility(hand, texts: list[str], judge: Recognizer, bias: float = 0.75, ca
     return {"bias": bias, "candidates": candidates, "pick": pick, "capital_rounds": capital_rounds, "lines": len(texts),
             "cer": cer(readings, wanted),
             "misread": misread(readings, wanted), "judge_misread": misread(judged, wanted),
+            "letters": misread_letters(readings, wanted), "judge_letters": misread_letters(judged, wanted),
             "judge_cer": cer(judged, wanted), "exact": sum(r == t for r, t in zip(readings, wanted)),
             "attention_failures": sum(not w.check.ok for w in written),
             "seconds_per_line": seconds / max(len(texts), 1), "readings": list(zip(wanted, readings))}
@@ -77,6 +79,8 @@ def main(argv=None) -> int:
                    "'word, capitals xR'; default %(default)s)")
     p.add_argument("--title-case", action="store_true", help="write the sentences in Title Case (a capital "
                    "to every word), to measure capitals")
+    p.add_argument("--letters", action="store_true", help="also print, under each row, every capital letter "
+                   "and digit asked for: how often the reader (and the judge) misread it, of how many")
     p.add_argument("--style", type=int, help="write in this style preset")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--data", help="strokes HDF5 file: also the judge's CER on its real --split lines")
@@ -130,6 +134,10 @@ def main(argv=None) -> int:
             print(f"  reader: {misread_line(r['misread'])}")
             if two:
                 print(f"  judge: {misread_line(r['judge_misread'])}")
+            if args.letters:
+                print(f"  reader, by letter (misread/written): {letters_line(r['letters'])}")
+                if two:
+                    print(f"  judge, by letter (misread/written): {letters_line(r['judge_letters'])}")
             for text, read in r["readings"][:args.show]:
                 print(f"  {text!r} read as {read!r}")
     return 0

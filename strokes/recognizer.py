@@ -203,28 +203,53 @@ def cer(hypotheses: list[str] | str, references: list[str] | str) -> float:
     return sum(edit_distance(h, r) for h, r in zip(hypotheses, references)) / max(total, 1)
 
 
+def aligned(ref: str, hyp: str) -> list[tuple[int, bool]]:
+    """(i, wrong) for every character ref[i], from one minimal edit-distance alignment with hyp:
+    wrong when it is substituted or deleted (insertions belong to no reference character)."""
+    d = edit_table(ref, hyp)  # d[i][k]: distance of ref[:i] and hyp[:k]
+    i, k, out = len(ref), len(hyp), []
+    while i > 0:  # walk one minimal alignment back; each step settles ref[i - 1] or skips an insertion
+        if k > 0 and d[i][k] == d[i - 1][k - 1] + (ref[i - 1] != hyp[k - 1]):
+            out.append((i - 1, ref[i - 1] != hyp[k - 1]))
+            i, k = i - 1, k - 1
+        elif d[i][k] == d[i - 1][k] + 1:
+            out.append((i - 1, True))
+            i -= 1
+        else:
+            k -= 1
+    return out[::-1]
+
+
 def misread(hypotheses: list[str], references: list[str]) -> dict:
     """Capitals and lower-case letters of the references that a reading gets wrong: per class, the
-    (wrong, total) counts of reference characters that one minimal edit-distance alignment
-    substitutes or deletes (insertions belong to no reference character and are not counted)."""
+    (wrong, total) counts of reference characters that `aligned` substitutes or deletes."""
     counts = {"capitals": [0, 0], "lower-case": [0, 0]}
     for hyp, ref in zip(hypotheses, references):
-        d = edit_table(ref, hyp)  # d[i][k]: distance of ref[:i] and hyp[:k]
-        i, k = len(ref), len(hyp)
-        while i > 0:  # walk one minimal alignment back; each step settles ref[i - 1] or skips an insertion
-            if k > 0 and d[i][k] == d[i - 1][k - 1] + (ref[i - 1] != hyp[k - 1]):
-                wrong, i, k = ref[i - 1] != hyp[k - 1], i - 1, k - 1
-            elif d[i][k] == d[i - 1][k] + 1:
-                wrong, i = True, i - 1
-            else:
-                k -= 1
-                continue
+        for i, wrong in aligned(ref, hyp):
             c = ref[i]
             cls = "capitals" if c.isupper() else "lower-case" if c.islower() else None
             if cls:
                 counts[cls][0] += int(wrong)
                 counts[cls][1] += 1
     return {k: tuple(v) for k, v in counts.items()}
+
+
+def misread_letters(hypotheses: list[str], references: list[str]) -> dict:
+    """Per capital letter and digit of the references, sorted: (wrong, total) as in `misread`;
+    which rare characters a reading gets wrong."""
+    counts: dict = {}
+    for hyp, ref in zip(hypotheses, references):
+        for i, wrong in aligned(ref, hyp):
+            c = ref[i]
+            if c.isupper() or c.isdigit():
+                w, t = counts.get(c, (0, 0))
+                counts[c] = (w + int(wrong), t + 1)
+    return dict(sorted(counts.items()))
+
+
+def letters_line(counts: dict) -> str:
+    """'N 5/6, T 1/4' from `misread_letters`' counts: misread / written, per character."""
+    return ", ".join(f"{c} {w}/{t}" for c, (w, t) in counts.items())
 
 
 def misread_line(counts: dict) -> str:

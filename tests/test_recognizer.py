@@ -14,7 +14,7 @@ import torch
 from strokes import transforms
 from strokes.data.hdf5 import load_h5_info
 from strokes.recognizer import (BLANK, DEFAULT_RECOGNIZER, Recognizer, RecognizerConfig, cer, ctc_feasible,
-                                edit_distance, misread, misread_line, reversal)
+                                edit_distance, letters_line, misread, misread_letters, misread_line, reversal)
 from synthetic import glyph_line, write_synthetic_h5
 
 REPO = Path(__file__).resolve().parents[1]
@@ -162,6 +162,30 @@ def test_misread_is_bounded_by_the_edit_distance_and_counts_every_letter():
         "capitals misread 3 of 10 (30.0%), lower-case 5 of 200 (2.5%)"
 
 
+@pytest.mark.parametrize("hyps, refs, want", [
+    (["Nine on a CpU"], ["Nine on a CPU"], {"C": (0, 1), "N": (0, 1), "P": (1, 1), "U": (0, 1)}),
+    (["line 7", "Mine"], ["Nine 7", "Nine"], {"7": (0, 1), "N": (2, 2)}),  # both lines' N, summed
+    (["NNine"], ["Nine"], {"N": (0, 1)}),  # an inserted N is no error of the one asked for
+    (["ab"], ["ab."], {}),
+])
+def test_misread_letters_counts_each_capital_and_digit(hyps, refs, want):
+    got = misread_letters(hyps, refs)
+    assert got == want and list(got) == sorted(got)
+
+
+def test_misread_letters_sum_to_the_capitals_of_misread():
+    rng = np.random.default_rng(1)
+    chars = list("aAbB1 ")
+    for _ in range(200):
+        ref = "".join(rng.choice(chars, rng.integers(0, 7)))
+        hyp = "".join(rng.choice(chars, rng.integers(0, 7)))
+        letters = {c: v for c, v in misread_letters([hyp], [ref]).items() if c.isupper()}
+        wrong, total = misread([hyp], [ref])["capitals"]
+        assert (sum(w for w, _ in letters.values()), sum(t for _, t in letters.values())) == (wrong, total)
+        assert misread_letters([hyp], [ref]).get("1", (0, 0))[1] == ref.count("1")
+    assert letters_line({"N": (5, 6), "T": (1, 4)}) == "N 5/6, T 1/4"
+
+
 def test_the_recogniser_learns_to_read_the_synthetic_script(trained, synthetic_h5):
     path, record = trained
     assert record["best_val_cer"] <= 0.05 and record["nonfinite_steps"] == 0, record["history"]
@@ -255,7 +279,7 @@ def test_legibility_reads_back_what_the_network_wrote(trained, tiny_synthesis, s
     assert r["readings"] == list(zip(texts, readings))
     assert r["cer"] == pytest.approx(cer(readings, texts)) and r["exact"] == sum(a == b for a, b in zip(readings, texts))
     assert r["attention_failures"] == sum(not w.check.ok for w in written) and r["lines"] == 3
-    assert r["misread"] == misread(readings, texts)
+    assert r["misread"] == misread(readings, texts) and r["letters"] == misread_letters(readings, texts)
     other = make_recognizer(synthetic_h5, hidden_size=8, channels=6)  # a second reader, trained apart (here: not)
     r2 = legibility(hand, texts, judge, bias=0.5, candidates=2, seed=1, batch_size=2, reader=other)
     assert r2["readings"] == list(zip(texts, other.read([w.offsets for w in written])))
@@ -272,13 +296,15 @@ def test_title_case():
 def test_legibility_cli_prints_a_row_per_setting(trained, tiny_synthesis, synthetic_h5):
     run = subprocess.run([sys.executable, "-m", "strokes.legibility", str(tiny_synthesis), "--judge", str(trained[0]),
                           "--reader", str(trained[0]), "--sentences", "2", "--bias", "0", "1", "--candidates", "1", "2", "--data",
-                          str(synthetic_h5)], capture_output=True, text=True, cwd=REPO, timeout=300)
+                          str(synthetic_h5), "--letters"], capture_output=True, text=True, cwd=REPO, timeout=300)
     assert run.returncode == 0, run.stderr
     rows = [r for r in run.stdout.splitlines() if r.startswith("| ") and r[2].isdigit()]
     assert [r.split(" | ")[:2] for r in rows] == [["| 0", "1"], ["| 1", "1"], ["| 0", "2"], ["| 1", "2"]]
     assert "reader on real testset_v lines: CER 0.0" in run.stdout and "lower-case" in run.stdout
     assert sum(ln.startswith("  reader: capitals misread") for ln in run.stdout.splitlines()) == 4
     assert sum(ln.startswith("  judge: capitals misread") for ln in run.stdout.splitlines()) == 4
+    assert sum(ln.startswith("  reader, by letter (misread/written):") for ln in run.stdout.splitlines()) == 4
+    assert sum(ln.startswith("  judge, by letter (misread/written):") for ln in run.stdout.splitlines()) == 4
     assert "| CER (judge) |" in run.stdout
     bad = subprocess.run([sys.executable, "-m", "strokes.legibility", str(tiny_synthesis), "--judge", "nope.pt"],
                          capture_output=True, text=True, cwd=REPO, timeout=300)
