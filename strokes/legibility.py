@@ -114,6 +114,8 @@ def main(argv=None) -> int:
             return EXIT_USAGE
         print(f"reader on real {args.split} lines: CER {real['cer']:.3f} over {real['lines']} lines; "
               f"{misread_line(real['misread'])}")
+        if args.letters:
+            print(f"  by letter (misread/written): {letters_line(real['letters'])}")
     texts = sentences(args.sentences, args.seed)
     if args.title_case:
         texts = [title_case(t) for t in texts]

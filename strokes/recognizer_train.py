@@ -25,7 +25,7 @@ from tqdm import tqdm
 
 from .data import BucketBatchSampler, StrokeDataset, collate
 from .data.hdf5 import load_h5_info
-from .recognizer import BLANK, Recognizer, RecognizerConfig, cer, ctc_feasible, misread
+from .recognizer import BLANK, Recognizer, RecognizerConfig, cer, ctc_feasible, misread, misread_letters
 from .training import atomic_save
 from .transforms import same_stats
 
@@ -54,7 +54,8 @@ def augment(x: torch.Tensor, mask: torch.Tensor, stats: dict, gen: torch.Generat
 def evaluate_cer(rec: Recognizer, ds: StrokeDataset, limit: int | None = None, batch_size: int = 64,
                  classes: bool = False) -> dict:
     """Greedy CER on a dataset of normalised lines (or on `limit` of them, a fixed random choice);
-    classes: also the capitals and lower-case letters misread (`misread`). ValueError if the dataset
+    classes: also the capitals and lower-case letters misread (`misread`, and per capital and digit
+    `misread_letters`). ValueError if the dataset
     normalises with other statistics than the recogniser was trained on."""
     if not same_stats(ds.stats, rec.config.stats):
         raise ValueError(f"{ds.path}: its training statistics differ from the recogniser's; score it on the "
@@ -68,7 +69,7 @@ def evaluate_cer(rec: Recognizer, ds: StrokeDataset, limit: int | None = None, b
         hyps += [rec.decode(logp[b, : int(n[b])].argmax(-1)) for b in range(len(n))]
         refs += batch.texts
     return {"cer": cer(hyps, refs), "lines": len(refs), "examples": list(zip(hyps[:3], refs[:3])),
-            **({"misread": misread(hyps, refs)} if classes else {})}
+            **({"misread": misread(hyps, refs), "letters": misread_letters(hyps, refs)} if classes else {})}
 
 
 def train(data, out, minutes: float, batch_size: int = 32, lr: float = 1e-3, seed: int = 0, val_every: int = 200,

@@ -296,6 +296,7 @@ def test_legibility_cli_prints_a_row_per_setting(trained, tiny_synthesis, synthe
     rows = [r for r in run.stdout.splitlines() if r.startswith("| ") and r[2].isdigit()]
     assert [r.split(" | ")[:2] for r in rows] == [["| 0", "1"], ["| 1", "1"], ["| 0", "2"], ["| 1", "2"]]
     assert "reader on real testset_v lines: CER 0.0" in run.stdout and "lower-case" in run.stdout
+    assert "\n  by letter (misread/written): " in run.stdout  # the real lines, per capital (none here)
     assert sum(ln.startswith("  reader: capitals misread") for ln in run.stdout.splitlines()) == 4
     assert sum(ln.startswith("  judge: capitals misread") for ln in run.stdout.splitlines()) == 4
     assert sum(ln.startswith("  reader, by letter (misread/written):") for ln in run.stdout.splitlines()) == 4
