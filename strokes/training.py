@@ -624,7 +624,10 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True, **kw) -
     """Run one training (joining the process group under torchrun); returns Trainer.run()'s summary."""
     init_distributed(cfg.device)
     try:
-        return Trainer(cfg, resume=resume, progress=progress, **kw).run()
+        summary = Trainer(cfg, resume=resume, progress=progress, **kw).run()
+        if dist.is_initialized():  # every rank leaves together: without it a rank that finished first
+            dist.barrier()  # could tear gloo down while another still shut its threads (it aborted now and then)
+        return summary
     finally:
         if dist.is_initialized():
             dist.destroy_process_group()
