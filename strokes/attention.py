@@ -30,9 +30,14 @@ def window_weights(alpha, beta, kappa, positions: int) -> torch.Tensor:
     return (alpha.unsqueeze(-1) * torch.exp(-beta.unsqueeze(-1) * (kappa.unsqueeze(-1) - u) ** 2)).sum(-2)
 
 
+def is_capital_or_digit(c: str) -> bool:
+    """A capital letter or digit: the characters IAM-OnDB holds rarely and the network writes worst."""
+    return c.isupper() or c.isdigit()
+
+
 def capitals_and_digits(symbols) -> torch.Tensor:
     """(A,) bool: which alphabet symbols are capital letters or digits (the rare characters)."""
-    return torch.tensor([c.isupper() or c.isdigit() for c in symbols])
+    return torch.tensor([is_capital_or_digit(c) for c in symbols])
 
 
 def window_share(phi: torch.Tensor, text: torch.Tensor, chosen: torch.Tensor) -> torch.Tensor:

@@ -31,6 +31,7 @@ from torch import nn
 
 from . import transforms
 from .alphabet import PAD, Alphabet
+from .attention import is_capital_or_digit
 
 BLANK = PAD  # CTC blank: the alphabet's padding index, which no character uses
 DEFAULT_RECOGNIZER = Path(__file__).parent / "weights" / "recognizer.pt"
@@ -241,7 +242,7 @@ def misread_letters(hypotheses: list[str], references: list[str]) -> dict:
     for hyp, ref in zip(hypotheses, references):
         for i, wrong in aligned(ref, hyp):
             c = ref[i]
-            if c.isupper() or c.isdigit():
+            if is_capital_or_digit(c):
                 w, t = counts.get(c, (0, 0))
                 counts[c] = (w + int(wrong), t + 1)
     return dict(sorted(counts.items()))

@@ -24,7 +24,8 @@ from collections import Counter
 import numpy as np
 import torch
 
-from .attention import capitals_and_digits
+from .alphabet import Alphabet
+from .attention import capitals_and_digits, is_capital_or_digit
 
 TUNE_CHOICES = ("all", "capitals")
 TARGET_SEEN = 300  # repeat a line until its rarest capital or digit is seen ~this often per epoch
@@ -32,20 +33,15 @@ MAX_REPEATS = 20  # ... but no line more than this often (X occurs 3 times in IA
 RUN_REPEATS = 4  # lines with two capitals in a row (rare runs such as "CPU"), at least this often
 
 
-def is_tuned(c: str) -> bool:
-    """The characters tune="capitals" learns: capital letters and digits."""
-    return c.isupper() or c.isdigit()
-
-
 def line_repeats(texts: list[str], target: int = TARGET_SEEN, most: int = MAX_REPEATS,
                  runs: int = RUN_REPEATS) -> list[int]:
     """How many times each line is used per epoch: 0 without a capital or digit; else
     round(target / count of its rarest one in all texts), within [1, most], and >= runs when the
     line has two capitals in a row."""
-    counts = Counter(c for t in texts for c in t if is_tuned(c))
+    counts = Counter(c for t in texts for c in t if is_capital_or_digit(c))
     out = []
     for t in texts:
-        rare = [counts[c] for c in t if is_tuned(c)]
+        rare = [counts[c] for c in t if is_capital_or_digit(c)]
         if not rare:
             out.append(0)
             continue
@@ -96,8 +92,6 @@ def window_columns(model, chosen: torch.Tensor) -> list[torch.Tensor]:
 def freeze_for_capitals(model) -> list[torch.nn.Parameter]:
     """Freeze every weight but the capitals' and digits' window columns (which a gradient hook
     keeps to those columns). Returns the parameters left to learn, for the optimiser."""
-    from .alphabet import Alphabet
-
     if model.config.kind != "synthesis":
         raise ValueError("tuning capitals needs the synthesis network's window")
     chosen = capitals_and_digits(Alphabet.from_dict(model.config.alphabet).symbols)  # (A,)

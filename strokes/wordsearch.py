@@ -16,16 +16,16 @@ word boundary:
    state) and they go on with fresh noise to the next boundary.
 
 After the last word the line's N particles are whole lines that differ in their last word; the
-caller picks one (`pick_legible`).
+caller picks one (`pick_legible`). Each word is thus the best of N draws rather than each line: a
+greedy sequential Monte Carlo over words (a beam of width one) with the recogniser as the weight.
+Not in Graves (2013), who sampled each line once. Costs over line-level picking: the judge reads
+the line so far once per word, and a line waits at each boundary for its slowest particle.
 
 Some words are harder than others: the network writes capitals and digits far less reliably than
 lower case (README, "How legible?"), so N draws seldom hold a good one. A word may be given R > 1
 rounds (`rounds`): after each round the N particles go back to where the word began and draw it
 again, and the N best-read particles of all rounds (the judge's NLL) go on as if drawn at once. A
-word then costs R times the steps, but only the words that need it. Each word is thus the best of N draws rather than each line: a
-greedy sequential Monte Carlo over words (a beam of width one) with the recogniser as the weight.
-Not in Graves (2013), who sampled each line once. Costs over line-level picking: the judge reads
-the line so far once per word, and a line waits at each boundary for its slowest particle.
+word then costs R times the steps, but only the words that need it.
 """
 from __future__ import annotations
 
@@ -35,7 +35,7 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
-from .attention import STEPS_PER_CHAR_CAP
+from .attention import STEPS_PER_CHAR_CAP, is_capital_or_digit
 from .models import State
 from .sampler import Sampled, num_threads, sampling_threads
 
@@ -55,7 +55,7 @@ def word_rounds(text: str, boundaries: list[int], start: int, hard: int) -> list
     """Rounds for each word of `text` cut at `boundaries` (`word_starts(text, start)`): `hard` for a
     word holding a capital letter or a digit (the network's weak spot), 1 for the others."""
     edges = [start, *boundaries, len(text)]
-    return [hard if any(c.isupper() or c.isdigit() for c in text[a:b]) else 1 for a, b in zip(edges, edges[1:])]
+    return [hard if any(map(is_capital_or_digit, text[a:b])) else 1 for a, b in zip(edges, edges[1:])]
 
 
 def ink_before_last_lift(offsets: np.ndarray) -> np.ndarray:
