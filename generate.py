@@ -72,6 +72,10 @@ def build_parser() -> Parser:
     p.add_argument("--capital-rounds", type=int, default=DEFAULT_CAPITAL_ROUNDS, metavar="R",
                    help="with --pick word: draw each word holding a capital letter or a digit R times over "
                         "(R x N candidates; the network's capitals are its weakest letters) (default %(default)s)")
+    p.add_argument("--acronyms", choices=["apart", "joined"], default="apart",
+                   help="runs of capitals such as CPU: 'apart' has the network write each letter as a word of its "
+                        "own (as it writes capitals best) and sets them together; 'joined' gives it the text as it "
+                        "is (default %(default)s)")
     p.add_argument("--judge", metavar="FILE.pt", help="recogniser for --candidates and --read "
                    "(default: the one shipped with strokes; python -m strokes.recognizer train makes one)")
     p.add_argument("--read", action="store_true", help="print what the recogniser reads in each written line")
@@ -130,7 +134,7 @@ def main(argv=None) -> int:
         written = hand.write(lines, bias=args.bias, temperature=args.temperature, style=style, seed=args.seed,
                              retries=args.retries, keep_predictions=bool(args.density_plot), progress=True,
                              candidates=args.candidates, judge=judge, pick=args.pick,
-                             capital_rounds=args.capital_rounds)
+                             capital_rounds=args.capital_rounds, acronyms=args.acronyms)
     except HandError as e:
         return fail(str(e))
 
@@ -140,7 +144,7 @@ def main(argv=None) -> int:
     first = next((w for w in written if len(w.offsets)), None)
     if args.attention_plot and first is not None:
         from strokes.plots import attention_svg
-        attention_svg(first.offsets, first.phi, first.written_text + "\u2192", args.attention_plot)
+        attention_svg(first.offsets, first.phi, first.window_text + "\u2192", args.attention_plot)
     if args.density_plot and first is not None:
         from strokes.plots import density_svg
         density_svg(first.offsets, first.predictions, args.density_plot)

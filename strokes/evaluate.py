@@ -75,6 +75,20 @@ why wide wild will wind window winter wish with without woman wonder wood word w
 year yellow yes yet you young""".split()
 
 
+ACRONYMS = """AI ATM BBC BMW CD CEO CPU DJ DNA DVD EU FAQ FBI GDP GPU HQ HTML IBM ID IQ LA MIT NASA NATO NHS
+NYC PC PDF RAM SOS TV UCLA UFO UK UN USA USB VIP XML ZIP""".split()  # common runs of capitals, for with_acronyms
+
+
+def with_acronyms(texts: list[str], seed: int = 0) -> list[str]:
+    """Each text with one of ACRONYMS put in after a random word (to measure runs of capitals)."""
+    rng, out = random.Random(seed), []
+    for text in texts:
+        words = text.split(" ")
+        words.insert(rng.randrange(1, len(words) + 1), rng.choice(ACRONYMS))
+        out.append(" ".join(words))
+    return out
+
+
 def sentences(n: int, seed: int = 0, min_words: int = 4, max_words: int = 8, max_chars: int = 50) -> list[str]:
     """n distinct sentences of random WORDS: capitalised, a full stop, a comma or a number now and then."""
     rng, out, seen = random.Random(seed), [], set()

@@ -30,6 +30,7 @@ import torch
 from tqdm import tqdm
 
 from . import transforms
+from .acronyms import joined, set_runs, spread
 from .alphabet import Alphabet
 from .attention import AttentionCheck, check_attention, finished_reading, step_cap, window_weights
 from .mdn import BivariateGaussianMixture, StrokeMixture
@@ -40,6 +41,7 @@ from .wordsearch import search, word_rounds, word_starts
 WEIGHTS_DIR = Path(__file__).parent / "weights"
 DEFAULT_CHECKPOINT = WEIGHTS_DIR / "synthesis.pt"  # shipped weights (absent until trained and committed)
 PICKS = ("word", "line")  # how Hand.write chooses among candidates: per word (default) or per whole line
+ACRONYMS = ("apart", "joined")  # runs of capitals: letters drawn apart and set together (default), or as given
 PRIME_SEPARATOR = " "  # between the priming text and the text to write (Graves section 5.5)
 
 
@@ -58,15 +60,19 @@ class Style:
 @dataclass
 class Written:
     text: str  # the text asked for
-    written_text: str  # what the model was given, after replacing missing characters
+    written_text: str  # the text the ink shows: the text asked for after replacing missing characters
     offsets: np.ndarray  # (T, 3) raw-unit offsets (dx, dy, eos), ready for strokes.render
-    phi: np.ndarray  # (T, U + 1) window weights over the written text and the position past it
+    phi: np.ndarray  # (T, U + 1) window weights over window_text and the position past it
     check: AttentionCheck
     stopped: bool  # the stopping rule fired (rather than the step cap)
     seed: int
     attempts: int = 1
     legibility: float | None = None  # the judge's CTC NLL of the text, nats per character, if candidates were ranked
     predictions: StrokeMixture | None = field(default=None, repr=False)  # per-step densities, if kept
+    window_text: str = ""  # what the network read: written_text, with runs of capitals spread ("C P U")
+
+    def __post_init__(self):
+        self.window_text = self.window_text or self.written_text
 
 
 def prepare_text(text: str, alphabet: Alphabet) -> tuple[str, Counter]:
@@ -275,7 +281,8 @@ class Hand:
 
     def write(self, lines: list[str], bias: float = 0.75, temperature: float = 1.0, style: Style | None = None,
               seed: int = 0, retries: int = 0, keep_predictions: bool = False, progress: bool = False,
-              candidates: int = 1, judge=None, pick: str = "word", capital_rounds: int = 1) -> list[Written]:
+              candidates: int = 1, judge=None, pick: str = "word", capital_rounds: int = 1,
+              acronyms: str = "apart") -> list[Written]:
         """Write each line of text; returns one `Written` per line, in order.
 
         bias: Graves' sampling bias b >= 0 (0 = the model's own distribution; larger is neater).
@@ -294,6 +301,9 @@ class Hand:
         capital_rounds: with pick "word", a word holding a capital letter or a digit is drawn this many
             times by all the candidates, and the best of them all goes on (`strokes.wordsearch`); 1 =
             every word drawn once.
+        acronyms: "apart" (default, not in Graves): a run of capitals such as "CPU" is given to the
+            network with spaces between its letters, each drawn as a word-initial capital, and the
+            letters are then set together (`strokes.acronyms`); "joined": the text as it is.
         """
         if pick not in PICKS:
             raise HandError(f"pick must be one of {', '.join(PICKS)}, got {pick!r}")
@@ -303,7 +313,12 @@ class Hand:
             raise HandError(f"candidates and capital_rounds must be >= 1, got {candidates} and {capital_rounds}")
         if candidates > 1 and judge is None:
             judge = load_judge()
+        if acronyms not in ACRONYMS:
+            raise HandError(f"acronyms must be one of {', '.join(ACRONYMS)}, got {acronyms!r}")
         prepared = self.prepare(lines)
+        runs = [[] for _ in prepared]
+        if acronyms == "apart":
+            prepared, runs = map(list, zip(*(spread(p) for p in prepared)))
         todo = [i for i, line in enumerate(lines) if line.strip()]
         results: list[Written | None] = [None] * len(lines)
         for attempt in range(retries + 1):
@@ -321,6 +336,10 @@ class Hand:
             todo = [i for i in todo if not results[i].check.ok]
             if not todo:
                 break
+        for r, line_runs in zip(results, runs):  # runs of capitals drawn apart: set their letters together
+            if r is not None and line_runs:
+                r.offsets = set_runs(r.offsets, r.phi, line_runs, r.window_text)
+                r.written_text = joined(r.window_text, line_runs)
         return [r if r is not None else _blank(line) for r, line in zip(results, lines)]
 
     def prepare(self, lines: list[str]) -> list[str]:

@@ -9,8 +9,10 @@ sentences`: random common English words, none a transcription of an IAM-OnDB lin
 judge) reads every line greedily. Reported: the character error rate (CER) of the readings against
 the text asked for, the lines read exactly, the attention failures and the seconds per
 line, and below each row the capitals and lower-case letters the reader (and, with --reader, the
-judge) got wrong (--title-case writes a capital to every word, to measure capitals; --letters
-breaks the capitals and digits down by character). With --data, the reader's CER on the real
+judge) got wrong (--title-case writes a capital to every word, to measure capitals;
+--with-acronyms puts a run of capitals such as "CPU" in every sentence and counts its capitals
+misread, and --acronyms apart joined compares the two ways of writing them; --letters breaks the
+capitals and digits down by character). With --data, the reader's CER on the real
 lines of testset_v (writers it never saw) is printed first, with its capitals and lower case: the
 floor to read the other figures against, since it also misreads some human handwriting.
 
@@ -27,27 +29,29 @@ import sys
 import time
 from pathlib import Path
 
-from .evaluate import sentences
-from .recognizer import Recognizer, cer, letters_line, misread, misread_letters, misread_line
+from .evaluate import sentences, with_acronyms
+from .recognizer import Recognizer, cer, letters_line, misread, misread_letters, misread_line, misread_runs
 
 EXIT_USAGE = 2
 
 
 def legibility(hand, texts: list[str], judge: Recognizer, bias: float = 0.75, candidates: int = 1, seed: int = 0,
                batch_size: int = 25, style=None, reader: Recognizer | None = None, pick: str = "word",
-               capital_rounds: int = 1) -> dict:
+               capital_rounds: int = 1, acronyms: str = "apart") -> dict:
     """Write `texts` (no retries; with candidates > 1 `judge` picks each word or line, as `pick`
-    says, words with capitals or digits drawn `capital_rounds` times) and read them back with
+    says, words with capitals or digits drawn `capital_rounds` times, runs of capitals as `acronyms`
+    says, `Hand.write`) and read them back with
     `reader` (default: the judge): CER, exact lines, attention failures."""
     t0, written = time.perf_counter(), []
     for i in range(0, len(texts), batch_size):
         written += hand.write(texts[i:i + batch_size], bias=bias, seed=seed + i, candidates=candidates, judge=judge,
-                              style=style, pick=pick, capital_rounds=capital_rounds)
+                              style=style, pick=pick, capital_rounds=capital_rounds, acronyms=acronyms)
     seconds = time.perf_counter() - t0
     readings = (reader or judge).read([w.offsets for w in written])
     wanted = [w.written_text for w in written]
     judged = judge.read([w.offsets for w in written]) if reader is not None and reader is not judge else readings
     return {"bias": bias, "candidates": candidates, "pick": pick, "capital_rounds": capital_rounds, "lines": len(texts),
+            "acronyms": acronyms, "runs": misread_runs(readings, wanted), "judge_runs": misread_runs(judged, wanted),
             "cer": cer(readings, wanted),
             "misread": misread(readings, wanted), "judge_misread": misread(judged, wanted),
             "letters": misread_letters(readings, wanted), "judge_letters": misread_letters(judged, wanted),
@@ -79,6 +83,10 @@ def main(argv=None) -> int:
                    "'word, capitals xR'; default %(default)s)")
     p.add_argument("--title-case", action="store_true", help="write the sentences in Title Case (a capital "
                    "to every word), to measure capitals")
+    p.add_argument("--with-acronyms", action="store_true", help="put a run of capitals (CPU, NASA, ...) in "
+                   "every sentence, to measure them; rows then also print the capitals of runs misread")
+    p.add_argument("--acronyms", nargs="+", choices=["apart", "joined"], default=["apart"],
+                   help="how runs of capitals are written (generate.py --acronyms; default %(default)s)")
     p.add_argument("--letters", action="store_true", help="also print, under each row, every capital letter "
                    "and digit asked for: how often the reader (and the judge) misread it, of how many")
     p.add_argument("--style", type=int, help="write in this style preset")
@@ -119,23 +127,30 @@ def main(argv=None) -> int:
     texts = sentences(args.sentences, args.seed)
     if args.title_case:
         texts = [title_case(t) for t in texts]
+    if args.with_acronyms:
+        texts = with_acronyms(texts, args.seed)
     two = reader is not judge
     print(f"| bias | candidates | pick | CER{' (reader)' if two else ''} |{' CER (judge) |' if two else ''} lines read "
           "exactly | attention failures | s per line |")
     print("| --- | --- | --- | --- |" + (" --- |" if two else "") + " --- | --- | --- |")
-    settings = [(c, pick, rounds) for c in args.candidates for pick in (args.pick if c > 1 else ["-"])
-                for rounds in (args.capital_rounds if pick == "word" else [1])]
-    for candidates, pick, rounds in settings:
+    settings = [(c, pick, rounds, mode) for c in args.candidates for pick in (args.pick if c > 1 else ["-"])
+                for rounds in (args.capital_rounds if pick == "word" else [1]) for mode in args.acronyms]
+    for candidates, pick, rounds, mode in settings:
         for bias in args.bias:
             r = legibility(hand, texts, judge, bias, candidates, args.seed, style=style, reader=reader,
-                           pick=pick if candidates > 1 else "word", capital_rounds=rounds)
+                           pick=pick if candidates > 1 else "word", capital_rounds=rounds, acronyms=mode)
             judged = f" {r['judge_cer']:.3f} |" if two else ""
             shown = f"{pick}, capitals x{rounds}" if rounds > 1 else pick
+            shown += f", acronyms {mode}" if len(args.acronyms) > 1 or mode != "apart" else ""
             print(f"| {bias:g} | {candidates} | {shown} | {r['cer']:.3f} |{judged} {r['exact']} of {r['lines']} | "
                   f"{r['attention_failures']} | {r['seconds_per_line']:.2f} |", flush=True)
             print(f"  reader: {misread_line(r['misread'])}")
             if two:
                 print(f"  judge: {misread_line(r['judge_misread'])}")
+            if r["runs"][1]:
+                wrong, total = r["runs"]
+                print(f"  capitals in runs misread by the reader: {wrong} of {total} ({100 * wrong / total:.1f}%)"
+                      + (f"; by the judge: {r['judge_runs'][0]}" if two else ""))
             if args.letters:
                 print(f"  reader, by letter (misread/written): {letters_line(r['letters'])}")
                 if two:

@@ -21,6 +21,8 @@ random scale, stretch and shear of each line; `strokes.recognizer_train`).
 """
 from __future__ import annotations
 
+import re
+
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
@@ -233,6 +235,20 @@ def misread(hypotheses: list[str], references: list[str]) -> dict:
                 counts[cls][0] += int(wrong)
                 counts[cls][1] += 1
     return {k: tuple(v) for k, v in counts.items()}
+
+
+def misread_runs(hypotheses: list[str], references: list[str], shortest: int = 2) -> tuple[int, int]:
+    """(wrong, total) over the capitals of the references that stand in runs of `shortest` or more
+    capitals ("CPU"), counted as in `misread`."""
+    wrong = total = 0
+    for hyp, ref in zip(hypotheses, references):
+        in_run = [False] * len(ref)
+        for m in re.finditer(f"[A-Z]{{{shortest},}}", ref):
+            in_run[m.start():m.end()] = [True] * (m.end() - m.start())
+        for i, bad in aligned(ref, hyp):
+            if in_run[i]:
+                wrong, total = wrong + int(bad), total + 1
+    return wrong, total
 
 
 def misread_letters(hypotheses: list[str], references: list[str]) -> dict:

@@ -34,6 +34,19 @@ def test_sentences_are_reproducible_distinct_and_made_of_the_vocabulary(seed):
             assert word.lower() in vocab or word.isdigit(), word
 
 
+def test_with_acronyms_puts_one_run_of_capitals_after_a_word():
+    texts = evaluate.sentences(50, 1)
+    got = evaluate.with_acronyms(texts, seed=2)
+    assert got == evaluate.with_acronyms(texts, seed=2) and got != evaluate.with_acronyms(texts, seed=3)
+    for text, new in zip(texts, got):
+        words, new_words = text.split(" "), new.split(" ")
+        added = [w for w in new_words if w in evaluate.ACRONYMS]
+        assert len(new_words) == len(words) + 1 and len(added) == 1 and new_words[0] == words[0]
+        new_words.remove(added[0])
+        assert new_words == words
+    assert all(len(a) >= 2 and a.isupper() for a in evaluate.ACRONYMS)
+
+
 def test_validation_nll_equals_a_per_line_reference(tiny_synthesis):
     model = load_checkpoint(tiny_synthesis)
     got = evaluate.validation_nll(model, data_of(tiny_synthesis), batch_size=5, rare=lambda c: c in "ab")

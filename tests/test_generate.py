@@ -180,3 +180,13 @@ def test_bad_input_exits_2_without_traceback(case, checkpoints, tmp_path):
     assert len(run.stderr.strip().splitlines()) == 1, run.stderr
     assert not out.exists()
     assert not list(tmp_path.glob("*.tmp"))
+
+
+def test_acronyms_mode_is_checked_and_text_without_runs_is_unchanged(hand):
+    from strokes.hand import HandError
+    with pytest.raises(HandError, match="acronyms must be one of apart, joined"):
+        hand.write(["abc"], acronyms="sideways")
+    # the tiny script has no capitals: both modes give the network the same text and draw the same ink
+    apart, joined = (hand.write(["ab cd"], seed=3, acronyms=m)[0] for m in ("apart", "joined"))
+    assert apart.window_text == apart.written_text == "ab cd"
+    np.testing.assert_array_equal(apart.offsets, joined.offsets)

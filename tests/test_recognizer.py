@@ -322,3 +322,16 @@ def test_shipped_recogniser_reads_real_unseen_writers(iam_h5):
     assert got["cer"] == pytest.approx(rec.release["val_cer"], abs=1e-3)
     assert got["cer"] < 0.25
     assert DEFAULT_RECOGNIZER.stat().st_size <= 4 * 2 ** 20
+
+
+@pytest.mark.parametrize("hyp, ref, expected", [
+    ("a CPU", "a CPU", (0, 3)),
+    ("a CPV", "a CPU", (1, 3)),
+    ("a C", "a CPU", (2, 3)),  # deleted capitals count as misread
+    ("I saw A", "I saw A", (0, 0)),  # single capitals are not runs
+    ("The BBC and NASA", "The BBC and NASA", (0, 7)),
+    ("The BBC and nasa", "The BBC and NASA", (4, 7)),
+])
+def test_misread_runs_counts_capitals_of_runs_only(hyp, ref, expected):
+    from strokes.recognizer import misread_runs
+    assert misread_runs([hyp], [ref]) == expected

@@ -92,3 +92,29 @@ def test_capital_rounds_let_the_judge_find_readable_capitals(hand):
     assert caps == caps3 > 30
     assert wrong3 < 0.8 * wrong1, (wrong1, wrong3, caps)
     assert thrice["cer"] < once["cer"]
+
+
+def test_runs_of_capitals_are_drawn_apart_and_set_together(hand):
+    """`acronyms="apart"` (the default): the network reads "C P U", the ink shows "CPU" with its
+    letters on one baseline and close together; "joined" gives the network the text as it is."""
+    from strokes.acronyms import GAP_FRACTION, letter_bounds, spread
+    from strokes.transforms import offsets_to_points
+    apart = hand.write(["a CPU and the BBC"], seed=0)[0]
+    assert (apart.written_text, apart.window_text) == ("a CPU and the BBC", "a C P U and the B B C")
+    assert apart.phi.shape == (len(apart.offsets), len(apart.window_text) + 1) and apart.check.ok
+    pts = offsets_to_points(apart.offsets)
+    bounds = letter_bounds(apart.offsets, apart.phi, spread(apart.written_text)[1], apart.window_text)
+    measured = 0
+    for b in bounds:
+        for i in range(1, len(b) - 1):
+            if not b[i - 1] < b[i] < b[i + 1]:
+                continue
+            left, right = pts[b[i - 1] + 1: b[i] + 1], pts[b[i] + 1: b[i + 1] + 1]
+            assert right[:, 1].max() == pytest.approx(left[:, 1].max())  # one baseline
+            height = max(np.ptp(left[:, 1]), np.ptp(right[:, 1]))
+            assert right[:, 0].min() - left[:, 0].max() <= GAP_FRACTION * height + 1e-6  # close together
+            measured += 1
+    assert measured >= 3  # of the 4 pairs, at most one letter drew no ink of its own
+    joined = hand.write(["a CPU and the BBC"], seed=0, acronyms="joined")[0]
+    assert joined.window_text == joined.written_text == "a CPU and the BBC"
+    assert joined.phi.shape[1] == len("a CPU and the BBC") + 1

@@ -1,0 +1,168 @@
+"""Runs of capitals (acronyms such as "CPU") written letter by letter, then set together.
+
+IAM-OnDB holds few runs of capitals: of the 8,752 capitals of the training lines only 85 runs
+of two or more, and "PU" never. Asked for "CPU", the synthesis network (Graves 2013, section 5)
+writes the C, then carries on as after any capital: a lower-case p with its descender and a U
+below the line. Word-initial capitals it writes far better, since every sentence and name gives
+it one. So `spread` hands the network the run with a space between its letters ("C P U"): each
+letter is then a word-initial capital, and with the word search (`strokes.wordsearch`) every
+letter is its own word, drawn and judged apart. After sampling, `set_together` moves each letter
+back next to the one before it, as a person writes an acronym: the ink after each inserted space
+is shifted (one pen-up offset changes, nothing else) onto the previous letter's baseline and left
+until the gap between the two letters' ink is GAP_FRACTION of their height. (Written as single
+letters, the network lets a run drift off the line, each letter a little lower than the last.)
+And `space_after` gives the run the line's own word spacing to the next word, which the network
+leaves too small after a single letter. `set_runs` does both.
+
+Where a letter's ink ends: `cut` takes the last pen lift before the window's peak (eq. 46) reaches
+the next letter (for the run's last letter, the next word), the cut at which the word search
+judges a word (`strokes.wordsearch.ink_before_last_lift`).
+
+Not in Graves (2013); `Hand.write(acronyms="apart")` (default) and `generate.py --acronyms`.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+GAP_FRACTION = 0.15  # gap between letters of a run, as a fraction of the taller letter's height: near touching
+MIN_RUN = 2  # shortest run of capitals that is spread (a single capital is written as the network does)
+
+
+def _spreads(c: str, digits: bool) -> bool:
+    return c.isupper() or (digits and c.isdigit())
+
+
+def spread(text: str, digits: bool = False) -> tuple[str, list[list[int]]]:
+    """`text` with a space between the letters of every run of MIN_RUN or more capitals (and
+    digits, with `digits`), and each run's letter positions in the new text.
+
+    spread("a CPU") == ("a C P U", [[2, 4, 6]]); lower case, single capitals and spaces are unchanged.
+    """
+    out, runs, k = [], [], 0
+    while k < len(text):
+        j = k
+        while j < len(text) and _spreads(text[j], digits):
+            j += 1
+        if j - k >= MIN_RUN:
+            run = []
+            for i, c in enumerate(text[k:j]):
+                if i:
+                    out.append(" ")
+                run.append(len(out))
+                out.append(c)
+            runs.append(run)
+            k = j
+        else:
+            out.append(text[k])
+            k += 1
+    return "".join(out), runs
+
+
+def joined(text: str, runs: list[list[int]]) -> str:
+    """The inverse of `spread`: `text` without the spaces inside `runs`."""
+    drop = {u + 1 for run in runs for u in run[:-1]}
+    return "".join(c for u, c in enumerate(text) if u not in drop)
+
+
+def cut(offsets: np.ndarray, peak: np.ndarray, u: int) -> int:
+    """The index of the last pen lift (offsets[k, 2] = 1) before the first step whose window peak is
+    at u or beyond: the end of the ink written before character u. -1 if the pen had not lifted
+    yet; the last index if the window never gets to u. offsets (T, 3), peak (T,) argmax of phi.
+    """
+    reached = np.flatnonzero(peak >= u)
+    if not len(reached):
+        return len(offsets) - 1
+    lifts = np.flatnonzero(offsets[: reached[0], 2] > 0.5)
+    return int(lifts[-1]) if len(lifts) else -1
+
+
+def _peak(phi: np.ndarray) -> np.ndarray:
+    return phi.argmax(1) if len(phi) else np.zeros(0, dtype=int)  # (T,) where the window is
+
+
+def _word_starts(text: str) -> list[int]:
+    return [u for u in range(1, len(text)) if text[u] != " " and text[u - 1] == " "]
+
+
+def letter_bounds(offsets: np.ndarray, phi: np.ndarray, runs: list[list[int]], text: str) -> list[list[int]]:
+    """For each run (letter positions in `text`, the text the network read), the cuts around its
+    letters: letter i's ink is offsets[b[i] + 1 : b[i + 1] + 1]. The last letter ends where the word
+    search ends its word, before the window reaches the next word (so a full stop after the run is
+    ink of the last letter). offsets (T, 3), phi (T, U + 1) window weights.
+    """
+    peak, starts = _peak(phi), _word_starts(text) + [len(text)]
+    return [[cut(offsets, peak, u) for u in run] + [cut(offsets, peak, next(u for u in starts if u > run[-1]))]
+            for run in runs]
+
+
+def word_bounds(offsets: np.ndarray, phi: np.ndarray, runs: list[list[int]], text: str) -> list[int]:
+    """The cuts between the words of the line as it will read, the runs set together: word j's ink
+    is offsets[c[j] + 1 : c[j + 1] + 1], from c[0] = -1 to the last index. Arguments as `letter_bounds`."""
+    inner = {u for run in runs for u in run[1:]}  # letters that begin a word only in the spread text
+    peak = _peak(phi)
+    return [-1] + [cut(offsets, peak, u) for u in _word_starts(text) if u not in inner] + [len(offsets) - 1]
+
+
+def set_together(offsets: np.ndarray, bounds: list[list[int]], gap_fraction: float = GAP_FRACTION) -> np.ndarray:
+    """A copy of `offsets` (T, 3), raw units, in which each letter of a run after its first (ink
+    between consecutive `bounds`, from `letter_bounds`) is moved onto the baseline of the letter
+    before it (their lowest points level: capitals have no descenders) and left until the gap
+    between them is `gap_fraction` x the taller one's height. A gap already that small is kept
+    (ink is never moved right); pieces without ink are skipped.
+
+    Only the pen-up offset into a letter's first point (offsets[b + 1, :2]) changes, so strokes keep
+    their shapes and all the ink after it (the rest of the line) follows.
+    """
+    out = np.array(offsets, dtype=np.float64, copy=True)
+    for b in bounds:
+        for i in range(1, len(b) - 1):
+            k = b[i]
+            if not b[i - 1] < k < b[i + 1]:
+                continue  # a letter without ink of its own: nothing to measure
+            points = np.cumsum(out[:, :2], axis=0)  # (T, 2), after the moves so far; y grows downwards
+            left, right = points[b[i - 1] + 1: k + 1], points[k + 1: b[i + 1] + 1]
+            height = max(np.ptp(left[:, 1]), np.ptp(right[:, 1]))
+            out[k + 1, 0] -= max(0.0, right[:, 0].min() - left[:, 0].max() - gap_fraction * height)
+            out[k + 1, 1] += left[:, 1].max() - right[:, 1].max()
+    return out
+
+
+def _gap(points: np.ndarray, a: int, k: int, b: int) -> float | None:
+    """Horizontal gap between the ink points[a + 1 : k + 1] and points[k + 1 : b + 1]; None if one is empty."""
+    if not a < k < b:
+        return None
+    return float(points[k + 1: b + 1, 0].min() - points[a + 1: k + 1, 0].max())
+
+
+def space_after(offsets: np.ndarray, words: list[int], after: list[int]) -> np.ndarray:
+    """A copy of `offsets` (T, 3) in which the word after each cut in `after` (one of the cuts
+    `words`, from `word_bounds`) is moved right until its gap to the word before is at least the
+    median gap between the line's other words; never left. A line of fewer than three words, with
+    no other gap to measure, is left as it is.
+
+    Written as single letters, the network leaves a run's last letter close to the next word (often
+    touching it); this gives the run the line's own word spacing.
+    """
+    out = np.array(offsets, dtype=np.float64, copy=True)
+    points = np.cumsum(out[:, :2], axis=0)  # (T, 2)
+    trio = list(zip(words, words[1:], words[2:]))  # (start of word j, cut after it, end of word j + 1)
+    others = [g for a, k, b in trio if k not in after and (g := _gap(points, a, k, b)) is not None]
+    if not others:
+        return out
+    wanted = float(np.median(others))
+    for a, k, b in trio:
+        if k in after and (g := _gap(points, a, k, b)) is not None and g < wanted:
+            out[k + 1, 0] += wanted - g
+            points[k + 1:, 0] += wanted - g
+    return out
+
+
+def set_runs(offsets: np.ndarray, phi: np.ndarray, runs: list[list[int]], text: str) -> np.ndarray:
+    """Ink written from `spread` text, with each run's letters set together (`set_together`) and the
+    word after it spaced like the line's others (`space_after`). offsets (T, 3) raw units, phi (T,
+    U + 1) window weights over `text`, runs as `spread` gives them."""
+    if not runs or not len(offsets):
+        return np.array(offsets, dtype=np.float64, copy=True)
+    bounds = letter_bounds(offsets, phi, runs, text)
+    together = set_together(offsets, bounds)
+    return space_after(together, word_bounds(offsets, phi, runs, text), [b[-1] for b in bounds])
