@@ -12,7 +12,8 @@ is shifted (one pen-up offset changes, nothing else) onto the previous letter's 
 until the gap between the two letters' ink is GAP_FRACTION of their height. (Written as single
 letters, the network lets a run drift off the line, each letter a little lower than the last.)
 And `space_after` gives the run the line's own word spacing to the next word, which the network
-leaves too small after a single letter. `set_runs` does both.
+leaves too small after a single letter. `set_runs` does both. Runs of digits stay joined by default
+(`digits=False`): drawn digit by digit, numbers read no better by eye (README, "How legible?").
 
 Where a letter's ink ends: `cut` takes the last pen lift before the window's peak (eq. 46) reaches
 the next letter (for the run's last letter, the next word), the cut at which the word search
