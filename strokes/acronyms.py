@@ -25,6 +25,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .wordsearch import word_starts
+
 GAP_FRACTION = 0.15  # gap between letters of a run, as a fraction of the taller letter's height: near touching
 MIN_RUN = 2  # shortest run of capitals that is spread (a single capital is written as the network does)
 
@@ -81,17 +83,13 @@ def _peak(phi: np.ndarray) -> np.ndarray:
     return phi.argmax(1) if len(phi) else np.zeros(0, dtype=int)  # (T,) where the window is
 
 
-def _word_starts(text: str) -> list[int]:
-    return [u for u in range(1, len(text)) if text[u] != " " and text[u - 1] == " "]
-
-
 def letter_bounds(offsets: np.ndarray, phi: np.ndarray, runs: list[list[int]], text: str) -> list[list[int]]:
     """For each run (letter positions in `text`, the text the network read), the cuts around its
     letters: letter i's ink is offsets[b[i] + 1 : b[i + 1] + 1]. The last letter ends where the word
     search ends its word, before the window reaches the next word (so a full stop after the run is
     ink of the last letter). offsets (T, 3), phi (T, U + 1) window weights.
     """
-    peak, starts = _peak(phi), _word_starts(text) + [len(text)]
+    peak, starts = _peak(phi), word_starts(text) + [len(text)]
     return [[cut(offsets, peak, u) for u in run] + [cut(offsets, peak, next(u for u in starts if u > run[-1]))]
             for run in runs]
 
@@ -101,7 +99,7 @@ def word_bounds(offsets: np.ndarray, phi: np.ndarray, runs: list[list[int]], tex
     is offsets[c[j] + 1 : c[j + 1] + 1], from c[0] = -1 to the last index. Arguments as `letter_bounds`."""
     inner = {u for run in runs for u in run[1:]}  # letters that begin a word only in the spread text
     peak = _peak(phi)
-    return [-1] + [cut(offsets, peak, u) for u in _word_starts(text) if u not in inner] + [len(offsets) - 1]
+    return [-1] + [cut(offsets, peak, u) for u in word_starts(text) if u not in inner] + [len(offsets) - 1]
 
 
 def set_together(offsets: np.ndarray, bounds: list[list[int]], gap_fraction: float = GAP_FRACTION) -> np.ndarray:
