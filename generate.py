@@ -108,7 +108,8 @@ def main(argv=None) -> int:
         return fail('no text to write; give at least one non-empty TEXT, e.g. generate.py "Hello" -o hello.svg')
 
     # heavy imports after the argument checks, so usage errors are instant
-    from strokes.hand import Hand, HandError, lines_metadata, load_judge, read_prime
+    from strokes.hand import Hand, HandError, load_judge
+    from strokes.primefile import lines_metadata, read_prime
     from strokes.render import PageStyle, page_svg, wrap_text
     from strokes.svgplot import save_atomic
 

@@ -20,7 +20,6 @@ letter if the alphabet has it, else the unknown symbol; `prepare_text` says whic
 from __future__ import annotations
 
 import json
-import xml.etree.ElementTree as ET
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -388,54 +387,6 @@ def pick_legible(drawn: list[Written], judge) -> Written:
 def _blank(text: str) -> Written:
     ok = AttentionCheck(True, True, 0, 0, "")
     return Written(text, text, np.zeros((0, 3)), np.zeros((0, 1)), ok, True, 0)
-
-
-# ------------------------------------------------------------------------ priming files
-
-SVG_NAMESPACE = "urn:strokes"  # generate.py stores each line's text and strokes in <metadata> under this
-
-
-def lines_metadata(written: list[Written]) -> ET.Element:
-    """An XML element for an SVG's <metadata>: each line's text and raw-unit points (so it can prime)."""
-    lines = []
-    for w in written:
-        if len(w.offsets):
-            pts = transforms.offsets_to_points(w.offsets)
-            lines.append({"text": w.written_text,
-                          "strokes": [np.round(s, 3).tolist() for s in transforms.points_to_strokes(pts)]})
-    element = ET.Element(f"{{{SVG_NAMESPACE}}}lines", {"version": "1"})
-    element.text = json.dumps(lines, separators=(",", ":"))
-    return element
-
-
-def read_prime(path) -> tuple[str, np.ndarray]:
-    """The first line of a priming file: JSON Lines ({"text", "strokes"}) or an SVG generate.py wrote.
-
-    Returns (text, raw points (T, 3)); HandError if the file holds no usable strokes.
-    """
-    path = Path(path)
-    if not path.is_file():
-        raise HandError(f"{path}: no such prime file; give a JSON Lines stroke file or an SVG written by generate.py")
-    raw = path.read_text(encoding="utf-8", errors="replace")
-    records = []
-    try:
-        if raw.lstrip().startswith("<"):
-            found = ET.fromstring(raw).find(f".//{{{SVG_NAMESPACE}}}lines")
-            records = json.loads(found.text or "[]") if found is not None else []
-        else:
-            records = [json.loads(row) for row in raw.splitlines() if row.strip()]
-    except (ET.ParseError, json.JSONDecodeError):
-        records = []
-    for rec in records if isinstance(records, list) else []:
-        if isinstance(rec, dict) and isinstance(rec.get("text"), str) and rec["text"].strip():
-            try:
-                points = transforms.strokes_to_points(rec.get("strokes") or [])
-            except (TypeError, ValueError):
-                continue
-            if len(points) >= 2 and np.isfinite(points[:, :2]).all():
-                return rec["text"].strip(), points
-    raise HandError(f"{path}: holds no strokes; give a JSON Lines file of {{\"text\", \"strokes\"}} records "
-                    "or an SVG written by generate.py")
 
 
 @torch.no_grad()

@@ -11,7 +11,8 @@ import pytest
 import torch
 
 from strokes.attention import step_cap, window_weights
-from strokes.hand import Hand, prepare_text, read_prime
+from strokes.hand import Hand, prepare_text
+from strokes.primefile import read_prime
 from synthetic import glyph_line, train_tiny
 
 REPO = Path(__file__).resolve().parents[1]
