@@ -31,34 +31,33 @@ GAP_FRACTION = 0.15  # gap between letters of a run, as a fraction of the taller
 MIN_RUN = 2  # shortest run of capitals that is spread (a single capital is written as the network does)
 
 
-def _spreads(c: str, digits: bool) -> bool:
-    return c.isupper() or (digits and c.isdigit())
+def capital_runs(text: str, digits: bool = False, shortest: int = MIN_RUN) -> list[range]:
+    """The positions of every run of `shortest` or more capitals (and digits, with `digits`) in
+    `text`: capital_runs("a CPU and I") == [range(2, 5)]."""
+    runs, k = [], 0
+    while k < len(text):
+        j = k
+        while j < len(text) and (text[j].isupper() or (digits and text[j].isdigit())):
+            j += 1
+        if j - k >= shortest:
+            runs.append(range(k, j))
+        k = max(j, k + 1)
+    return runs
 
 
 def spread(text: str, digits: bool = False) -> tuple[str, list[list[int]]]:
     """`text` with a space between the letters of every run of MIN_RUN or more capitals (and
-    digits, with `digits`), and each run's letter positions in the new text.
+    digits, with `digits`; `capital_runs`), and each run's letter positions in the new text.
 
     spread("a CPU") == ("a C P U", [[2, 4, 6]]); lower case, single capitals and spaces are unchanged.
     """
-    out, runs, k = [], [], 0
-    while k < len(text):
-        j = k
-        while j < len(text) and _spreads(text[j], digits):
-            j += 1
-        if j - k >= MIN_RUN:
-            run = []
-            for i, c in enumerate(text[k:j]):
-                if i:
-                    out.append(" ")
-                run.append(len(out))
-                out.append(c)
-            runs.append(run)
-            k = j
-        else:
-            out.append(text[k])
-            k += 1
-    return "".join(out), runs
+    out, runs, k = "", [], 0
+    for run in capital_runs(text, digits):
+        out += text[k:run.start]
+        runs.append([len(out) + 2 * i for i in range(len(run))])  # every other character of "C P U"
+        out += " ".join(text[run.start:run.stop])
+        k = run.stop
+    return out + text[k:], runs
 
 
 def joined(text: str, runs: list[list[int]]) -> str:
@@ -113,16 +112,18 @@ def set_together(offsets: np.ndarray, bounds: list[list[int]], gap_fraction: flo
     their shapes and all the ink after it (the rest of the line) follows.
     """
     out = np.array(offsets, dtype=np.float64, copy=True)
+    points = np.cumsum(out[:, :2], axis=0)  # (T, 2), kept in step with the moves; y grows downwards
     for b in bounds:
         for i in range(1, len(b) - 1):
             k = b[i]
             if not b[i - 1] < k < b[i + 1]:
                 continue  # a letter without ink of its own: nothing to measure
-            points = np.cumsum(out[:, :2], axis=0)  # (T, 2), after the moves so far; y grows downwards
             left, right = points[b[i - 1] + 1: k + 1], points[k + 1: b[i + 1] + 1]
             height = max(np.ptp(left[:, 1]), np.ptp(right[:, 1]))
-            out[k + 1, 0] -= max(0.0, right[:, 0].min() - left[:, 0].max() - gap_fraction * height)
-            out[k + 1, 1] += left[:, 1].max() - right[:, 1].max()
+            move = np.array([-max(0.0, right[:, 0].min() - left[:, 0].max() - gap_fraction * height),
+                             left[:, 1].max() - right[:, 1].max()])
+            out[k + 1, :2] += move
+            points[k + 1:] += move
     return out
 
 

@@ -21,8 +21,6 @@ random scale, stretch and shear of each line; `strokes.recognizer_train`).
 """
 from __future__ import annotations
 
-import re
-
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
@@ -32,6 +30,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from . import transforms
+from .acronyms import capital_runs
 from .alphabet import PAD, Alphabet
 from .attention import is_capital_or_digit
 
@@ -237,16 +236,14 @@ def misread(hypotheses: list[str], references: list[str]) -> dict:
     return {k: tuple(v) for k, v in counts.items()}
 
 
-def misread_runs(hypotheses: list[str], references: list[str], shortest: int = 2) -> tuple[int, int]:
-    """(wrong, total) over the capitals of the references that stand in runs of `shortest` or more
-    capitals ("CPU"), counted as in `misread`."""
+def misread_runs(hypotheses: list[str], references: list[str]) -> tuple[int, int]:
+    """(wrong, total) over the capitals of the references that stand in runs of capitals ("CPU",
+    `strokes.acronyms.capital_runs`), counted as in `misread`."""
     wrong = total = 0
     for hyp, ref in zip(hypotheses, references):
-        in_run = [False] * len(ref)
-        for m in re.finditer(f"[A-Z]{{{shortest},}}", ref):
-            in_run[m.start():m.end()] = [True] * (m.end() - m.start())
+        in_run = {u for run in capital_runs(ref) for u in run}
         for i, bad in aligned(ref, hyp):
-            if in_run[i]:
+            if i in in_run:
                 wrong, total = wrong + int(bad), total + 1
     return wrong, total
 

@@ -4,8 +4,8 @@ import random
 import numpy as np
 import pytest
 
-from strokes.acronyms import (GAP_FRACTION, cut, joined, letter_bounds, set_runs, set_together, space_after, spread,
-                              word_bounds)
+from strokes.acronyms import (GAP_FRACTION, capital_runs, cut, joined, letter_bounds, set_runs, set_together,
+                              space_after, spread, word_bounds)
 from strokes.transforms import offsets_to_points, points_to_offsets
 
 
@@ -24,6 +24,8 @@ def test_spread_inserts_spaces_inside_runs_only(text, spaced, runs):
 
 
 def test_spread_digits_and_round_trip_on_random_text():
+    assert capital_runs("McDONALD, I and OK.") == [range(2, 8), range(16, 18)]
+    assert capital_runs("H2O 42", digits=True) == [range(0, 3), range(4, 6)] and capital_runs("H2O 42") == []
     assert spread("H2O in 2026", digits=True) == ("H 2 O in 2 0 2 6", [[0, 2, 4], [9, 11, 13, 15]])
     rng = random.Random(0)
     for _ in range(500):
