@@ -21,7 +21,8 @@ share one style when primed.
 Sampling: at every pen step the network predicts the next pen offset, Graves' bias sharpens the
 prediction (0 = the model's own variety, 0.5-1 = neater, larger = more regular), and a line stops
 when the attention window has passed its last character. Lines whose attention does not reach the
-end of the text, stalls or jumps back are reported; --retries resamples them with new seeds.
+end of the text, stalls or jumps back are reported, as are lines with a runaway stroke (one more
+than 6 times as tall as the line's typical stroke); --retries resamples them with new seeds.
 
 Characters the model has never seen are replaced (the other case of a letter if known, else the
 model's unknown symbol) and listed in one warning. The SVG stores each line's text and strokes,
@@ -62,7 +63,7 @@ def build_parser() -> Parser:
     p.add_argument("--attention-plot", metavar="FILE.svg", help="also draw the first line's window weights phi(t, u)")
     p.add_argument("--density-plot", metavar="FILE.svg",
                    help="also draw the first line's predicted next-point densities along its trajectory")
-    p.add_argument("--retries", type=int, default=0, help="resample lines failing the attention check up to K times")
+    p.add_argument("--retries", type=int, default=0, help="resample lines failing the attention check or with a runaway stroke up to K times")
     p.add_argument("--candidates", type=int, default=DEFAULT_CANDIDATES, metavar="N",
                    help="draw N samples of every line and let the recogniser choose, word by word or among "
                         "whole lines (--pick) (1 = Graves' single sample; default %(default)s)")
@@ -153,13 +154,17 @@ def main(argv=None) -> int:
     for w in failed:
         sys.stderr.write(f"generate.py: warning: line {w.text!r} failed the attention check "
                          f"after {w.attempts} attempt(s): {w.check.reason}\n")
+    runaway = [w for w in written if not w.strokes_ok]
+    for w in runaway:
+        sys.stderr.write(f"generate.py: warning: line {w.text!r} has a runaway stroke after {w.attempts} "
+                         "attempt(s); --retries or another --seed resamples it\n")
     if args.read:
         for w, reading in zip(written, judge.read([w.offsets for w in written])):
             if w.text.strip():
                 print(f"{w.text!r} reads as {reading!r}")
     points = sum(len(w.offsets) for w in written)
     print(f"wrote {args.out}: {sum(1 for w in written if len(w.offsets))} line(s), {points} points, "
-          f"{len(failed)} failed the attention check")
+          f"{len(failed)} failed the attention check, {len(runaway)} with a runaway stroke")
     return 0
 
 

@@ -11,8 +11,9 @@ drawn and fed back. A line stops by Graves' rule, when the window has moved past
 
 Priming (section 5.5): to write in a given style, the network first reads a real line (its strokes,
 with its text in front of the text to write) and then continues with the new text, so every line of
-one call shares the style. After sampling each line's window is checked (`check_attention`); lines
-that fail can be resampled with new seeds (`retries`).
+one call shares the style. After sampling each line's window is checked (`check_attention`), and
+its strokes for one that ran away (`strokes.strokecheck`, not in Graves); lines that fail either can
+be resampled with new seeds (`retries`).
 
 Characters missing from the model's alphabet are replaced by a declared rule: the other case of the
 letter if the alphabet has it, else the unknown symbol; `prepare_text` says which were replaced.
@@ -35,6 +36,7 @@ from .attention import AttentionCheck, check_attention, finished_reading, step_c
 from .mdn import BivariateGaussianMixture, StrokeMixture
 from .models import SynthesisNetwork, load_checkpoint
 from .sampler import FastSampler
+from .strokecheck import penalised, strokes_ok
 from .wordsearch import search, word_rounds, word_starts
 
 WEIGHTS_DIR = Path(__file__).parent / "weights"
@@ -69,6 +71,12 @@ class Written:
     legibility: float | None = None  # the judge's CTC NLL of the text, nats per character, if candidates were ranked
     predictions: StrokeMixture | None = field(default=None, repr=False)  # per-step densities, if kept
     window_text: str = ""  # what the network read: written_text, with runs of capitals spread ("C P U")
+    strokes_ok: bool = True  # no runaway stroke (`strokes.strokecheck`)
+
+    @property
+    def ok(self) -> bool:
+        """Passes both checks: the attention check and the stroke check."""
+        return self.check.ok and self.strokes_ok
 
     def __post_init__(self):
         self.window_text = self.window_text or self.written_text
@@ -251,9 +259,9 @@ class Hand:
                       judge, capital_rounds):
         """The loop of `_sample` as a word-by-word search (`strokes.wordsearch`): the judge reads each
         particle's ink so far, denormalised, as the written text up to the next word."""
-        def score(rows, inks, upto):
-            return judge.score([self._denormalise(o) for o in inks],
-                               [full[r][start:u].strip() for r, u in zip(rows, upto)])
+        def score(rows, inks, upto):  # a runaway stroke ranks a word after every word without one
+            raw = [self._denormalise(o) for o in inks]
+            return penalised(judge.score(raw, [full[r][start:u].strip() for r, u in zip(rows, upto)]), raw)
 
         lines = range(0, len(full), particles)
         bounds = [word_starts(full[b], start) for b in lines]
@@ -275,7 +283,7 @@ class Hand:
                 raw[-1, 2] = 1.0  # the pen lifts at the end of the line
             check = check_attention(line_phi, U - start, bool(stopped[b]))
             results.append(Written(texts[b], full[b][start:], raw, line_phi.numpy(), check, bool(stopped[b]), seed,
-                                   predictions=preds[b]))
+                                   predictions=preds[b], strokes_ok=strokes_ok(raw)))
         return results
 
     def write(self, lines: list[str], bias: float = 0.75, temperature: float = 1.0, style: Style | None = None,
@@ -288,7 +296,8 @@ class Hand:
         temperature: > 0, divides the logits and scales variances (1 = unchanged).
         style: a priming line (`Style`), or None for the model's own choice of hand.
         seed: sampling is reproducible for a seed on one machine and torch version.
-        retries: resample lines that fail the attention check up to this many times, with new seeds.
+        retries: resample lines that fail the attention check or the stroke check (`Written.ok`) up to
+            this many times, with new seeds.
         keep_predictions: keep each line's per-step predicted densities (for `strokes.plots.density_svg`).
         candidates: draw this many samples of every line (in the same batch) and let `judge` choose
             (not in Graves); 1 = Graves' single sample. Of the final samples of a line the one kept
@@ -329,10 +338,11 @@ class Hand:
                      for k in range(len(todo))]
             for i, w in zip(todo, batch):
                 w.text = lines[i]
-                if results[i] is None or w.check.ok:
+                kept = results[i]
+                if kept is None or w.ok or (w.check.ok, w.strokes_ok) > (kept.check.ok, kept.strokes_ok):
                     results[i] = w
                 results[i].attempts = attempt + 1
-            todo = [i for i in todo if not results[i].check.ok]
+            todo = [i for i in todo if not results[i].ok]
             if not todo:
                 break
         for r, line_runs in zip(results, runs):  # runs of capitals drawn apart: set their letters together
@@ -371,16 +381,17 @@ def load_judge(path=None, device: str = "cpu"):
 
 
 def pick_legible(drawn: list[Written], judge) -> Written:
-    """The candidate of one line that passes the attention check (if any does) and whose strokes the
-    judge reads as the text with the lowest CTC NLL per character; its score is kept on it."""
+    """The candidate of one line that passes the attention check (if any does), then the stroke check,
+    and whose strokes the judge reads as the text with the lowest CTC NLL per character; its score
+    is kept on it."""
     scorable = [k for k, w in enumerate(drawn) if len(w.offsets) >= 2]
     scores = np.full(len(drawn), np.inf)
     if scorable:
         scores[scorable] = judge.score([drawn[k].offsets for k in scorable], [drawn[k].written_text for k in scorable])
     for k, w in enumerate(drawn):
         w.legibility = float(scores[k])
-    # attention failures last, then the judge's score; ties (all inf) keep the first draw
-    best = min(range(len(drawn)), key=lambda k: (not drawn[k].check.ok, scores[k], k))
+    # attention failures last, then runaway strokes, then the judge's score; ties (all inf) keep the first draw
+    best = min(range(len(drawn)), key=lambda k: (not drawn[k].check.ok, not drawn[k].strokes_ok, scores[k], k))
     return drawn[best]
 
 
