@@ -268,9 +268,10 @@ class WordSearch:
                 ready = self.ready()
                 if ready:
                     self.decide(ready)
-                if progress:  # the longest particle so far (a copy at a boundary may shorten the longest)
-                    bar.n = max(bar.n, int(self.steps.max()))
-                    bar.refresh()
+                if progress:  # the longest particle so far (a copy at a boundary may shorten the longest);
+                    longest = int(self.steps.max())  # update() redraws at most every mininterval, as tqdm does
+                    if longest > bar.n:
+                        bar.update(longest - bar.n)
         T = int(self.steps.max()) if len(self.rows) else 0
         return Sampled(self.buf.xs[:, :T], self.buf.phis[:, :T], self.steps, self.stopped, None)
 
