@@ -27,6 +27,7 @@ from .data import BucketBatchSampler, StrokeDataset, collate
 from .data.hdf5 import load_h5_info
 from .recognizer import BLANK, Recognizer, RecognizerConfig, cer, ctc_feasible, misread, misread_letters
 from .training import atomic_save
+from .tune import line_repeats
 from .transforms import same_stats
 
 AUGMENT_SCALE = 0.15  # line size x U(1 - s, 1 + s)
@@ -72,9 +73,19 @@ def evaluate_cer(rec: Recognizer, ds: StrokeDataset, limit: int | None = None, b
             **({"misread": misread(hyps, refs), "letters": misread_letters(hyps, refs)} if classes else {})}
 
 
+def training_rows(feasible: np.ndarray, texts: list[str], capital_repeats: bool = False) -> np.ndarray:
+    """The training lines the batches draw from, as indices: those CTC can align (`feasible`, (L,)
+    bool), each once; with capital_repeats, each as many times as its rarest capital or digit needs
+    (`strokes.tune.line_repeats`), and lines without one once."""
+    keep = np.flatnonzero(feasible)
+    if not capital_repeats:
+        return keep
+    return np.repeat(keep, np.maximum(1, np.asarray(line_repeats(texts), dtype=np.int64))[keep])
+
+
 def train(data, out, minutes: float, batch_size: int = 32, lr: float = 1e-3, seed: int = 0, val_every: int = 200,
           val_lines: int = 400, init=None, config: dict | None = None, max_steps: int | None = None,
-          val_split: str = "testset_v", progress: bool = True) -> dict:
+          val_split: str = "testset_v", progress: bool = True, capital_repeats: bool = False) -> dict:
     info = load_h5_info(data)
     train_ds = StrokeDataset(data, splits=info["train_splits"], in_memory=True)
     val_ds = StrokeDataset(data, splits=[val_split], in_memory=True)
@@ -87,7 +98,7 @@ def train(data, out, minutes: float, batch_size: int = 32, lr: float = 1e-3, see
         rec = Recognizer(RecognizerConfig(alphabet=info["alphabet"].to_dict(), stats=train_ds.stats,
                                           preprocess=train_ds.cfg.to_dict(), **(config or {})))
     ok = ctc_feasible(rec.frames(torch.as_tensor(train_ds.lengths)), train_ds.codes).numpy()
-    keep = np.flatnonzero(ok)
+    keep = training_rows(ok, train_ds.texts, capital_repeats)
     opt = torch.optim.Adam(rec.parameters(), lr=lr)
     gen = torch.Generator().manual_seed(seed)
     sampler = BucketBatchSampler(train_ds.lengths[keep], batch_size, seed=seed)
@@ -171,6 +182,9 @@ def main(argv=None) -> int:
     t.add_argument("--val-lines", type=int, default=400, help="testset_v lines per validation (default %(default)s)")
     t.add_argument("--val-split", default="testset_v", help="split to validate on (default %(default)s)")
     t.add_argument("--init", help="continue from a recogniser checkpoint (fresh optimiser)")
+    t.add_argument("--capital-repeats", action="store_true",
+                   help="repeat each training line by how rare its rarest capital or digit is (up to 20 times; "
+                        "lines without one once), as train.py --tune capitals does")
     t.add_argument("--hidden-size", type=int, default=RecognizerConfig.hidden_size)
     t.add_argument("--layers", type=int, default=RecognizerConfig.layers)
     c = sub.add_parser("cer", help="greedy character error rate of a recogniser on a split")
@@ -190,7 +204,7 @@ def main(argv=None) -> int:
                 return EXIT_USAGE
             r = train(args.data, args.out, args.minutes, args.batch_size, args.lr, args.seed, args.val_every,
                       args.val_lines, args.init, {"hidden_size": args.hidden_size, "layers": args.layers},
-                      args.steps, args.val_split)
+                      args.steps, args.val_split, capital_repeats=args.capital_repeats)
             print(f"{r['steps']} steps ({r['nonfinite_steps']} skipped for a non-finite loss); best "
                   f"{args.val_split} CER (subset) {r['best_val_cer']:.3f}; {r['left_out']} lines CTC cannot align "
                   f"left out; wrote {args.out}")

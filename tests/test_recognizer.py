@@ -115,6 +115,21 @@ def test_ctc_feasibility_counts_repeated_neighbours():
     assert ctc_feasible(torch.tensor([2, 3, 5]), codes).tolist() == [True, True, True]
 
 
+def test_training_rows_drop_lines_ctc_cannot_align_and_repeat_rare_capitals():
+    from strokes.recognizer_train import training_rows
+    from strokes.tune import MAX_REPEATS
+
+    texts = ["abc", "Xyz", "Abc", "hello", "a Bc", "no Bd"]  # X and A once each, B twice
+    feasible = np.array([True, True, False, True, True, True])
+    assert training_rows(feasible, texts).tolist() == [0, 1, 3, 4, 5]
+    rows = training_rows(feasible, texts, capital_repeats=True)
+    counts = np.bincount(rows, minlength=len(texts)).tolist()
+    assert counts == [1, MAX_REPEATS, 0, 1, MAX_REPEATS, MAX_REPEATS]  # round(300 / 2) is capped too
+    many = ["aaa"] * 400 + ["Zz"] * 30 + ["Qq"] * 300  # Z 30 times: round(300 / 30) = 10 each; Q: once
+    counts = np.bincount(training_rows(np.ones(len(many), bool), many, capital_repeats=True)).tolist()
+    assert counts[0] == 1 and counts[400] == 10 and counts[430] == 1 and len(counts) == len(many)
+
+
 def test_decode_merges_repeats_and_drops_blanks(synthetic_h5):
     rec = make_recognizer(synthetic_h5)
     a, b = rec.alphabet.encode("ab")
