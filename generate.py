@@ -25,7 +25,8 @@ end of the text, stalls or jumps back are reported, as are lines with a runaway 
 than 6 times as tall as the line's typical stroke); --retries resamples them with new seeds.
 
 Characters the model has never seen are replaced (the other case of a letter if known, else the
-model's unknown symbol) and listed in one warning. The SVG stores each line's text and strokes,
+plain form: straight quotes for curly ones, "-" for dashes, "e" for "é"; else the model's unknown
+symbol) and listed in one warning. The SVG stores each line's text and strokes,
 so it can be given back as --prime to write more in the same hand.
 """
 
@@ -63,7 +64,8 @@ def build_parser() -> Parser:
     p.add_argument("--attention-plot", metavar="FILE.svg", help="also draw the first line's window weights phi(t, u)")
     p.add_argument("--density-plot", metavar="FILE.svg",
                    help="also draw the first line's predicted next-point densities along its trajectory")
-    p.add_argument("--retries", type=int, default=0, help="resample lines failing the attention check or with a runaway stroke up to K times")
+    p.add_argument("--retries", type=int, default=0,
+                   help="resample lines failing the attention check or with a runaway stroke up to K times")
     p.add_argument("--candidates", type=int, default=DEFAULT_CANDIDATES, metavar="N",
                    help="draw N samples of every line and let the recogniser choose, word by word or among "
                         "whole lines (--pick) (1 = Graves' single sample; default %(default)s)")
@@ -126,7 +128,8 @@ def main(argv=None) -> int:
         if missing:
             shown = "".join(sorted(missing))
             sys.stderr.write(f"generate.py: warning: {sum(missing.values())} character(s) not in the model's "
-                             f"alphabet, replaced (other case, else the unknown symbol): {shown!r}\n")
+                             "alphabet, replaced (other case, else the plain form: straight quotes, hyphens, letters "
+                             f"without accents; else the unknown symbol): {shown!r}\n")
         style = None
         if args.prime:
             style = hand.style_from_points(*read_prime(args.prime))

@@ -16,11 +16,13 @@ its strokes for one that ran away (`strokes.strokecheck`, not in Graves); lines 
 be resampled with new seeds (`retries`).
 
 Characters missing from the model's alphabet are replaced by a declared rule: the other case of the
-letter if the alphabet has it, else the unknown symbol; `prepare_text` says which were replaced.
+letter if the alphabet has it, else its plain form (a straight quote for a curly one, "e" for "é"),
+else the unknown symbol; `prepare_text` says which were replaced.
 """
 from __future__ import annotations
 
 import json
+import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -44,6 +46,14 @@ DEFAULT_CHECKPOINT = WEIGHTS_DIR / "synthesis.pt"  # shipped weights (absent unt
 PICKS = ("word", "line")  # how Hand.write chooses among candidates: per word (default) or per whole line
 ACRONYMS = ("apart", "joined")  # runs of capitals: letters drawn apart and set together (default), or as given
 PRIME_SEPARATOR = " "  # between the priming text and the text to write (Graves section 5.5)
+LOOK_ALIKES = {  # typographic characters IAM-OnDB's transcriptions lack, as a person writes them
+    "\u2018": "'", "\u2019": "'", "\u201a": ",", "\u201b": "'", "\u2032": "'", "`": "'", "\u00b4": "'",
+    "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u2033": '"', "\u00ab": '"', "\u00bb": '"',
+    "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-", "\u2015": "-", "\u2212": "-",
+    "\u2026": "...", "\u00a0": " ", "{": "(", "}": ")", "\u00d7": "x", "\u2044": "/",  # the slash of "½"
+    "ß": "ss", "æ": "ae", "Æ": "AE", "œ": "oe", "Œ": "OE", "ø": "o", "Ø": "O", "ł": "l", "Ł": "L", "đ": "d",
+    "Đ": "D",
+}
 
 
 class HandError(ValueError):
@@ -82,8 +92,19 @@ class Written:
         self.window_text = self.window_text or self.written_text
 
 
+def plain_form(ch: str) -> str:
+    """What a person writes for a typographic or accented character: its LOOK_ALIKES entry, else
+    its Unicode compatibility decomposition without accents ("é" -> "e", "ﬁ" -> "fi"); "" if none."""
+    if ch in LOOK_ALIKES:
+        return LOOK_ALIKES[ch]
+    parts = unicodedata.normalize("NFKD", ch)
+    return "".join(LOOK_ALIKES.get(c, c) for c in parts if not unicodedata.combining(c)) if parts != ch else ""
+
+
 def prepare_text(text: str, alphabet: Alphabet) -> tuple[str, Counter]:
-    """Map characters outside the alphabet: the other case if known, else the unknown symbol.
+    """Map characters outside the alphabet, by the first rule that gives characters it holds: the
+    other case of a letter; the plain form (`plain_form`: straight quotes for curly ones, "-" for
+    dashes, "..." for an ellipsis, the letter without its accent); else the unknown symbol.
 
     Returns the mapped text and a Counter of the characters that had no exact match.
     """
@@ -93,8 +114,13 @@ def prepare_text(text: str, alphabet: Alphabet) -> tuple[str, Counter]:
             out.append(ch)
             continue
         missing[ch] += 1
-        other = ch.swapcase()
-        out.append(other if len(other) == 1 and other in alphabet else ch)  # ch encodes to unknown
+        other, plain = ch.swapcase(), plain_form(ch)
+        if len(other) == 1 and other in alphabet:
+            out.append(other)
+        elif plain and all(c in alphabet for c in plain):
+            out.append(plain)
+        else:
+            out.append(ch)  # encodes to the unknown symbol
     return "".join(out), missing
 
 

@@ -1,6 +1,7 @@
 """Text to handwriting (strokes.hand and generate.py) with a tiny model trained inside the tests."""
 import json
 import re
+import string
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -10,6 +11,7 @@ import numpy as np
 import pytest
 import torch
 
+from strokes.alphabet import UNK, Alphabet
 from strokes.attention import step_cap, window_weights
 from strokes.hand import Hand, prepare_text
 from strokes.primefile import read_prime
@@ -103,6 +105,31 @@ def test_unknown_characters_warn_once_and_still_write(checkpoints, tmp_path, han
     warnings = [ln for ln in run.stderr.splitlines() if "not in the model's alphabet" in ln]
     assert len(warnings) == 1 and all(c in warnings[0] for c in "ABx")
     assert out.exists()
+
+
+IAM_LIKE = Alphabet(sorted(set(" !\"#&'()+,-./0123456789:;?" + string.ascii_letters)))  # IAM-OnDB's characters
+
+
+@pytest.mark.parametrize("text, mapped", [
+    ("It\u2019s \u201cfine\u201d", 'It\'s "fine"'),  # curly quotes, as word processors write them
+    ("a \u2013 b \u2014 c", "a - b - c"),
+    ("wait\u2026", "wait..."),
+    ("caf\u00e9 na\u00efve \u00dcber \u00c9t\u00e9", "cafe naive Uber Ete"),  # accents dropped
+    ("\ufb01ne \u00bd Stra\u00dfe \u00f8l", "fine 1/2 Strasse ol"),  # ligature, fraction, letters without
+    ("{x} 3\u00d74", "(x) 3x4"),
+])
+def test_typographic_and_accented_characters_are_written_plain(text, mapped):
+    out, missing = prepare_text(text, IAM_LIKE)
+    assert out == mapped
+    assert set(missing) == {c for c in text if c not in IAM_LIKE}
+
+
+def test_characters_without_a_plain_form_in_the_alphabet_stay_unknown():
+    out, missing = prepare_text("$5 \u20ac3 wait\u2026", IAM_LIKE)
+    assert out == "$5 \u20ac3 wait..." and missing == {"$": 1, "\u20ac": 1, "\u2026": 1}
+    assert IAM_LIKE.encode(out)[0] == UNK
+    no_dot = Alphabet([c for c in IAM_LIKE.chars if c != "."])
+    assert prepare_text("wait\u2026", no_dot)[0] == "wait\u2026"  # "..." is not all in it: unknown
 
 
 def test_priming_changes_the_output_and_keeps_working(checkpoints, tmp_path, hand):
