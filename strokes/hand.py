@@ -50,7 +50,7 @@ LOOK_ALIKES = {  # typographic characters IAM-OnDB's transcriptions lack, as a p
     "\u2018": "'", "\u2019": "'", "\u201a": ",", "\u201b": "'", "\u2032": "'", "`": "'", "\u00b4": "'",
     "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u2033": '"', "\u00ab": '"', "\u00bb": '"',
     "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-", "\u2015": "-", "\u2212": "-",
-    "\u2026": "...", "\u00a0": " ", "{": "(", "}": ")", "\u00d7": "x", "\u2044": "/",  # the slash of "½"
+    "\u2026": "...", "{": "(", "}": ")", "\u00d7": "x", "\u2044": "/",  # the slash of "½"
     "ß": "ss", "æ": "ae", "Æ": "AE", "œ": "oe", "Œ": "OE", "ø": "o", "Ø": "O", "ł": "l", "Ł": "L", "đ": "d",
     "Đ": "D",
 }
@@ -93,10 +93,13 @@ class Written:
 
 
 def plain_form(ch: str) -> str:
-    """What a person writes for a typographic or accented character: its LOOK_ALIKES entry, else
-    its Unicode compatibility decomposition without accents ("é" -> "e", "ﬁ" -> "fi"); "" if none."""
+    """What a person writes for a typographic or accented character: its LOOK_ALIKES entry, a space
+    for any white space, else its Unicode compatibility decomposition without accents ("é" -> "e",
+    "ﬁ" -> "fi"); "" if none."""
     if ch in LOOK_ALIKES:
         return LOOK_ALIKES[ch]
+    if ch.isspace():  # a tab, a thin or non-breaking space: a gap between words
+        return " "
     parts = unicodedata.normalize("NFKD", ch)
     return "".join(LOOK_ALIKES.get(c, c) for c in parts if not unicodedata.combining(c)) if parts != ch else ""
 

@@ -117,6 +117,7 @@ IAM_LIKE = Alphabet(sorted(set(" !\"#&'()+,-./0123456789:;?" + string.ascii_lett
     ("caf\u00e9 na\u00efve \u00dcber \u00c9t\u00e9", "cafe naive Uber Ete"),  # accents dropped
     ("\ufb01ne \u00bd Stra\u00dfe \u00f8l", "fine 1/2 Strasse ol"),  # ligature, fraction, letters without
     ("{x} 3\u00d74", "(x) 3x4"),
+    ("tab\there\u00a0and\u2009there", "tab here and there"),  # tab, non-breaking and thin spaces
 ])
 def test_typographic_and_accented_characters_are_written_plain(text, mapped):
     out, missing = prepare_text(text, IAM_LIKE)
