@@ -367,8 +367,8 @@ class Hand:
                      for k in range(len(todo))]
             for i, w in zip(todo, batch):
                 w.text = lines[i]
-                kept = results[i]
-                if kept is None or w.ok or (w.check.ok, w.strokes_ok) > (kept.check.ok, kept.strokes_ok):
+                kept = results[i]  # None, or a draw failing a check: a draw that fails less replaces it
+                if kept is None or (w.check.ok, w.strokes_ok) > (kept.check.ok, kept.strokes_ok):
                     results[i] = w
                 results[i].attempts = attempt + 1
             todo = [i for i in todo if not results[i].ok]

@@ -28,6 +28,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .transforms import offsets_to_points, points_to_strokes
+
 TALL_STROKE_RATIO = 6.0  # tallest / typical stroke height above which a line fails: 1 in 10,732 IAM training lines
 MIN_POINTS = 30  # ink of fewer points in strokes (the start of a word or two) is too little to say what is typical
 STROKE_PENALTY = 1e3  # nats per character added to the judge's NLL: ranks a failing word after all passing ones
@@ -36,13 +38,9 @@ STROKE_PENALTY = 1e3  # nats per character added to the judge's NLL: ranks a fai
 def stroke_heights(offsets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The vertical extent of each pen-down stroke of `offsets` (T, 3) and its number of points;
     single points (a stroke that is only a dot) are left out. Two arrays of the same length."""
-    offsets = np.asarray(offsets, dtype=np.float64)
-    y = np.cumsum(offsets[:, 1])  # (T,)
-    ends = np.flatnonzero(offsets[:, 2] > 0.5) + 1  # a stroke ends at the point whose eos is set
-    bounds = zip(np.r_[0, ends], np.r_[ends, len(offsets)])
-    pieces = [(np.ptp(y[a:b]), b - a) for a, b in bounds if b - a >= 2]
-    heights, counts = zip(*pieces) if pieces else ((), ())
-    return np.array(heights, dtype=np.float64), np.array(counts, dtype=np.int64)
+    strokes = [s for s in points_to_strokes(offsets_to_points(offsets)) if len(s) >= 2]  # (n_i, 2) each
+    return (np.array([np.ptp(s[:, 1]) for s in strokes], dtype=np.float64),
+            np.array([len(s) for s in strokes], dtype=np.int64))
 
 
 def tallest_ratio(offsets: np.ndarray, min_points: int = MIN_POINTS) -> float:
