@@ -33,6 +33,7 @@ so it can be given back as --prime to write more in the same hand.
 EXIT_USAGE = 2
 DEFAULT_CANDIDATES = 12  # samples per word for the recogniser to pick from: at bias 0.75, 29.3% -> 5.8% CER (README)
 DEFAULT_CAPITAL_ROUNDS = 4  # rounds for words with capitals or digits: Title Case, judge 38% -> 19% misread (README)
+DEFAULT_CAPITAL_DOUBT = 3.0  # weight of a line's first capitals' doubt: line-initial capitals 23 -> 16 of 100 misread (README)
 
 
 class Parser(argparse.ArgumentParser):
@@ -75,6 +76,10 @@ def build_parser() -> Parser:
     p.add_argument("--capital-rounds", type=int, default=DEFAULT_CAPITAL_ROUNDS, metavar="R",
                    help="with --pick word: draw each word holding a capital letter or a digit R times over "
                         "(R x N candidates; the network's capitals are its weakest letters) (default %(default)s)")
+    p.add_argument("--capital-doubt", type=float, default=DEFAULT_CAPITAL_DOUBT, metavar="D",
+                   help="with --candidates N: when the recogniser picks a line's first word, add D times how "
+                        "likely it finds another letter in place of each capital, so that a plain capital wins "
+                        "(0 = the recogniser's likelihood alone) (default %(default)s)")
     p.add_argument("--acronyms", choices=["apart", "joined"], default="apart",
                    help="runs of capitals such as CPU: 'apart' has the network write each letter as a word of its "
                         "own (as it writes capitals best) and sets them together; 'joined' gives it the text as it "
@@ -100,6 +105,8 @@ def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
     if args.bias < 0:
         return fail(f"--bias must be >= 0, got {args.bias}")
+    if args.capital_doubt < 0:
+        return fail(f"--capital-doubt must be >= 0, got {args.capital_doubt}")
     if args.temperature <= 0 or args.retries < 0 or min(args.max_chars_per_line, args.steps, args.candidates,
                                                                      args.capital_rounds) < 1:
         return fail("--temperature must be > 0, --retries >= 0, --max-chars-per-line, --steps, --candidates and "
@@ -139,7 +146,8 @@ def main(argv=None) -> int:
         written = hand.write(lines, bias=args.bias, temperature=args.temperature, style=style, seed=args.seed,
                              retries=args.retries, keep_predictions=bool(args.density_plot), progress=True,
                              candidates=args.candidates, judge=judge, pick=args.pick,
-                             capital_rounds=args.capital_rounds, acronyms=args.acronyms)
+                             capital_rounds=args.capital_rounds, acronyms=args.acronyms,
+                             capital_doubt=args.capital_doubt)
     except HandError as e:
         return fail(str(e))
 

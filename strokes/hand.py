@@ -219,7 +219,7 @@ class Hand:
     @torch.no_grad()
     def _sample(self, texts: list[str], bias: float, temperature: float, style: Style | None, seed: int,
                 keep_predictions: bool, progress: bool = False, particles: int = 1, judge=None,
-                capital_rounds: int = 1) -> list[Written]:
+                capital_rounds: int = 1, capital_doubt: float = 0.0) -> list[Written]:
         """Sample every text once; with particles > 1 (fast sampler only) the texts come in runs of
         `particles` equal lines that `strokes.wordsearch.search` resamples word by word with `judge`."""
         B, model, dev = len(texts), self.model, self.device
@@ -246,7 +246,7 @@ class Hand:
                 return self._collect(texts, full, encoded, style, seed,
                                      *self._search_words(x, state, text, mask, lengths, caps, bias, temperature,
                                                          progress, full, len(full[0]) - len(texts[0]), particles,
-                                                         judge, capital_rounds))
+                                                         judge, capital_rounds, capital_doubt))
             if self.fast:
                 return self._collect(texts, full, encoded, style, seed,
                                      *self._sample_fast(x, state, text, mask, lengths, caps, bias, temperature,
@@ -285,12 +285,13 @@ class Hand:
         return out.offsets.cpu().numpy(), out.phi.cpu(), out.steps, out.stopped, preds
 
     def _search_words(self, x, state, text, mask, lengths, caps, bias, temperature, progress, full, start, particles,
-                      judge, capital_rounds):
+                      judge, capital_rounds, capital_doubt):
         """The loop of `_sample` as a word-by-word search (`strokes.wordsearch`): the judge reads each
         particle's ink so far, denormalised, as the written text up to the next word."""
         def score(rows, inks, upto):  # a runaway stroke ranks a word after every word without one
             raw = [self._denormalise(o) for o in inks]
-            return penalised(judge.score(raw, [full[r][start:u].strip() for r, u in zip(rows, upto)]), raw)
+            return penalised(judged(judge, raw, [full[r][start:u].strip() for r, u in zip(rows, upto)],
+                                    capital_doubt), raw)
 
         lines = range(0, len(full), particles)
         bounds = [word_starts(full[b], start) for b in lines]
@@ -318,7 +319,7 @@ class Hand:
     def write(self, lines: list[str], bias: float = 0.75, temperature: float = 1.0, style: Style | None = None,
               seed: int = 0, retries: int = 0, keep_predictions: bool = False, progress: bool = False,
               candidates: int = 1, judge=None, pick: str = "word", capital_rounds: int = 1,
-              acronyms: str = "apart") -> list[Written]:
+              acronyms: str = "apart", capital_doubt: float = 0.0) -> list[Written]:
         """Write each line of text; returns one `Written` per line, in order.
 
         bias: Graves' sampling bias b >= 0 (0 = the model's own distribution; larger is neater).
@@ -338,6 +339,11 @@ class Hand:
         capital_rounds: with pick "word", a word holding a capital letter or a digit is drawn this many
             times by all the candidates, and the best of them all goes on (`strokes.wordsearch`); 1 =
             every word drawn once.
+        capital_doubt: with candidates > 1, the judge's score of a line's first word (and of a line that
+            is one word) adds this weight times the doubt of its capitals (`Recognizer.score`'s
+            capital_weight: how likely the judge finds another letter in a capital's place), so that of
+            two candidates that read alike the one with the plainer initial capital wins; 0 = the NLL
+            alone. Not in Graves; only the first word, where the network's capitals fail most (README).
         acronyms: "apart" (default, not in Graves): a run of capitals such as "CPU" is given to the
             network with spaces between its letters, each drawn as a word-initial capital, and the
             letters are then set together (`strokes.acronyms`); "joined": the text as it is.
@@ -348,6 +354,8 @@ class Hand:
             raise HandError(f"bias must be >= 0, got {bias}")
         if candidates < 1 or capital_rounds < 1:
             raise HandError(f"candidates and capital_rounds must be >= 1, got {candidates} and {capital_rounds}")
+        if capital_doubt < 0:
+            raise HandError(f"capital_doubt must be >= 0, got {capital_doubt}")
         if candidates > 1 and judge is None:
             judge = load_judge()
         if acronyms not in ACRONYMS:
@@ -362,8 +370,10 @@ class Hand:
             by_word = candidates > 1 and pick == "word" and self.fast and not keep_predictions
             drawn = self._sample([prepared[i] for i in todo for _ in range(candidates)], bias, temperature, style,
                                  seed + 7919 * attempt, keep_predictions, progress,
-                                 particles=candidates if by_word else 1, judge=judge, capital_rounds=capital_rounds)
-            batch = [pick_legible(drawn[k * candidates:(k + 1) * candidates], judge) if candidates > 1 else drawn[k]
+                                 particles=candidates if by_word else 1, judge=judge, capital_rounds=capital_rounds,
+                                 capital_doubt=capital_doubt)
+            batch = [pick_legible(drawn[k * candidates:(k + 1) * candidates], judge, capital_doubt) if candidates > 1
+                     else drawn[k]
                      for k in range(len(todo))]
             for i, w in zip(todo, batch):
                 w.text = lines[i]
@@ -409,14 +419,23 @@ def load_judge(path=None, device: str = "cpu"):
         raise HandError(f"{e}; or write single samples (--candidates 1, candidates=1)") from None
 
 
-def pick_legible(drawn: list[Written], judge) -> Written:
+def judged(judge, offsets_list, texts: list[str], capital_doubt: float = 0.0) -> np.ndarray:
+    """The judge's score of each text (`Recognizer.score`, nats per character), with capital_doubt
+    times the doubt of its capitals added where the text is a single word: a line's first word."""
+    if capital_doubt <= 0:
+        return judge.score(offsets_list, texts)
+    return judge.score(offsets_list, texts, capital_weight=[capital_doubt * (" " not in t) for t in texts])
+
+
+def pick_legible(drawn: list[Written], judge, capital_doubt: float = 0.0) -> Written:
     """The candidate of one line that passes the attention check (if any does), then the stroke check,
-    and whose strokes the judge reads as the text with the lowest CTC NLL per character; its score
-    is kept on it."""
+    and whose strokes the judge reads as the text with the lowest CTC NLL per character (plus, for a
+    line of one word, capital_doubt times its capitals' doubt: `judged`); its score is kept on it."""
     scorable = [k for k, w in enumerate(drawn) if len(w.offsets) >= 2]
     scores = np.full(len(drawn), np.inf)
     if scorable:
-        scores[scorable] = judge.score([drawn[k].offsets for k in scorable], [drawn[k].written_text for k in scorable])
+        scores[scorable] = judged(judge, [drawn[k].offsets for k in scorable],
+                                  [drawn[k].written_text for k in scorable], capital_doubt)
     for k, w in enumerate(drawn):
         w.legibility = float(scores[k])
     # attention failures last, then runaway strokes, then the judge's score; ties (all inf) keep the first draw

@@ -30,22 +30,24 @@ import time
 from pathlib import Path
 
 from .evaluate import sentences, with_acronyms
-from .recognizer import Recognizer, cer, letters_line, misread, misread_letters, misread_line, misread_runs
+from .recognizer import (Recognizer, cer, letters_line, misread, misread_first, misread_letters, misread_line,
+                         misread_runs)
 
 EXIT_USAGE = 2
 
 
 def legibility(hand, texts: list[str], judge: Recognizer, bias: float = 0.75, candidates: int = 1, seed: int = 0,
                batch_size: int = 25, style=None, reader: Recognizer | None = None, pick: str = "word",
-               capital_rounds: int = 1, acronyms: str = "apart") -> dict:
+               capital_rounds: int = 1, acronyms: str = "apart", capital_doubt: float = 0.0) -> dict:
     """Write `texts` (no retries; with candidates > 1 `judge` picks each word or line, as `pick`
     says, words with capitals or digits drawn `capital_rounds` times, runs of capitals as `acronyms`
-    says, `Hand.write`) and read them back with
+    says, a line's first capitals doubted with weight `capital_doubt`, `Hand.write`) and read them back with
     `reader` (default: the judge): CER, exact lines, attention failures."""
     t0, written = time.perf_counter(), []
     for i in range(0, len(texts), batch_size):
         written += hand.write(texts[i:i + batch_size], bias=bias, seed=seed + i, candidates=candidates, judge=judge,
-                              style=style, pick=pick, capital_rounds=capital_rounds, acronyms=acronyms)
+                              style=style, pick=pick, capital_rounds=capital_rounds, acronyms=acronyms,
+                              capital_doubt=capital_doubt)
     seconds = time.perf_counter() - t0
     readings = (reader or judge).read([w.offsets for w in written])
     wanted = [w.written_text for w in written]
@@ -54,10 +56,16 @@ def legibility(hand, texts: list[str], judge: Recognizer, bias: float = 0.75, ca
             "acronyms": acronyms, "runs": misread_runs(readings, wanted), "judge_runs": misread_runs(judged, wanted),
             "cer": cer(readings, wanted),
             "misread": misread(readings, wanted), "judge_misread": misread(judged, wanted),
+            "first": misread_first(readings, wanted), "judge_first": misread_first(judged, wanted),
             "letters": misread_letters(readings, wanted), "judge_letters": misread_letters(judged, wanted),
             "judge_cer": cer(judged, wanted), "exact": sum(r == t for r, t in zip(readings, wanted)),
             "attention_failures": sum(not w.check.ok for w in written),
             "seconds_per_line": seconds / max(len(texts), 1), "readings": list(zip(wanted, readings))}
+
+
+def first_line(counts: tuple[int, int]) -> str:
+    wrong, total = counts
+    return f"line-initial capitals {wrong} of {total}" + (f" ({100 * wrong / total:.1f}%)" if total else "")
 
 
 def title_case(text: str) -> str:
@@ -81,6 +89,9 @@ def main(argv=None) -> int:
     p.add_argument("--capital-rounds", type=int, nargs="+", default=[1], metavar="R",
                    help="with --pick word: draw each word holding a capital or digit R times over (rows print "
                    "'word, capitals xR'; default %(default)s)")
+    p.add_argument("--capital-doubt", type=float, nargs="+", default=[0.0], metavar="D",
+                   help="with candidates > 1: weight of the doubt of a line's first capitals in the judge's "
+                   "score (as generate.py --capital-doubt; rows print 'doubt D'; default %(default)s)")
     p.add_argument("--title-case", action="store_true", help="write the sentences in Title Case (a capital "
                    "to every word), to measure capitals")
     p.add_argument("--with-acronyms", action="store_true", help="put a run of capitals (CPU, NASA, ...) in "
@@ -95,8 +106,9 @@ def main(argv=None) -> int:
     p.add_argument("--split", default="testset_v")
     p.add_argument("--show", type=int, default=0, metavar="K", help="print the first K readings of each row")
     args = p.parse_args(argv)
-    if args.sentences < 1 or min(args.candidates + args.capital_rounds) < 1 or min(args.bias) < 0:
-        print("legibility: --sentences, --candidates and --capital-rounds must be >= 1 and --bias >= 0",
+    if (args.sentences < 1 or min(args.candidates + args.capital_rounds) < 1 or min(args.bias) < 0
+            or min(args.capital_doubt) < 0):
+        print("legibility: --sentences, --candidates and --capital-rounds must be >= 1, --bias and --capital-doubt >= 0",
               file=sys.stderr)
         return EXIT_USAGE
     if args.data and not Path(args.data).is_file():
@@ -133,20 +145,23 @@ def main(argv=None) -> int:
     print(f"| bias | candidates | pick | CER{' (reader)' if two else ''} |{' CER (judge) |' if two else ''} lines read "
           "exactly | attention failures | s per line |")
     print("| --- | --- | --- | --- |" + (" --- |" if two else "") + " --- | --- | --- |")
-    settings = [(c, pick, rounds, mode) for c in args.candidates for pick in (args.pick if c > 1 else ["-"])
-                for rounds in (args.capital_rounds if pick == "word" else [1]) for mode in args.acronyms]
-    for candidates, pick, rounds, mode in settings:
+    settings = [(c, pick, rounds, mode, doubt) for c in args.candidates for pick in (args.pick if c > 1 else ["-"])
+                for rounds in (args.capital_rounds if pick == "word" else [1]) for mode in args.acronyms
+                for doubt in (args.capital_doubt if c > 1 else [0.0])]
+    for candidates, pick, rounds, mode, doubt in settings:
         for bias in args.bias:
             r = legibility(hand, texts, judge, bias, candidates, args.seed, style=style, reader=reader,
-                           pick=pick if candidates > 1 else "word", capital_rounds=rounds, acronyms=mode)
+                           pick=pick if candidates > 1 else "word", capital_rounds=rounds, acronyms=mode,
+                           capital_doubt=doubt)
             judged = f" {r['judge_cer']:.3f} |" if two else ""
             shown = f"{pick}, capitals x{rounds}" if rounds > 1 else pick
             shown += f", acronyms {mode}" if len(args.acronyms) > 1 or mode != "apart" else ""
+            shown += f", doubt {doubt:g}" if doubt else ""
             print(f"| {bias:g} | {candidates} | {shown} | {r['cer']:.3f} |{judged} {r['exact']} of {r['lines']} | "
                   f"{r['attention_failures']} | {r['seconds_per_line']:.2f} |", flush=True)
-            print(f"  reader: {misread_line(r['misread'])}")
+            print(f"  reader: {misread_line(r['misread'])}; {first_line(r['first'])}")
             if two:
-                print(f"  judge: {misread_line(r['judge_misread'])}")
+                print(f"  judge: {misread_line(r['judge_misread'])}; {first_line(r['judge_first'])}")
             if r["runs"][1]:
                 wrong, total = r["runs"]
                 print(f"  capitals in runs misread by the reader: {wrong} of {total} ({100 * wrong / total:.1f}%)"

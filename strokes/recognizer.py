@@ -11,6 +11,7 @@ padding and never gives a character (`strokes.alphabet.PAD`).
     rec = Recognizer.from_checkpoint()                  # the weights shipped in strokes/weights/
     rec.read([line.offsets for line in lines])          # greedy transcriptions of raw-unit offsets
     rec.score(offsets_list, texts)                      # CTC NLL of each text, nats per character
+    rec.score(offsets_list, texts, capital_weight=3)    # ... plus 3 x the doubt of its capitals
     cer(hypothesis, reference)                          # character error rate (Levenshtein / len)
 
 Not in Graves (2013): it is a judge, not part of the synthesis network. `strokes.legibility`
@@ -37,6 +38,7 @@ from .attention import is_capital_or_digit
 BLANK = PAD  # CTC blank: the alphabet's padding index, which no character uses
 DEFAULT_RECOGNIZER = Path(__file__).parent / "weights" / "recognizer.pt"
 RECOGNIZER_FORMAT = "strokes-recognizer"
+CTC_CHUNK = 1024  # texts per CTC call: bounds the copies of the (T', C) log-probabilities
 
 
 @dataclass
@@ -130,18 +132,68 @@ class Recognizer(nn.Module):
         return self.alphabet.decode(path[keep & (path != BLANK)].tolist())
 
     @torch.no_grad()
-    def score(self, offsets_list, texts: list[str]) -> np.ndarray:
+    def score(self, offsets_list, texts: list[str], capital_weight=0.0) -> np.ndarray:
         """CTC negative log-likelihood of each text given its strokes, in nats per character
-        (lower = more legible as that text); inf where the line has too few frames to spell it."""
+        (lower = more legible as that text); inf where the line has too few frames to spell it.
+
+        capital_weight > 0 (not in Graves) adds, for every capital letter of a text, capital_weight
+        times its doubt: -log p(that capital | the ink, the rest of the text), the text's CTC
+        likelihood against those of the same text with the capital swapped for every other capital
+        and for its own lower case (`capital_doubt`); the sum is divided by the text's length like the
+        NLL. A capital that could as well be read as another letter then costs more than the NLL
+        alone says, where a sloppy capital is a single character among many. capital_weight may be
+        one weight per text.
+        """
         if any(len(o) < 2 for o in offsets_list):
             raise ValueError("score needs lines of at least 2 points")
         self.eval()
         logp, n = self(*self._batch(offsets_list))
-        codes = [torch.tensor(self.alphabet.encode(t) or [BLANK]) for t in texts]
-        target = nn.utils.rnn.pad_sequence(codes, batch_first=True).to(logp.device)
-        u = torch.tensor([len(t) for t in texts], device=logp.device)
-        nll = F.ctc_loss(logp.transpose(0, 1), target, n, u, blank=BLANK, reduction="none", zero_infinity=False)
-        return (nll / u.clamp(min=1)).cpu().numpy()
+        nll = self._ctc(logp, n, list(range(len(texts))), texts)  # (B,) nats per text
+        weight = np.broadcast_to(np.asarray(capital_weight, dtype=np.float64), nll.shape)
+        if (weight < 0).any():
+            raise ValueError("capital_weight must be >= 0")
+        doubted = np.flatnonzero(weight > 0)
+        if len(doubted):  # 0 x an infinite doubt is no doubt, so only the weighted texts are doubted
+            nll = nll.astype(np.float64)
+            rows = torch.as_tensor(doubted, device=logp.device)
+            nll[doubted] += weight[doubted] * self._doubt(logp[rows], n[rows], [texts[k] for k in doubted],
+                                                           nll[doubted])
+        return nll / np.array([max(len(t), 1) for t in texts])
+
+    def _ctc(self, logp: torch.Tensor, n: torch.Tensor, rows: list[int], texts: list[str]) -> np.ndarray:
+        """CTC NLL (nats, not per character) of texts[k] read from row rows[k] of logp (B, T', C);
+        in chunks of CTC_CHUNK, so that many texts per line do not copy logp many times at once."""
+        out = []
+        for a in range(0, len(texts), CTC_CHUNK):
+            idx = torch.tensor(rows[a:a + CTC_CHUNK], device=logp.device)
+            chunk = texts[a:a + CTC_CHUNK]
+            codes = [torch.tensor(self.alphabet.encode(t) or [BLANK]) for t in chunk]
+            target = nn.utils.rnn.pad_sequence(codes, batch_first=True).to(logp.device)
+            u = torch.tensor([len(t) for t in chunk], device=logp.device)
+            out.append(F.ctc_loss(logp[idx].transpose(0, 1), target, n[idx], u, blank=BLANK, reduction="none",
+                                  zero_infinity=False).cpu().numpy())
+        return np.concatenate(out) if out else np.zeros(0)
+
+    def _doubt(self, logp: torch.Tensor, n: torch.Tensor, texts: list[str], nll: np.ndarray) -> np.ndarray:
+        """(B,) the summed doubt of each text's capitals (see `score`), from its CTC NLL `nll`."""
+        rows, swapped, owner = [], [], []  # every text with one capital swapped, and which capital of which text
+        for b, t in enumerate(texts):
+            for i, c in enumerate(t):
+                if c.isupper() and c in self.alphabet.index:
+                    for other in capital_rivals(c, self.alphabet):
+                        rows.append(b)
+                        swapped.append(t[:i] + other + t[i + 1:])
+                        owner.append((b, i))
+        doubt = np.zeros(len(texts))
+        if not rows:
+            return doubt
+        rival = self._ctc(logp, n, rows, swapped)
+        groups: dict = {}
+        for k, o in enumerate(owner):
+            groups.setdefault(o, []).append(k)
+        for (b, _), ks in groups.items():
+            doubt[b] += capital_doubt(nll[b], rival[ks])
+        return doubt
 
     # ---------------------------------------------------------------- checkpoints
     def checkpoint(self, extra: dict | None = None) -> dict:
@@ -165,6 +217,24 @@ class Recognizer(nn.Module):
         rec.load_state_dict({k: v.float() for k, v in ck["model"].items()})
         rec.release = ck.get("release", {})
         return rec.eval()
+
+
+def capital_rivals(c: str, alphabet: Alphabet) -> list[str]:
+    """The letters a capital c could be mistaken for when its doubt is measured: every other capital
+    and c's own lower case, as far as the alphabet holds them."""
+    return [o for o in [*(chr(k) for k in range(ord("A"), ord("Z") + 1)), c.lower()]
+            if o != c and o in alphabet.index]
+
+
+def capital_doubt(nll: float, rivals: np.ndarray) -> float:
+    """-log p(the text | the ink, the text or one of its rivals), from the text's CTC NLL and its
+    rivals' (nats): log-sum-exp over all of them, minus the text's own log-likelihood. 0 when no
+    rival is likely, log(1 + R) when all R rivals are as likely; inf when the text cannot be read."""
+    if not np.isfinite(nll):
+        return float("inf")
+    ll = -np.concatenate([[nll], rivals])
+    top = ll.max()
+    return float(top + np.log(np.exp(ll - top).sum()) + nll)
 
 
 def reversal(lengths: torch.Tensor, T: int) -> torch.Tensor:
@@ -234,6 +304,17 @@ def misread(hypotheses: list[str], references: list[str]) -> dict:
                 counts[cls][0] += int(wrong)
                 counts[cls][1] += 1
     return {k: tuple(v) for k, v in counts.items()}
+
+
+def misread_first(hypotheses: list[str], references: list[str]) -> tuple[int, int]:
+    """(wrong, total) over the references that begin with a capital letter: how often a reading gets
+    that first capital wrong, counted as in `misread`."""
+    wrong = total = 0
+    for hyp, ref in zip(hypotheses, references):
+        if ref[:1].isupper():
+            total += 1
+            wrong += int(dict(aligned(ref, hyp))[0])
+    return wrong, total
 
 
 def misread_runs(hypotheses: list[str], references: list[str]) -> tuple[int, int]:

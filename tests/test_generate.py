@@ -174,7 +174,7 @@ def test_retries_only_keep_failures_after_every_attempt(hand):
 
 @pytest.mark.parametrize("case", ["empty", "unknown-only", "negative-bias", "missing-ckpt", "truncated-ckpt",
                                   "wrong-kind-ckpt", "unwritable", "bad-prime", "no-such-style",
-                                  "zero-capital-rounds"])
+                                  "zero-capital-rounds", "negative-capital-doubt"])
 def test_bad_input_exits_2_without_traceback(case, checkpoints, tmp_path):
     out = tmp_path / "out.svg"
     ckpt = checkpoints["synthesis"]
@@ -201,6 +201,8 @@ def test_bad_input_exits_2_without_traceback(case, checkpoints, tmp_path):
         args += ["--prime", prime]
     elif case == "zero-capital-rounds":
         args += ["--capital-rounds", "0"]
+    elif case == "negative-capital-doubt":
+        args += ["--capital-doubt", "-1"]
     elif case == "no-such-style":  # the shipped weights and presets
         args = ["abc", "-o", out, "--style", "99"]
     run = cli(*args)
@@ -209,6 +211,12 @@ def test_bad_input_exits_2_without_traceback(case, checkpoints, tmp_path):
     assert len(run.stderr.strip().splitlines()) == 1, run.stderr
     assert not out.exists()
     assert not list(tmp_path.glob("*.tmp"))
+
+
+def test_capital_doubt_must_not_be_negative(hand):
+    from strokes.hand import HandError
+    with pytest.raises(HandError, match="capital_doubt must be >= 0, got -1"):
+        hand.write(["ab"], capital_doubt=-1)
 
 
 def test_acronyms_mode_is_checked_and_text_without_runs_is_unchanged(hand):

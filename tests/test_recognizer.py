@@ -350,3 +350,87 @@ def test_shipped_recogniser_reads_real_unseen_writers(iam_h5):
 def test_misread_runs_counts_capitals_of_runs_only(hyp, ref, expected):
     from strokes.recognizer import misread_runs
     assert misread_runs([hyp], [ref]) == expected
+
+
+def capital_recognizer(synthetic_h5) -> Recognizer:
+    """An untrained recogniser whose alphabet holds capitals (the synthetic script has none)."""
+    from strokes.alphabet import Alphabet
+    info = load_h5_info(synthetic_h5)
+    cfg = RecognizerConfig(Alphabet("abcdABCD").to_dict(), info["stats"], info["preprocess"].to_dict(),
+                           hidden_size=8, channels=6)
+    torch.manual_seed(1)
+    return Recognizer(cfg).eval()
+
+
+def naive_doubted_score(rec, raw, text: str, weight: float) -> float:
+    """The score with capital doubt, by a loop over plain scores of every swapped text."""
+    nll = rec.score([raw], [text])[0] * len(text)
+    total = nll
+    for i, c in enumerate(text):
+        if c.isupper():
+            rivals = [o for o in "ABCD" + c.lower() if o != c]
+            lls = [-nll] + [-rec.score([raw], [text[:i] + o + text[i + 1:]])[0] * len(text) for o in rivals]
+            total += weight * (nll + float(torch.logsumexp(torch.tensor(lls, dtype=torch.float64), 0)))
+    return total / len(text)
+
+
+@pytest.mark.parametrize("text", ["Ab", "abc", "AbC", "B"])
+@pytest.mark.parametrize("weight", [0.0, 0.5, 3.0])
+def test_capital_doubt_matches_a_naive_loop_over_swapped_capitals(synthetic_h5, text, weight):
+    rec = capital_recognizer(synthetic_h5)
+    raw = transforms.points_to_offsets(glyph_line("abcd", points_per_glyph=6))
+    got = rec.score([raw, raw], [text, "ab"], capital_weight=weight)
+    assert got[0] == pytest.approx(naive_doubted_score(rec, raw, text, weight), rel=1e-5)
+    assert got[1] == pytest.approx(rec.score([raw], ["ab"])[0], rel=1e-6)  # no capital: no doubt
+    if weight and any(c.isupper() for c in text):
+        assert got[0] > rec.score([raw], [text])[0]  # a doubt is never negative, and here never 0
+
+
+def test_capital_weight_per_text_and_bad_weight(synthetic_h5):
+    rec = capital_recognizer(synthetic_h5)
+    raw = transforms.points_to_offsets(glyph_line("abc", points_per_glyph=6))
+    both = rec.score([raw, raw], ["Ab", "Ab"], capital_weight=[0.0, 2.0])
+    assert both[0] == pytest.approx(rec.score([raw], ["Ab"])[0], rel=1e-6)
+    assert both[1] == pytest.approx(rec.score([raw], ["Ab"], capital_weight=2.0)[0], rel=1e-6)
+    with pytest.raises(ValueError, match="capital_weight must be >= 0"):
+        rec.score([raw], ["Ab"], capital_weight=-1.0)
+
+
+def test_capital_doubt_bounds():
+    from strokes.recognizer import capital_doubt
+    assert capital_doubt(2.0, np.array([np.inf, np.inf])) == pytest.approx(0.0)  # no rival can be read
+    assert capital_doubt(2.0, np.array([2.0, 2.0, 2.0])) == pytest.approx(math.log(4))  # all as likely
+    assert capital_doubt(1.0, np.array([3.0])) == pytest.approx(math.log(1 + math.exp(-2)))
+    assert capital_doubt(np.inf, np.array([1.0])) == np.inf
+
+
+@pytest.mark.parametrize("hyps, refs, want", [
+    (["Week", "week", "eek", "Xeek", "abc"], ["Week", "Week", "Week", "Week", "abc"], (3, 4)),
+    (["", "A"], ["A", "B c"], (2, 2)),
+])
+def test_misread_first_counts_line_initial_capitals(hyps, refs, want):
+    from strokes.recognizer import misread_first
+    assert misread_first(hyps, refs) == want
+
+
+def test_judged_doubts_only_a_lines_first_word(synthetic_h5):
+    from strokes.hand import judged
+    rec = capital_recognizer(synthetic_h5)
+    raw = transforms.points_to_offsets(glyph_line("abc", points_per_glyph=6))
+    texts = ["Ab", "Ab cd", "Ab Cd"]
+    got = judged(rec, [raw] * 3, texts, capital_doubt=2.0)
+    assert got[0] == pytest.approx(rec.score([raw], ["Ab"], capital_weight=2.0)[0], rel=1e-6)
+    np.testing.assert_allclose(got[1:], rec.score([raw] * 2, texts[1:]), rtol=1e-6)
+    np.testing.assert_array_equal(judged(rec, [raw] * 3, texts), rec.score([raw] * 3, texts))
+
+
+
+def test_capital_doubt_changes_nothing_without_capitals(trained, tiny_synthesis):
+    """The synthetic script has no capitals, so the doubt is 0 and the picks are those without it."""
+    from strokes.hand import Hand
+    from strokes.legibility import legibility
+    hand, judge = Hand.from_checkpoint(tiny_synthesis), Recognizer.from_checkpoint(trained[0])
+    texts = ["abc", "dab cd"]
+    plain = legibility(hand, texts, judge, bias=0.5, candidates=3, seed=1)
+    doubted = legibility(hand, texts, judge, bias=0.5, candidates=3, seed=1, capital_doubt=3.0)
+    assert plain["readings"] == doubted["readings"] and plain["first"] == doubted["first"] == (0, 0)
