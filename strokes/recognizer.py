@@ -148,7 +148,7 @@ class Recognizer(nn.Module):
             raise ValueError("score needs lines of at least 2 points")
         self.eval()
         logp, n = self(*self._batch(offsets_list))
-        nll = self._ctc(logp, n, list(range(len(texts))), texts)  # (B,) nats per text
+        nll = self._ctc(logp, n, None, texts)  # (B,) nats per text
         weight = np.broadcast_to(np.asarray(capital_weight, dtype=np.float64), nll.shape)
         if (weight < 0).any():
             raise ValueError("capital_weight must be >= 0")
@@ -160,12 +160,13 @@ class Recognizer(nn.Module):
                                                            nll[doubted])
         return nll / np.array([max(len(t), 1) for t in texts])
 
-    def _ctc(self, logp: torch.Tensor, n: torch.Tensor, rows: list[int], texts: list[str]) -> np.ndarray:
-        """CTC NLL (nats, not per character) of texts[k] read from row rows[k] of logp (B, T', C);
-        in chunks of CTC_CHUNK, so that many texts per line do not copy logp many times at once."""
+    def _ctc(self, logp: torch.Tensor, n: torch.Tensor, rows: list[int] | None, texts: list[str]) -> np.ndarray:
+        """CTC NLL (nats, not per character) of texts[k] read from row rows[k] of logp (B, T', C), or
+        from row k when rows is None; in chunks of CTC_CHUNK, so that many texts per line do not copy
+        logp many times at once."""
         out = []
         for a in range(0, len(texts), CTC_CHUNK):
-            idx = torch.tensor(rows[a:a + CTC_CHUNK], device=logp.device)
+            idx = slice(a, a + CTC_CHUNK) if rows is None else torch.tensor(rows[a:a + CTC_CHUNK], device=logp.device)
             chunk = texts[a:a + CTC_CHUNK]
             codes = [torch.tensor(self.alphabet.encode(t) or [BLANK]) for t in chunk]
             target = nn.utils.rnn.pad_sequence(codes, batch_first=True).to(logp.device)
@@ -176,23 +177,18 @@ class Recognizer(nn.Module):
 
     def _doubt(self, logp: torch.Tensor, n: torch.Tensor, texts: list[str], nll: np.ndarray) -> np.ndarray:
         """(B,) the summed doubt of each text's capitals (see `score`), from its CTC NLL `nll`."""
-        rows, swapped, owner = [], [], []  # every text with one capital swapped, and which capital of which text
+        rows, swapped, spans = [], [], []  # every text with one capital swapped; (text, first, end) per capital
         for b, t in enumerate(texts):
             for i, c in enumerate(t):
                 if c.isupper() and c in self.alphabet.index:
-                    for other in capital_rivals(c, self.alphabet):
-                        rows.append(b)
-                        swapped.append(t[:i] + other + t[i + 1:])
-                        owner.append((b, i))
+                    rivals = capital_rivals(c, self.alphabet)
+                    spans.append((b, len(swapped), len(swapped) + len(rivals)))
+                    rows += [b] * len(rivals)
+                    swapped += [t[:i] + other + t[i + 1:] for other in rivals]
         doubt = np.zeros(len(texts))
-        if not rows:
-            return doubt
         rival = self._ctc(logp, n, rows, swapped)
-        groups: dict = {}
-        for k, o in enumerate(owner):
-            groups.setdefault(o, []).append(k)
-        for (b, _), ks in groups.items():
-            doubt[b] += capital_doubt(nll[b], rival[ks])
+        for b, first, end in spans:
+            doubt[b] += capital_doubt(nll[b], rival[first:end])
         return doubt
 
     # ---------------------------------------------------------------- checkpoints
@@ -222,8 +218,7 @@ class Recognizer(nn.Module):
 def capital_rivals(c: str, alphabet: Alphabet) -> list[str]:
     """The letters a capital c could be mistaken for when its doubt is measured: every other capital
     and c's own lower case, as far as the alphabet holds them."""
-    return [o for o in [*(chr(k) for k in range(ord("A"), ord("Z") + 1)), c.lower()]
-            if o != c and o in alphabet.index]
+    return [o for o in alphabet.chars if o.isupper() and o != c] + [c.lower()] * (c.lower() in alphabet.index)
 
 
 def capital_doubt(nll: float, rivals: np.ndarray) -> float:
