@@ -84,9 +84,10 @@ def build_parser() -> Parser:
                    help="runs of capitals such as CPU: 'apart' has the network write each letter as a word of its "
                         "own (as it writes capitals best) and sets them together; 'joined' gives it the text as it "
                         "is (default %(default)s)")
-    p.add_argument("--judge", metavar="FILE.pt", help="recogniser for --candidates and --read "
-                   "(default: the one shipped with strokes; python -m strokes.recognizer train makes one)")
-    p.add_argument("--read", action="store_true", help="print what the recogniser reads in each written line")
+    p.add_argument("--judge", metavar="FILE.pt", action="append", help="recogniser for --candidates and --read; "
+                   "give it again to have several judge together, the mean of their scores (default: the two "
+                   "shipped with strokes; python -m strokes.recognizer train makes one)")
+    p.add_argument("--read", action="store_true", help="print what the (first) recogniser reads in each written line")
     p.add_argument("--device", default="cpu", help="torch device for sampling (default %(default)s)")
     return p
 

@@ -351,7 +351,7 @@ def forced_hand(hidden: int, layers: int, fast: bool, seed: int = 0, device: str
 
 def run_sample(hidden: int, layers: int, chars: int, lines: int, repeats: int, reference: bool,
                device: str = "cpu", candidates: tuple = (1,)) -> int:
-    """candidates: also time the fast sampler drawing N samples per line with the shipped recogniser
+    """candidates: also time the fast sampler drawing N samples per line with the shipped recognisers
     picking, word by word (generate.py --candidates N, rows "fast xN") and among whole lines (--pick
     line, rows "fast xN line"). The text: words of 5 capitals and a space."""
     import torch

@@ -22,6 +22,7 @@ else the unknown symbol; `prepare_text` says which were replaced.
 from __future__ import annotations
 
 import json
+import os
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
@@ -78,7 +79,7 @@ class Written:
     stopped: bool  # the stopping rule fired (rather than the step cap)
     seed: int
     attempts: int = 1
-    legibility: float | None = None  # the judge's CTC NLL of the text, nats per character, if candidates were ranked
+    legibility: float | None = None  # the judge's CTC NLL of the text (a panel's: the mean), nats per character, if ranked
     predictions: StrokeMixture | None = field(default=None, repr=False)  # per-step densities, if kept
     window_text: str = ""  # what the network read: written_text, with runs of capitals spread ("C P U")
     strokes_ok: bool = True  # no runaway stroke (`strokes.strokecheck`)
@@ -332,7 +333,8 @@ class Hand:
         candidates: draw this many samples of every line (in the same batch) and let `judge` choose
             (not in Graves); 1 = Graves' single sample. Of the final samples of a line the one kept
             passes the attention check and reads most likely as the text (`pick_legible`).
-        judge: a `strokes.recognizer.Recognizer` (default with candidates > 1: the shipped one).
+        judge: a `strokes.recognizer.Recognizer` or `Panel` (default with candidates > 1: the two shipped
+            recognisers judging together, `load_judge()`).
         pick: with candidates > 1, "word": the samples are resampled at every word, all going on from
             the one the judge reads best (`strokes.wordsearch`; needs the fast sampler, else "line"
             is used); "line": the best of whole lines. keep_predictions implies "line".
@@ -411,9 +413,17 @@ class Hand:
 
 
 def load_judge(path=None, device: str = "cpu"):
-    """The recogniser that ranks candidates (`strokes.recognizer`; default: the shipped one)."""
-    from .recognizer import Recognizer
+    """What ranks candidates (`strokes.recognizer`): by default the two shipped recognisers judging
+    together (`Panel`); a path, the recogniser in that file alone; a list of paths, those together."""
+    from .recognizer import DEFAULT_PANEL, Panel, Recognizer
     try:
+        if path is None or not isinstance(path, (str, os.PathLike)):
+            paths = DEFAULT_PANEL if path is None else list(path)
+            if not paths:
+                raise ValueError("no recogniser given")
+            if len(paths) > 1:
+                return Panel.from_checkpoints(paths, device)
+            path = paths[0]
         return Recognizer.from_checkpoint(path, device)
     except ValueError as e:
         raise HandError(f"{e}; or write single samples (--candidates 1, candidates=1)") from None

@@ -30,14 +30,14 @@ import time
 from pathlib import Path
 
 from .evaluate import sentences, with_acronyms
-from .recognizer import (Recognizer, cer, letters_line, misread, misread_first, misread_letters, misread_line,
+from .recognizer import (Panel, Recognizer, cer, letters_line, misread, misread_first, misread_letters, misread_line,
                          misread_runs)
 
 EXIT_USAGE = 2
 
 
-def legibility(hand, texts: list[str], judge: Recognizer, bias: float = 0.75, candidates: int = 1, seed: int = 0,
-               batch_size: int = 25, style=None, reader: Recognizer | None = None, pick: str = "word",
+def legibility(hand, texts: list[str], judge: Recognizer | Panel, bias: float = 0.75, candidates: int = 1,
+               seed: int = 0, batch_size: int = 25, style=None, reader: Recognizer | None = None, pick: str = "word",
                capital_rounds: int = 1, acronyms: str = "apart", capital_doubt: float = 0.0) -> dict:
     """Write `texts` (no retries; with candidates > 1 `judge` picks each word or line, as `pick`
     says, words with capitals or digits drawn `capital_rounds` times, runs of capitals as `acronyms`
@@ -77,7 +77,8 @@ def main(argv=None) -> int:
     p = argparse.ArgumentParser(prog="python -m strokes.legibility", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("checkpoint", nargs="?", help="synthesis checkpoint (default: the shipped weights)")
-    p.add_argument("--judge", help="recogniser that picks among candidates (default: the shipped one)")
+    p.add_argument("--judge", action="append", help="recogniser that picks among candidates; give it again to have "
+                   "several judge together (default: the two shipped ones); the first reads for the judge's figures")
     p.add_argument("--reader", help="recogniser that reads the lines (default: the judge); give one trained "
                    "apart from the judge for figures the picking cannot flatter")
     p.add_argument("--sentences", type=int, default=100, help="new sentences per row (default %(default)s)")
@@ -127,8 +128,9 @@ def main(argv=None) -> int:
         from .data import StrokeDataset
         from .recognizer_train import evaluate_cer
         try:
-            real = evaluate_cer(reader, StrokeDataset(args.data, splits=[args.split], in_memory=True,
-                                                      preprocess=reader.preprocess), classes=True)
+            one = reader.members[0] if isinstance(reader, Panel) else reader  # a panel reads with its first
+            real = evaluate_cer(one, StrokeDataset(args.data, splits=[args.split], in_memory=True,
+                                                   preprocess=one.preprocess), classes=True)
         except ValueError as e:  # another file's statistics, or no such split
             print(f"legibility: {str(e).splitlines()[0]}", file=sys.stderr)
             return EXIT_USAGE

@@ -12,12 +12,14 @@ padding and never gives a character (`strokes.alphabet.PAD`).
     rec.read([line.offsets for line in lines])          # greedy transcriptions of raw-unit offsets
     rec.score(offsets_list, texts)                      # CTC NLL of each text, nats per character
     rec.score(offsets_list, texts, capital_weight=3)    # ... plus 3 x the doubt of its capitals
+    Panel.from_checkpoints()                            # the two shipped recognisers judging together
     cer(hypothesis, reference)                          # character error rate (Levenshtein / len)
 
 Not in Graves (2013): it is a judge, not part of the synthesis network. `strokes.legibility`
 reads sampled lines with it (the character error rate against the text asked for), and
 `Hand.write(candidates=N)` draws N samples of each line and keeps the one the recogniser finds most
-likely to say the text. Training: `python -m strokes.recognizer train` (Adam, length buckets,
+likely to say the text; by default two recognisers trained apart judge together (`Panel`), so that
+a draw only one of them misreads as the text is not kept. Training: `python -m strokes.recognizer train` (Adam, length buckets,
 random scale, stretch and shear of each line; `strokes.recognizer_train`).
 """
 from __future__ import annotations
@@ -37,6 +39,8 @@ from .attention import is_capital_or_digit
 
 BLANK = PAD  # CTC blank: the alphabet's padding index, which no character uses
 DEFAULT_RECOGNIZER = Path(__file__).parent / "weights" / "recognizer.pt"
+SECOND_RECOGNIZER = Path(__file__).parent / "weights" / "recognizer2.pt"  # the same recipe, another seed (README)
+DEFAULT_PANEL = (DEFAULT_RECOGNIZER, SECOND_RECOGNIZER)
 RECOGNIZER_FORMAT = "strokes-recognizer"
 CTC_CHUNK = 1024  # texts per CTC call: bounds the copies of the (T', C) log-probabilities
 
@@ -213,6 +217,33 @@ class Recognizer(nn.Module):
         rec.load_state_dict({k: v.float() for k, v in ck["model"].items()})
         rec.release = ck.get("release", {})
         return rec.eval()
+
+
+class Panel:
+    """Recognisers that judge together (not in Graves): a text's score is the mean of the members'
+    `Recognizer.score`s (nats per character, each with its own capital doubt), so a draw ranks well
+    only if every member reads it as the text. One recogniser has blind spots of its own: it reads
+    some sloppy letters as the ones asked for ("wrown" as "brown"), and picking the best of many
+    draws by it finds exactly those. Two trained apart (another seed) seldom share them: with the
+    shipped two, a third recogniser misreads about a quarter fewer lower-case letters of what is
+    written (README, "How legible?"). `read` is the first member's reading."""
+
+    def __init__(self, members):
+        self.members = list(members)
+        if not self.members:
+            raise ValueError("a panel needs at least one recogniser")
+
+    @classmethod
+    def from_checkpoints(cls, paths=DEFAULT_PANEL, device: str = "cpu") -> "Panel":
+        """A panel of the recognisers in `paths` (default: the two shipped ones)."""
+        return cls(Recognizer.from_checkpoint(p, device) for p in paths)
+
+    def score(self, offsets_list, texts: list[str], capital_weight=0.0) -> np.ndarray:
+        """(B,) the mean of the members' `Recognizer.score` (inf where any member cannot spell the text)."""
+        return np.mean([m.score(offsets_list, texts, capital_weight) for m in self.members], axis=0)
+
+    def read(self, offsets_list) -> list[str]:
+        return self.members[0].read(offsets_list)
 
 
 def capital_rivals(c: str, alphabet: Alphabet) -> list[str]:

@@ -13,8 +13,9 @@ import torch
 
 from strokes import transforms
 from strokes.data.hdf5 import load_h5_info
-from strokes.recognizer import (BLANK, DEFAULT_RECOGNIZER, Recognizer, RecognizerConfig, cer, ctc_feasible,
-                                edit_distance, letters_line, misread, misread_letters, misread_line, reversal)
+from strokes.recognizer import (BLANK, DEFAULT_RECOGNIZER, SECOND_RECOGNIZER, Panel, Recognizer, RecognizerConfig,
+                                cer, ctc_feasible, edit_distance, letters_line, misread, misread_letters, misread_line,
+                                reversal)
 from synthetic import glyph_line, write_synthetic_h5
 
 REPO = Path(__file__).resolve().parents[1]
@@ -254,6 +255,10 @@ def test_generate_candidates_and_read(trained, tiny_synthesis, tmp_path):
                          capture_output=True, text=True, cwd=REPO, timeout=300)
     assert run.returncode == 0, run.stderr
     assert "'abc' reads as" in run.stdout and "'dab' reads as" in run.stdout and out.is_file()
+    two = subprocess.run([sys.executable, str(REPO / "generate.py"), "abc", "-o", str(tmp_path / "two.svg"),
+                          "--checkpoint", str(tiny_synthesis), "--candidates", "2", "--judge", str(trained[0]),
+                          "--judge", str(trained[0]), "--read"], capture_output=True, text=True, cwd=REPO, timeout=300)
+    assert two.returncode == 0 and "'abc' reads as" in two.stdout, two.stderr
     run = subprocess.run([sys.executable, str(REPO / "generate.py"), "abc", "-o", str(tmp_path / "p.svg"),
                           "--checkpoint", str(tiny_synthesis), "--candidates", "2", "--judge", str(tmp_path / "no.pt")],
                          capture_output=True, text=True, cwd=REPO, timeout=300)
@@ -327,7 +332,7 @@ def test_legibility_cli_prints_a_row_per_setting(trained, tiny_synthesis, synthe
 
 
 def test_shipped_recogniser_reads_real_unseen_writers(iam_h5):
-    """The judge shipped in strokes/weights reads testset_v (writers it never saw) as the README says."""
+    """The judges shipped in strokes/weights read testset_v (writers they never saw) as the README says."""
     from strokes.data import StrokeDataset
     from strokes.recognizer_train import evaluate_cer
     rec = Recognizer.from_checkpoint()
@@ -337,6 +342,12 @@ def test_shipped_recogniser_reads_real_unseen_writers(iam_h5):
     assert got["cer"] == pytest.approx(rec.release["val_cer"], abs=1e-3)
     assert got["cer"] < 0.25
     assert DEFAULT_RECOGNIZER.stat().st_size <= 4 * 2 ** 20
+    # the panel's second member (README: seed 7, 60 minutes): its record is over a fixed subset of the lines
+    second = Recognizer.from_checkpoint(SECOND_RECOGNIZER)
+    assert second.config.stats == rec.config.stats and second.release["val_split"] == "testset_v"
+    sub = evaluate_cer(second, ds, limit=second.release["val_subset_lines"])
+    assert sub["lines"] == 400 and sub["cer"] == pytest.approx(second.release["val_cer_subset"], abs=1e-3)
+    assert sub["cer"] < 0.25
 
 
 @pytest.mark.parametrize("hyp, ref, expected", [
@@ -434,3 +445,36 @@ def test_capital_doubt_changes_nothing_without_capitals(trained, tiny_synthesis)
     plain = legibility(hand, texts, judge, bias=0.5, candidates=3, seed=1)
     doubted = legibility(hand, texts, judge, bias=0.5, candidates=3, seed=1, capital_doubt=3.0)
     assert plain["readings"] == doubted["readings"] and plain["first"] == doubted["first"] == (0, 0)
+
+
+def test_a_panel_scores_the_mean_of_its_members_and_reads_with_the_first(synthetic_h5, trained):
+    """Panel (the default judge): the mean of each member's score, capital doubt included; inf stays inf."""
+    a = Recognizer.from_checkpoint(trained[0])
+    b = make_recognizer(synthetic_h5, hidden_size=32, channels=32)  # untrained: its own, different scores
+    texts = ["abc", "dab", "b", "ab cd"]
+    offs = [transforms.points_to_offsets(glyph_line(t, rng=np.random.default_rng(k))) for k, t in enumerate(texts)]
+    short = offs[0][:2].copy()
+    short[-1, 2] = 1  # two points, one frame: too few to spell "abcd" (CTC needs a frame per character)
+    for weight in (0.0, 3.0):
+        want = (a.score(offs, texts, weight) + b.score(offs, texts, weight)) / 2
+        got = Panel([a, b]).score(offs, texts, capital_weight=weight)
+        assert np.allclose(got, want, rtol=1e-6) and not np.allclose(got, a.score(offs, texts, weight))
+    assert np.array_equal(Panel([a]).score(offs, texts), a.score(offs, texts))
+    assert np.isinf(Panel([a, b]).score([short], ["abcd"])).all()
+    assert Panel([a, b]).read(offs) == a.read(offs)
+    with pytest.raises(ValueError, match="at least one"):
+        Panel([])
+
+
+def test_load_judge_is_the_shipped_panel_by_default(trained):
+    from strokes.hand import HandError, load_judge
+    panel = load_judge()
+    assert isinstance(panel, Panel) and len(panel.members) == 2
+    first, second = panel.members
+    assert first.config == Recognizer.from_checkpoint(DEFAULT_RECOGNIZER).config
+    assert first.config.alphabet == second.config.alphabet and first.config.stats == second.config.stats
+    assert SECOND_RECOGNIZER.stat().st_size <= 4 * 2 ** 20
+    assert isinstance(load_judge(str(trained[0])), Recognizer) and isinstance(load_judge([trained[0]]), Recognizer)
+    assert len(load_judge([trained[0], trained[0]]).members) == 2
+    with pytest.raises(HandError, match="no recogniser given"):
+        load_judge([])
