@@ -225,8 +225,8 @@ class Panel:
     only if every member reads it as the text. One recogniser has blind spots of its own: it reads
     some sloppy letters as the ones asked for ("wrown" as "brown"), and picking the best of many
     draws by it finds exactly those. Two trained apart (another seed) seldom share them: with the
-    shipped two, a third recogniser misreads about a quarter fewer lower-case letters of what is
-    written (README, "How legible?"). `read` is the first member's reading."""
+    shipped two, recognisers that neither saw misread somewhat fewer letters of what is written
+    (README, "How legible?"). `read` is the first member's reading."""
 
     def __init__(self, members):
         self.members = list(members)
