@@ -79,7 +79,7 @@ class Written:
     stopped: bool  # the stopping rule fired (rather than the step cap)
     seed: int
     attempts: int = 1
-    legibility: float | None = None  # the judge's CTC NLL of the text (a panel's: the mean), nats per character, if ranked
+    legibility: float | None = None  # the judge's CTC NLL of the text (a panel's mean), nats per char, if ranked
     predictions: StrokeMixture | None = field(default=None, repr=False)  # per-step densities, if kept
     window_text: str = ""  # what the network read: written_text, with runs of capitals spread ("C P U")
     strokes_ok: bool = True  # no runaway stroke (`strokes.strokecheck`)
@@ -416,15 +416,11 @@ def load_judge(path=None, device: str = "cpu"):
     """What ranks candidates (`strokes.recognizer`): by default the two shipped recognisers judging
     together (`Panel`); a path, the recogniser in that file alone; a list of paths, those together."""
     from .recognizer import DEFAULT_PANEL, Panel, Recognizer
+    paths = DEFAULT_PANEL if path is None else [path] if isinstance(path, (str, os.PathLike)) else list(path)
     try:
-        if path is None or not isinstance(path, (str, os.PathLike)):
-            paths = DEFAULT_PANEL if path is None else list(path)
-            if not paths:
-                raise ValueError("no recogniser given")
-            if len(paths) > 1:
-                return Panel.from_checkpoints(paths, device)
-            path = paths[0]
-        return Recognizer.from_checkpoint(path, device)
+        if not paths:
+            raise ValueError("no recogniser given")
+        return Panel.from_checkpoints(paths, device) if len(paths) > 1 else Recognizer.from_checkpoint(paths[0], device)
     except ValueError as e:
         raise HandError(f"{e}; or write single samples (--candidates 1, candidates=1)") from None
 
