@@ -213,7 +213,9 @@ def test_two_gloo_processes_match_one_process(synthetic_h5, tmp_path):
     common = ["--data", str(synthetic_h5), "--steps", "6", "--batch-size", "8", "--layers", "2", "--hidden-size", "16",
               "--components", "3", "--window-components", "2", "--device", "cpu", "--lr", "3e-3",
               "--val-every", "3", "--no-progress"]
-    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    # faulthandler: should a rank abort (gloo's shutdown once did, "terminate called without an active
+    # exception", 1 CI run in about 5), its stderr shows every thread's Python stack, not just the C++ line.
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONFAULTHANDLER": "1"}
     ddp = subprocess.run([sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2",
                           str(REPO / "train.py"), "--out", str(tmp_path / "ddp"), *common],
                          cwd=REPO, env=env, capture_output=True, text=True, timeout=180)
