@@ -417,10 +417,10 @@ def load_judge(path=None, device: str = "cpu"):
     together (`Panel`); a path, the recogniser in that file alone; a list of paths, those together."""
     from .recognizer import DEFAULT_PANEL, Panel, Recognizer
     paths = DEFAULT_PANEL if path is None else [path] if isinstance(path, (str, os.PathLike)) else list(path)
-    try:
-        if not paths:
-            raise ValueError("no recogniser given")
-        return Panel.from_checkpoints(paths, device) if len(paths) > 1 else Recognizer.from_checkpoint(paths[0], device)
+    try:  # an empty list reaches Panel, which refuses it
+        if len(paths) == 1:
+            return Recognizer.from_checkpoint(paths[0], device)
+        return Panel.from_checkpoints(paths, device)
     except ValueError as e:
         raise HandError(f"{e}; or write single samples (--candidates 1, candidates=1)") from None
 

@@ -37,8 +37,8 @@ EXIT_USAGE = 2
 
 
 def legibility(hand, texts: list[str], judge: Recognizer | Panel, bias: float = 0.75, candidates: int = 1,
-               seed: int = 0, batch_size: int = 25, style=None, reader: Recognizer | None = None, pick: str = "word",
-               capital_rounds: int = 1, acronyms: str = "apart", capital_doubt: float = 0.0) -> dict:
+               seed: int = 0, batch_size: int = 25, style=None, reader: Recognizer | Panel | None = None,
+               pick: str = "word", capital_rounds: int = 1, acronyms: str = "apart", capital_doubt: float = 0.0) -> dict:
     """Write `texts` (no retries; with candidates > 1 `judge` picks each word or line, as `pick`
     says, words with capitals or digits drawn `capital_rounds` times, runs of capitals as `acronyms`
     says, a line's first capitals doubted with weight `capital_doubt`, `Hand.write`) and read them back with

@@ -476,5 +476,5 @@ def test_load_judge_is_the_shipped_panel_by_default(trained):
     assert SECOND_RECOGNIZER.stat().st_size <= 4 * 2 ** 20
     assert isinstance(load_judge(str(trained[0])), Recognizer) and isinstance(load_judge([trained[0]]), Recognizer)
     assert len(load_judge([trained[0], trained[0]]).members) == 2
-    with pytest.raises(HandError, match="no recogniser given"):
+    with pytest.raises(HandError, match="a panel needs at least one recogniser"):
         load_judge([])
