@@ -132,3 +132,17 @@ def test_import_size_time_and_padding(iam_h5, iam_import):
     assert size <= 60e6 and seconds <= 60 and overhead <= 0.10
     item = ds[0]
     assert item.offsets.shape == (ds.lengths[0], 3) and ds.alphabet.decode(item.codes) == item.text
+
+
+def test_resampling_real_lines_equals_the_stroke_by_stroke_reference(h5):
+    """`transforms.resample` (all strokes at once) on every 16th real line, at the shipped model's
+    step and a finer one: the same points, bit for bit, as np.interp stroke by stroke."""
+    from test_transforms import _resample_stroke_by_stroke
+
+    from strokes.transforms import resample
+    off, points = h5["line_offsets"], h5["points"]
+    for r in range(0, len(off) - 1, 16):
+        p = points[off[r]:off[r + 1]].astype(np.float64)
+        for step in (30.0, 7.0):
+            got, want = resample(p, step), _resample_stroke_by_stroke(p, step)
+            assert got.shape == want.shape and np.array_equal(got, want), (r, step)

@@ -153,6 +153,46 @@ def test_resample_spacing_and_endpoints():
         assert np.all(np.hypot(*np.diff(a, axis=0).T) <= 10.0 + 1e-9)
 
 
+def _resample_stroke_by_stroke(points, step):
+    """Naive reference: np.linspace and np.interp on one stroke at a time."""
+    out = []
+    for s in tf.points_to_strokes(np.asarray(points, dtype=np.float64)):
+        arc = np.concatenate([[0.0], np.cumsum(np.hypot(*np.diff(s, axis=0).T))])
+        if arc[-1] == 0:
+            out.append(s[:1])
+            continue
+        t = np.linspace(0.0, arc[-1], int(np.ceil(arc[-1] / step)) + 1)
+        out.append(np.stack([np.interp(t, arc, s[:, 0]), np.interp(t, arc, s[:, 1])], axis=1))
+    return tf.strokes_to_points(out)
+
+
+@pytest.mark.parametrize("step", [0.5, 3.0, 10.0, 30.0])
+def test_resample_equals_the_stroke_by_stroke_reference_bit_for_bit(step):
+    """Integer coordinates (arc lengths that are exact multiples of the step), repeated points,
+    single-point and zero-length strokes, and a last stroke without its eos."""
+    rng = np.random.default_rng(int(step * 10))
+    for trial in range(20):
+        points = random_points(rng, n_strokes=int(rng.integers(1, 8)), n=int(rng.integers(2, 60)))
+        if trial % 2:
+            points[:, :2] = np.round(points[:, :2])  # many steps of whole units: ceil(L / step) on the edge
+        dup = rng.integers(0, len(points), 5)
+        points = np.insert(points, dup, points[dup] * [1, 1, 0], axis=0)  # repeated points (zero steps)
+        still = np.array([[5.0, 5.0, 0.0], [5.0, 5.0, 0.0], [5.0, 5.0, 1.0], [7.0, 1.0, 1.0]])  # L = 0 strokes
+        points = np.concatenate([points[:4], still, points[4:]])
+        points[:4, 2] = 0
+        points[3, 2] = 1
+        if trial % 3 == 0:
+            points[-1, 2] = 0  # the tail has no eos: still a stroke
+        got, want = tf.resample(points, step), _resample_stroke_by_stroke(points, step)
+        assert got.shape == want.shape and np.array_equal(got, want), (trial, step)
+    # a stroke 1e12 long before one whose first step is 1e-7: in the search, that step's key and t = 0's tie
+    far = np.array([[0, 0, 0], [1e12, 0, 1], [0, 0, 0], [1e-7, 0, 0], [5, 3, 1.0]])
+    assert np.array_equal(tf.resample(far, 1e11), _resample_stroke_by_stroke(far, 1e11))
+    straight = np.array([[0.0, 0.0, 0.0], [15.0, 0.0, 0.0], [30.0, 0.0, 0.0], [60.0, 0.0, 1.0]])
+    assert np.array_equal(tf.resample(straight, 30.0), [[0, 0, 0], [30, 0, 0], [60, 0, 1]])
+    assert tf.resample(np.zeros((0, 3)), step).shape == (0, 3)
+
+
 def test_preprocess_default_is_graves_clip_only_and_rejects_bad_points():
     cfg = tf.Preprocess()
     assert (cfg.outliers, cfg.normalise, cfg.smooth_window, cfg.baseline, cfg.deslant, cfg.resample_step) == \
