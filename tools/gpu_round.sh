@@ -19,6 +19,11 @@ steps=${2:-1200}
 mkdir -p "$out"
 export PYTHONUNBUFFERED=1 PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}"
 if ! python3 -c "import svgwrite" 2>/dev/null; then
+    if ! compgen -G ".whl/*.whl" >/dev/null; then
+        echo "gpu_round.sh: svgwrite is not installed and .whl/ holds no wheel; run" \
+             "python3 -m pip download --no-deps -d .whl svgwrite==1.4.3 and carry .whl" >&2
+        exit 2
+    fi
     python3 -m pip install -q --no-index --no-deps --target /tmp/site .whl/*.whl
     export PYTHONPATH="$PYTHONPATH:/tmp/site"
 fi
