@@ -84,6 +84,10 @@ def build_parser() -> Parser:
                    help="runs of capitals such as CPU: 'apart' has the network write each letter as a word of its "
                         "own (as it writes capitals best) and sets them together; 'joined' gives it the text as it "
                         "is (default %(default)s)")
+    p.add_argument("--stand-ins", choices=["on", "off"], default="on",
+                   help="capitals the network cannot write (it saw 16 Q and 3 X): 'on' has it write an O and an x "
+                        "in their place, then gives the O a tail and enlarges the x; 'off' leaves its own Q and X "
+                        "(default %(default)s)")
     p.add_argument("--judge", metavar="FILE.pt", action="append", help="recogniser for --candidates and --read; "
                    "give it again to have several judge together, the mean of their scores (default: the two "
                    "shipped with strokes; python -m strokes.recognizer train makes one)")
@@ -148,7 +152,7 @@ def main(argv=None) -> int:
                              retries=args.retries, keep_predictions=bool(args.density_plot), progress=True,
                              candidates=args.candidates, judge=judge, pick=args.pick,
                              capital_rounds=args.capital_rounds, acronyms=args.acronyms,
-                             capital_doubt=args.capital_doubt)
+                             capital_doubt=args.capital_doubt, stand_ins=args.stand_ins == "on")
     except HandError as e:
         return fail(str(e))
 

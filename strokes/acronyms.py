@@ -101,19 +101,21 @@ def word_bounds(offsets: np.ndarray, phi: np.ndarray, runs: list[list[int]], tex
     return [-1] + [cut(offsets, peak, u) for u in word_starts(text) if u not in inner] + [len(offsets) - 1]
 
 
-def set_together(offsets: np.ndarray, bounds: list[list[int]], gap_fraction: float = GAP_FRACTION) -> np.ndarray:
+def set_together(offsets: np.ndarray, bounds: list[list[int]], gap_fraction: float = GAP_FRACTION,
+                 level: list[bool] | None = None) -> np.ndarray:
     """A copy of `offsets` (T, 3), raw units, in which each letter of a run after its first (ink
     between consecutive `bounds`, from `letter_bounds`) is moved onto the baseline of the letter
     before it (their lowest points level: capitals have no descenders) and left until the gap
     between them is `gap_fraction` x the taller one's height. A gap already that small is kept
-    (ink is never moved right); pieces without ink are skipped.
+    (ink is never moved right); pieces without ink are skipped. level: per run, False to move its
+    pieces left only (a run that ends in lower case, which may hang below the line; default all True).
 
     Only the pen-up offset into a letter's first point (offsets[b + 1, :2]) changes, so strokes keep
     their shapes and all the ink after it (the rest of the line) follows.
     """
     out = np.array(offsets, dtype=np.float64, copy=True)
     points = np.cumsum(out[:, :2], axis=0)  # (T, 2), kept in step with the moves; y grows downwards
-    for b in bounds:
+    for b, flat in zip(bounds, level if level is not None else [True] * len(bounds)):
         for i in range(1, len(b) - 1):
             k = b[i]
             if not b[i - 1] < k < b[i + 1]:
@@ -121,7 +123,7 @@ def set_together(offsets: np.ndarray, bounds: list[list[int]], gap_fraction: flo
             left, right = points[b[i - 1] + 1: k + 1], points[k + 1: b[i + 1] + 1]
             height = max(np.ptp(left[:, 1]), np.ptp(right[:, 1]))
             move = np.array([-max(0.0, right[:, 0].min() - left[:, 0].max() - gap_fraction * height),
-                             left[:, 1].max() - right[:, 1].max()])
+                             (left[:, 1].max() - right[:, 1].max()) * flat])
             out[k + 1, :2] += move
             points[k + 1:] += move
     return out
@@ -157,12 +159,13 @@ def space_after(offsets: np.ndarray, words: list[int], after: list[int]) -> np.n
     return out
 
 
-def set_runs(offsets: np.ndarray, phi: np.ndarray, runs: list[list[int]], text: str) -> np.ndarray:
-    """Ink written from `spread` text, with each run's letters set together (`set_together`) and the
-    word after it spaced like the line's others (`space_after`). offsets (T, 3) raw units, phi (T,
-    U + 1) window weights over `text`, runs as `spread` gives them."""
+def set_runs(offsets: np.ndarray, phi: np.ndarray, runs: list[list[int]], text: str,
+             level: list[bool] | None = None) -> np.ndarray:
+    """Ink written from `spread` text, with each run's letters set together (`set_together`, `level`
+    passed on) and the word after it spaced like the line's others (`space_after`). offsets (T, 3)
+    raw units, phi (T, U + 1) window weights over `text`, runs as `spread` gives them."""
     if not runs or not len(offsets):
         return np.array(offsets, dtype=np.float64, copy=True)
     bounds = letter_bounds(offsets, phi, runs, text)
-    together = set_together(offsets, bounds)
+    together = set_together(offsets, bounds, level=level)
     return space_after(together, word_bounds(offsets, phi, runs, text), [b[-1] for b in bounds])

@@ -33,7 +33,8 @@ import torch
 from tqdm import tqdm
 
 from . import transforms
-from .acronyms import joined, set_runs, spread
+from .acronyms import set_runs, spread
+from .standins import LOWER_STAND_INS, draw as draw_stand_ins, substitute
 from .alphabet import Alphabet
 from .attention import AttentionCheck, check_attention, finished_reading, step_cap, window_weights
 from .mdn import BivariateGaussianMixture, StrokeMixture
@@ -296,7 +297,7 @@ class Hand:
 
         lines = range(0, len(full), particles)
         bounds = [word_starts(full[b], start) for b in lines]
-        rounds = [word_rounds(full[b], bs, start, capital_rounds) for b, bs in zip(lines, bounds)]
+        rounds = [word_rounds(full[b], bs, start, capital_rounds, LOWER_STAND_INS) for b, bs in zip(lines, bounds)]
         out = search(FastSampler(self.model), x, state, text, mask, lengths, caps, bounds, particles, score, bias,
                      temperature, progress, rounds=rounds)
         return out.offsets.cpu().numpy(), out.phi.cpu(), out.steps, out.stopped, [None] * len(full)
@@ -320,7 +321,7 @@ class Hand:
     def write(self, lines: list[str], bias: float = 0.75, temperature: float = 1.0, style: Style | None = None,
               seed: int = 0, retries: int = 0, keep_predictions: bool = False, progress: bool = False,
               candidates: int = 1, judge=None, pick: str = "word", capital_rounds: int = 1,
-              acronyms: str = "apart", capital_doubt: float = 0.0) -> list[Written]:
+              acronyms: str = "apart", capital_doubt: float = 0.0, stand_ins: bool = True) -> list[Written]:
         """Write each line of text; returns one `Written` per line, in order.
 
         bias: Graves' sampling bias b >= 0 (0 = the model's own distribution; larger is neater).
@@ -349,6 +350,9 @@ class Hand:
         acronyms: "apart" (default, not in Graves): a run of capitals such as "CPU" is given to the
             network with spaces between its letters, each drawn as a word-initial capital, and the
             letters are then set together (`strokes.acronyms`); "joined": the text as it is.
+        stand_ins: True (default, not in Graves): the capitals the network cannot write are drawn from
+            letters it can, then made capitals: Q as an O given a tail, X as an x enlarged
+            (`strokes.standins`); False: the network's own Q and X.
         """
         if pick not in PICKS:
             raise HandError(f"pick must be one of {', '.join(PICKS)}, got {pick!r}")
@@ -362,10 +366,16 @@ class Hand:
             judge = load_judge()
         if acronyms not in ACRONYMS:
             raise HandError(f"acronyms must be one of {', '.join(ACRONYMS)}, got {acronyms!r}")
-        prepared = self.prepare(lines)
-        runs = [[] for _ in prepared]
+        asked = self.prepare(lines)
+        prepared = list(asked)  # what the network reads
+        runs, marks = [[] for _ in prepared], [{} for _ in prepared]
         if acronyms == "apart":
             prepared, runs = map(list, zip(*(spread(p) for p in prepared)))
+        flat = [[] for _ in prepared]  # runs that end in lower case (a stand-in and the rest of its word)
+        if stand_ins:
+            for i, (p, line_runs) in enumerate(zip(prepared, runs)):
+                prepared[i], all_runs, marks[i] = substitute(p, line_runs)
+                runs[i], flat[i] = all_runs, all_runs[len(line_runs):]
         todo = [i for i, line in enumerate(lines) if line.strip()]
         results: list[Written | None] = [None] * len(lines)
         for attempt in range(retries + 1):
@@ -386,10 +396,15 @@ class Hand:
             todo = [i for i in todo if not results[i].ok]
             if not todo:
                 break
-        for r, line_runs in zip(results, runs):  # runs of capitals drawn apart: set their letters together
-            if r is not None and line_runs:
-                r.offsets = set_runs(r.offsets, r.phi, line_runs, r.window_text)
-                r.written_text = joined(r.window_text, line_runs)
+        for r, text, line_runs, line_marks, line_flat in zip(results, asked, runs, marks, flat):
+            if r is None:
+                continue
+            if line_marks:  # stand-ins made capitals: Q's tail, X enlarged
+                r.offsets, r.phi = draw_stand_ins(r.offsets, r.phi, r.window_text, line_marks)
+            if line_runs:  # letters drawn apart set together
+                r.offsets = set_runs(r.offsets, r.phi, line_runs, r.window_text,
+                                     level=[run not in line_flat for run in line_runs])
+            r.written_text = text
         return [r if r is not None else _blank(line) for r, line in zip(results, lines)]
 
     def prepare(self, lines: list[str]) -> list[str]:

@@ -51,11 +51,13 @@ def word_starts(text: str, start: int = 0) -> list[int]:
     return [u for u in range(start + 1, len(text)) if text[u] != " " and text[u - 1] == " "]
 
 
-def word_rounds(text: str, boundaries: list[int], start: int, hard: int) -> list[int]:
+def word_rounds(text: str, boundaries: list[int], start: int, hard: int, hard_words=frozenset()) -> list[int]:
     """Rounds for each word of `text` cut at `boundaries` (`word_starts(text, start)`): `hard` for a
-    word holding a capital letter or a digit (the network's weak spot), 1 for the others."""
+    word holding a capital letter or a digit (the network's weak spot) or one of `hard_words` (such
+    as the x drawn for an X, `strokes.standins`), 1 for the others."""
     edges = [start, *boundaries, len(text)]
-    return [hard if any(map(is_capital_or_digit, text[a:b])) else 1 for a, b in zip(edges, edges[1:])]
+    return [hard if any(map(is_capital_or_digit, text[a:b])) or text[a:b].strip() in hard_words else 1
+            for a, b in zip(edges, edges[1:])]
 
 
 def ink_before_last_lift(offsets: np.ndarray) -> np.ndarray:

@@ -118,3 +118,22 @@ def test_runs_of_capitals_are_drawn_apart_and_set_together(hand):
     joined = hand.write(["a CPU and the BBC"], seed=0, acronyms="joined")[0]
     assert joined.window_text == joined.written_text == "a CPU and the BBC"
     assert joined.phi.shape[1] == len("a CPU and the BBC") + 1
+
+
+def test_q_and_x_are_drawn_from_stand_ins_and_other_text_is_untouched(hand):
+    """`stand_ins=True` (the default): the network reads "O ueen and x ena", the ink shows "Queen and
+    Xena", with one stroke more (the Q's tail) than the network drew; text without Q or X is written
+    exactly as with stand-ins off."""
+    from strokes.render import offsets_to_strokes
+    on = hand.write(["Queen and Xena"], seed=0)[0]
+    assert (on.written_text, on.window_text) == ("Queen and Xena", "O ueen and x ena")
+    assert on.phi.shape == (len(on.offsets), len(on.window_text) + 1) and on.check.ok
+    off = hand.write(["Queen and Xena"], seed=0, stand_ins=False)[0]
+    assert off.written_text == off.window_text == "Queen and Xena"
+    # the same draws with one stand-in only: the tail adds exactly one stroke to the network's ink
+    o_only = hand.write(["O ueen"], seed=0, stand_ins=False)[0]
+    q = hand.write(["Queen"], seed=0)[0]
+    assert q.window_text == "O ueen" and len(q.offsets) > len(o_only.offsets)
+    assert len(offsets_to_strokes(q.offsets)) == len(offsets_to_strokes(o_only.offsets)) + 1
+    plain = [hand.write(["the quick fox"], seed=1, stand_ins=s)[0] for s in (True, False)]
+    np.testing.assert_array_equal(plain[0].offsets, plain[1].offsets)

@@ -1,0 +1,127 @@
+"""Stand-ins for the capitals the network cannot write (strokes.standins), on hand-made ink."""
+import random
+
+import numpy as np
+import pytest
+
+from strokes.acronyms import joined, set_together, spread
+from strokes.standins import (CAPITAL_SCALE, TAIL_POINTS, add_tail, draw, enlarge, ink_bounds, restore,
+                              substitute)
+from strokes.transforms import offsets_to_points, points_to_offsets
+
+
+def at(offsets, first):
+    """The (T, 2) points of offsets whose first point is `first` (points_to_offsets keeps it relative)."""
+    return offsets_to_points(offsets, origin=first[:2])[:, :2]
+
+
+@pytest.mark.parametrize("text, network, runs, marks", [
+    ("a Queen", "a O ueen", [[2, 4]], {2: "Q"}),
+    ("Xavier and Quentin", "x avier and O uentin", [[0, 2], [12, 14]], {0: "X", 12: "Q"}),
+    ("mark an X.", "mark an x .", [[8, 10]], {8: "X"}),  # the full stop is set back against the x
+    ("an X", "an x", [], {3: "X"}),  # nothing follows in its word: no space put in
+    ("Iraq and quiz", "Iraq and quiz", [], {}),  # lower-case q and x are the network's own
+])
+def test_substitute_puts_stand_ins_apart_from_the_rest_of_their_word(text, network, runs, marks):
+    assert substitute(text) == (network, runs, marks)
+    assert joined(restore(network, marks), runs) == text
+
+
+def test_substitute_moves_acronym_runs_and_round_trips_on_random_text():
+    spaced, runs = spread("the FAQs and XML")  # "the F A Qs and X M L"
+    out, all_runs, marks = substitute(spaced, runs)
+    assert out == "the F A O s and x M L"
+    assert all_runs == [[4, 6, 8], [16, 18, 20], [8, 10]]  # the acronyms' runs first, then the stand-in's
+    assert marks == {8: "Q", 16: "X"}
+    rng = random.Random(0)
+    for _ in range(500):
+        text = "".join(rng.choice("aQXB q.") for _ in range(rng.randint(0, 20)))
+        spaced, runs = spread(text)
+        out, all_runs, marks = substitute(spaced, runs)
+        assert joined(restore(out, marks), all_runs) == text
+        assert "Q" not in out and "X" not in out
+        assert all(out[u] in "Ox" for u in marks)
+
+
+def circle(cx, cy, r, n=24):
+    """A closed stroke: a circle of radius r about (cx, cy); y grows downwards."""
+    t = np.linspace(0, 2 * np.pi, n)
+    pts = np.stack([cx + r * np.cos(t), cy + r * np.sin(t), np.zeros(n)], 1)
+    pts[-1, 2] = 1
+    return pts
+
+
+def bar(x0, y0, x1, y1, n=6):
+    pts = np.stack([np.linspace(x0, x1, n), np.linspace(y0, y1, n), np.zeros(n)], 1)
+    pts[-1, 2] = 1
+    return pts
+
+
+def test_add_tail_draws_a_stroke_across_the_lower_right_of_the_o():
+    o, rest = circle(50, 50, 20), bar(90, 40, 110, 70)  # an O, then the next letter
+    offsets = points_to_offsets(np.concatenate([o, rest]))
+    phi = np.eye(3)[np.repeat([0, 2], [len(o), len(rest)])]  # (T, 3)
+    out, phi2 = add_tail(offsets, phi, -1, len(o) - 1)
+    assert out.shape == (len(offsets) + TAIL_POINTS, 3) and phi2.shape == (len(out), 3)
+    pts = at(out, o[0])
+    np.testing.assert_allclose(pts[: len(o)], o[:, :2], atol=1e-9)  # the O is kept
+    np.testing.assert_allclose(pts[len(o) + TAIL_POINTS:], rest[:, :2], atol=1e-9)  # so is the ink after it
+    tail = pts[len(o): len(o) + TAIL_POINTS]
+    assert out[len(o) - 1, 2] == 1 and out[len(o) + TAIL_POINTS - 1, 2] == 1  # a stroke of its own
+    r = np.hypot(*(tail - 50).T)
+    assert r[0] < 20 < r[-1]  # from inside the loop to outside it
+    assert (np.diff(tail, axis=0) > 0).all()  # down and to the right all along
+    assert (tail[:, 0] > 50).all() and (tail[:, 1] > 50).all()  # in the lower-right quarter
+    np.testing.assert_array_equal(phi2[len(o): len(o) + TAIL_POINTS], np.repeat(phi[len(o) - 1: len(o)], TAIL_POINTS, 0))
+    # too little ink to be an O: nothing is added
+    assert add_tail(offsets, phi, -1, 1)[0].shape == offsets.shape
+
+
+def test_enlarge_grows_the_letter_on_its_line_and_moves_the_rest_right():
+    x = np.concatenate([bar(0, -10, 10, 0), bar(10, -10, 0, 0)])  # an x, 10 high, its baseline at y = 0
+    rest = bar(20, -10, 30, 0)
+    first = bar(-40, -10, -30, 0)
+    offsets = points_to_offsets(np.concatenate([first, x, rest]))
+    out = enlarge(offsets, 5, 5 + len(x))
+    pts, before = at(out, first[0]), at(offsets, first[0])
+    big = pts[6: 6 + len(x)]
+    assert np.ptp(big[:, 1]) == pytest.approx(CAPITAL_SCALE * 10) and np.ptp(big[:, 0]) == pytest.approx(CAPITAL_SCALE * 10)
+    assert big[:, 1].max() == pytest.approx(0) and big[:, 0].min() == pytest.approx(0, abs=1e-9)  # same line and left edge
+    np.testing.assert_allclose(pts[:6], before[:6], atol=1e-9)  # the ink before is kept
+    grew = (CAPITAL_SCALE - 1) * 10
+    np.testing.assert_allclose(pts[6 + len(x):], before[6 + len(x):] + [grew, 0], atol=1e-9)  # the gap after is kept
+    np.testing.assert_array_equal(out[:, 2], offsets[:, 2])
+
+
+def test_draw_finds_each_stand_in_by_the_window_and_keeps_phi_in_line():
+    # "O ueen x": an O, then "ueen" (one stroke), then an x of two strokes
+    o, ueen = circle(20, -20, 20), bar(50, -15, 100, 0, n=10)
+    x = np.concatenate([bar(120, -10, 130, 0), bar(130, -10, 120, 0)])
+    offsets = points_to_offsets(np.concatenate([o, ueen, x]))
+    text, marks = "O ueen x", {0: "Q", 7: "X"}
+    peak = np.repeat([0, 2, 7], [len(o), len(ueen), len(x)])
+    phi = np.eye(len(text) + 1)[peak]
+    assert ink_bounds(offsets, phi, text, 0) == (-1, len(o) - 1)
+    assert ink_bounds(offsets, phi, text, 7) == (len(o) + len(ueen) - 1, len(offsets) - 1)
+    out, phi2 = draw(offsets, phi, text, marks)
+    assert len(out) == len(phi2) == len(offsets) + TAIL_POINTS
+    pts = at(out, o[0])
+    big = pts[-len(x):]
+    assert np.ptp(big[:, 1]) == pytest.approx(CAPITAL_SCALE * 10) and big[:, 1].max() == pytest.approx(0, abs=1e-9)
+    np.testing.assert_allclose(pts[len(o) + TAIL_POINTS: -len(x)], ueen[:, :2], atol=1e-9)
+    # nothing marked: nothing changes
+    same, phi3 = draw(offsets, phi, text, {})
+    np.testing.assert_array_equal(same, offsets)
+    np.testing.assert_array_equal(phi3, phi)
+
+
+def test_set_together_without_levelling_moves_left_only():
+    # the rest of a word that hangs below the line ("uery") stays at the height the network gave it
+    o = circle(20, -20, 20)
+    offsets = points_to_offsets(np.concatenate([o, bar(80, -15, 100, 10)]))
+    flat = at(set_together(offsets, [[-1, 23, 29]], level=[False]), o[0])
+    level = at(set_together(offsets, [[-1, 23, 29]]), o[0])
+    before = at(offsets, o[0])
+    np.testing.assert_allclose(flat[24:, 1], before[24:, 1])  # no vertical move
+    assert flat[24:, 0].min() < before[24:, 0].min()  # closed up
+    assert level[24:, 1].max() == pytest.approx(before[:24, 1].max())  # levelled: the tail pulled up to the line
