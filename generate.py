@@ -12,6 +12,8 @@ import argparse
 import os
 import sys
 
+from strokes.defaults import DEFAULT_CANDIDATES, DEFAULT_CAPITAL_DOUBT, DEFAULT_CAPITAL_ROUNDS  # no torch: --help stays fast
+
 DESCRIPTION = """\
 Write text in a human hand. Each TEXT argument is one line of the page; a line longer than
 --max-chars-per-line is word-wrapped, a newline (or the two characters \\n) inside a TEXT starts
@@ -31,9 +33,6 @@ so it can be given back as --prime to write more in the same hand.
 """
 
 EXIT_USAGE = 2
-DEFAULT_CANDIDATES = 12  # samples per word for the recogniser to pick from: at bias 0.75, 29.3% -> 5.8% CER (README)
-DEFAULT_CAPITAL_ROUNDS = 4  # rounds for words with capitals or digits: Title Case, judge 38% -> 19% misread (README)
-DEFAULT_CAPITAL_DOUBT = 3.0  # weight of a line's first capitals' doubt: line-initial capitals 23 -> 16 of 100 misread (README)
 
 
 class Parser(argparse.ArgumentParser):

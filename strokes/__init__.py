@@ -13,6 +13,9 @@ Modules:
     hand        text -> handwriting by sampling a synthesis network (generate.py)
     sampler     the fast batched sampling loop behind hand
     wordsearch  N samples per word, the judge keeping the best at every word boundary (generate.py's default)
+    acronyms    runs of capitals ("CPU") written letter by letter, then set together
+    standins    Q and X drawn from letters the network writes well: an O given a tail, an x enlarged
+    defaults    generate.py's sampling settings, shared with the tools that match it (no torch)
     render      offsets -> SVG paths -> a laid-out page
     plots       attention and predicted-density pictures
     svgplot     small SVG charts for plots and toys
@@ -21,6 +24,7 @@ Modules:
     recognizer  the legibility judge: an online handwriting recogniser (conv + BLSTM + CTC)
     recognizer_train  training it, and its character error rate on a split
     legibility  how well the judge reads what a synthesis network writes (CER on new sentences)
+    blind       blind comparisons by eye: texts written two ways, in pairs in random order, and a key
     widen       grow a trained network's LSTM width without changing its function (to train on)
     bench       training and sampling speed, fast paths against naive references
 """

@@ -1,0 +1,161 @@
+"""Blind comparisons by eye: the same texts written two ways, shown in pairs in random order.
+
+The recognisers that measure legibility (`strokes.legibility`) share blind spots, misread half of
+real capitals and cannot read a Q at all, so where a change is about shapes the eye decides
+(README, "How legible?"). And an eye that knows which version it looks at favours one. So `write`
+has the network write every text twice, with settings A and B (keywords of `Hand.write`, on top of
+generate.py's defaults) from the same seed, and lays the two lines of each text out one above the
+other, in an order drawn at random, under the pair's number. The key (which was on top) goes to a
+JSON file beside the SVG. Judge every pair first (T: the top line is better, B: the bottom, =:
+alike), then `score` reads the key and says which setting won:
+
+    python -m strokes.blind write "Queen Mary sailed at dawn" "X marks the spot" --b '{"stand_ins": false}' \\
+        --seed 0 --out pairs.svg                          # -> pairs.svg and pairs.key.json
+    python -m strokes.blind score pairs.key.json T B =    # one mark per pair, in order
+
+Not in Graves (2013), who judged his samples by eye, openly.
+"""
+from __future__ import annotations
+
+import argparse
+import inspect
+import json
+import os
+import random
+import sys
+import tempfile
+from pathlib import Path
+
+MARKS = {"T": "top", "B": "bottom", "=": "alike"}
+
+
+def settings(given: str, name: str) -> dict:
+    """generate.py's defaults updated by `given`, a JSON object of `Hand.write` keywords; ValueError
+    naming the problem otherwise."""
+    from .defaults import GENERATE
+    from .hand import Hand
+    try:
+        extra = json.loads(given)
+    except json.JSONDecodeError as e:
+        raise ValueError(f"--{name} is not JSON ({e.msg}); give an object such as '{{\"stand_ins\": false}}'") from None
+    if not isinstance(extra, dict):
+        raise ValueError(f"--{name} must be a JSON object of Hand.write keywords, got {given!r}")
+    known = set(inspect.signature(Hand.write).parameters) - {"self", "lines", "seed", "progress", "judge", "style"}
+    unknown = sorted(set(extra) - known)
+    if unknown:
+        raise ValueError(f"--{name}: {', '.join(unknown)} not a Hand.write keyword; use some of {', '.join(sorted(known))}")
+    return {**GENERATE, **extra}
+
+
+def tally(pairs: list[dict], marks: list[str]) -> dict:
+    """For pairs of the key (each {"text", "top": "a" or "b"}) and one mark per pair (T, B or =): the
+    texts A won, B won and the alike ones."""
+    if len(marks) != len(pairs):
+        raise ValueError(f"{len(marks)} marks for {len(pairs)} pairs; give one of T, B or = per pair")
+    bad = sorted({m for m in marks if m not in MARKS})
+    if bad:
+        raise ValueError(f"unknown marks {' '.join(bad)}; use T (top better), B (bottom better) or = (alike)")
+    out = {"a": [], "b": [], "alike": []}
+    for pair, mark in zip(pairs, marks):
+        if mark == "=":
+            out["alike"].append(pair["text"])
+        else:
+            bottom = "b" if pair["top"] == "a" else "a"
+            out[pair["top"] if mark == "T" else bottom].append(pair["text"])
+    return out
+
+
+def pair_page(tops: list, bottoms: list):
+    """An SVG drawing: for pair k, its number on a line of its own, then the two lines (offsets (T, 3))."""
+    from .render import PageStyle, layout_page, page_svg
+    style = PageStyle()
+    lines = [line for top, bottom in zip(tops, bottoms) for line in (None, top, bottom)]
+    dwg = page_svg(lines, style)
+    _, height = layout_page(lines, style)
+    x0, y0, w, h = (float(v) for v in dwg["viewBox"].split())
+    top = min(y0, -0.9 * height)  # room for the first number above the first pair
+    dwg["viewBox"] = f"{x0:.2f} {top:.2f} {w:.2f} {h + y0 - top:.2f}"
+    dwg["height"] = f"{float(dwg['height'][:-2]) * (h + y0 - top) / h:.0f}px"
+    for k in range(len(tops)):
+        dwg.add(dwg.text(str(k + 1), insert=(x0 + 0.1 * height, 3 * k * style.line_spacing * height),
+                         font_size=f"{0.5 * height:.3g}", fill="red", font_family="sans-serif"))
+    return dwg
+
+
+def write(texts: list[str], a: dict, b: dict, seed: int, out: Path, checkpoint=None) -> list[dict]:
+    """Write the texts with settings a and b, save the pairs (`pair_page`) to `out` and the key to
+    out.key.json; returns the key's pairs."""
+    from .hand import Hand
+    from .svgplot import save_atomic
+    hand = Hand.from_checkpoint(checkpoint)
+    written = {"a": hand.write(texts, seed=seed, progress=True, **a), "b": hand.write(texts, seed=seed, progress=True, **b)}
+    rng = random.Random(seed)
+    pairs = [{"text": t, "top": rng.choice("ab")} for t in texts]
+    tops = [written[p["top"]][k].offsets for k, p in enumerate(pairs)]
+    bottoms = [written["b" if p["top"] == "a" else "a"][k].offsets for k, p in enumerate(pairs)]
+    save_atomic(pair_page(tops, bottoms), out)
+    key = key_path(out)
+    fd, tmp = tempfile.mkstemp(dir=key.parent, suffix=".tmp")
+    with os.fdopen(fd, "w") as f:
+        json.dump({"a": a, "b": b, "seed": seed, "pairs": pairs}, f, indent=1)
+    os.replace(tmp, key)
+    return pairs
+
+
+def key_path(svg: Path) -> Path:
+    return svg.with_suffix(".key.json")
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(prog="python -m strokes.blind", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = p.add_subparsers(dest="command", required=True)
+    w = sub.add_parser("write", help="write texts two ways as pairs in random order, and their key")
+    w.add_argument("texts", nargs="*", help="texts, one line each")
+    w.add_argument("--texts-file", type=Path, help="more texts, one per line")
+    w.add_argument("--a", default="{}", help="setting A: JSON of Hand.write keywords over generate.py's defaults "
+                                             "(default %(default)s: the defaults)")
+    w.add_argument("--b", required=True, help='setting B, likewise, e.g. \'{"stand_ins": false}\'')
+    w.add_argument("--seed", type=int, default=0, help="sampling seed of both, and of the order (default %(default)s)")
+    w.add_argument("--checkpoint", help="synthesis weights (default: the shipped ones)")
+    w.add_argument("--out", type=Path, required=True, help="SVG of the pairs; the key goes to OUT.key.json")
+    s = sub.add_parser("score", help="which setting won, from the key and one mark per pair")
+    s.add_argument("key", type=Path, help="the .key.json that write left")
+    s.add_argument("marks", nargs="+", help="T (top better), B (bottom better) or = (alike), one per pair")
+    args = p.parse_args(argv)
+
+    def fail(message: str) -> int:
+        sys.stderr.write(f"strokes.blind: error: {message}\n")
+        return 2
+
+    if args.command == "score":
+        try:
+            key = json.loads(args.key.read_text())
+            pairs = key["pairs"]
+        except (OSError, ValueError, KeyError, TypeError) as e:
+            return fail(f"cannot read the key {args.key} ({e}); give the .key.json that write left")
+        try:
+            won = tally(pairs, [m.upper() for m in args.marks])
+        except ValueError as e:
+            return fail(str(e))
+        for name in ("a", "b"):
+            print(f"{name.upper()} {json.dumps(key[name])} better: {len(won[name])}", *won[name], sep="\n  ")
+        print(f"alike: {len(won['alike'])} of {len(key['pairs'])}")
+        return 0
+    try:
+        texts = list(args.texts) + (args.texts_file.read_text().splitlines() if args.texts_file else [])
+        texts = [t for t in texts if t.strip()]
+        if not texts:
+            return fail("no texts; give some as arguments or --texts-file")
+        a, b = settings(args.a, "a"), settings(args.b, "b")
+        if not args.out.parent.is_dir():
+            return fail(f"cannot write {args.out}: its folder is missing; choose another path")
+        write(texts, a, b, args.seed, args.out, args.checkpoint)
+    except (OSError, ValueError) as e:
+        return fail(str(e))
+    print(f"wrote {args.out} ({len(texts)} pairs) and its key {key_path(args.out)}; judge before you score")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

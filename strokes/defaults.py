@@ -1,0 +1,10 @@
+"""generate.py's sampling settings beyond `Hand.write`'s own defaults, for the tools that match it.
+
+Kept apart from `strokes.hand` so that generate.py can build its parser without importing torch.
+Each is measured in the README ("How legible?").
+"""
+DEFAULT_CANDIDATES = 12  # samples per word for the recogniser to pick from: at bias 0.75, 29.3% -> 5.8% CER (README)
+DEFAULT_CAPITAL_ROUNDS = 4  # rounds for words with capitals or digits: Title Case, judge 38% -> 19% misread (README)
+DEFAULT_CAPITAL_DOUBT = 3.0  # weight of a line's first capitals' doubt: line-initial capitals 23 -> 16 of 100 misread (README)
+GENERATE = dict(candidates=DEFAULT_CANDIDATES, capital_rounds=DEFAULT_CAPITAL_ROUNDS,
+                capital_doubt=DEFAULT_CAPITAL_DOUBT)  # as Hand.write keywords

@@ -1,0 +1,84 @@
+"""Blind comparisons by eye (strokes.blind): the key, the tally and the pair sheet, with a tiny model."""
+import json
+import random
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from strokes.blind import key_path, settings, tally
+from strokes.defaults import GENERATE
+
+REPO = Path(__file__).resolve().parents[1]
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def blind(*args):
+    return subprocess.run([sys.executable, "-m", "strokes.blind", *map(str, args)], capture_output=True, text=True,
+                          timeout=300, cwd=REPO)
+
+
+def test_tally_credits_the_setting_that_was_on_top_or_below():
+    rng = random.Random(0)
+    pairs = [{"text": f"t{k}", "top": rng.choice("ab")} for k in range(40)]
+    marks = [rng.choice("TB=") for _ in pairs]
+    won = tally(pairs, marks)
+    for p, m in zip(pairs, marks):  # the naive reading, pair by pair
+        winner = "alike" if m == "=" else p["top"] if m == "T" else {"a": "b", "b": "a"}[p["top"]]
+        assert p["text"] in won[winner]
+    assert sum(map(len, won.values())) == 40
+    with pytest.raises(ValueError, match="2 marks for 3 pairs"):
+        tally(pairs[:3], ["T", "B"])
+    with pytest.raises(ValueError, match="unknown marks X"):
+        tally(pairs[:2], ["T", "X"])
+
+
+def test_settings_are_generate_defaults_plus_hand_write_keywords():
+    assert settings("{}", "a") == GENERATE
+    assert settings('{"stand_ins": false, "candidates": 1}', "b") == {**GENERATE, "stand_ins": False, "candidates": 1}
+    with pytest.raises(ValueError, match="--b: colour not a Hand.write keyword"):
+        settings('{"colour": 1}', "b")
+    with pytest.raises(ValueError, match="--a is not JSON"):
+        settings("{stand_ins: no}", "a")
+    with pytest.raises(ValueError, match="must be a JSON object"):
+        settings("[1]", "a")
+
+
+def test_write_then_score_from_the_command_line(tiny_synthesis, tmp_path):
+    out = tmp_path / "pairs.svg"
+    texts = ["ab cd", "dab", "cab bad"]
+    fast = '{"candidates": 1}'
+    run = blind("write", *texts, "--a", fast, "--b", '{"candidates": 1, "bias": 3}', "--seed", 4,
+                "--checkpoint", tiny_synthesis, "--out", out)
+    assert run.returncode == 0, run.stderr
+    key = json.loads(key_path(out).read_text())
+    assert [p["text"] for p in key["pairs"]] == texts and key["b"]["bias"] == 3 and key["seed"] == 4
+    assert {p["top"] for p in key["pairs"]} <= {"a", "b"}
+    root = ET.parse(out).getroot()
+    assert [t.text for t in root.iter(f"{SVG}text")] == ["1", "2", "3"]  # a number over each pair
+    assert len(list(root.iter(f"{SVG}path"))) >= 6  # two written lines per pair
+    marks = ["T", "=", "B"]
+    scored = blind("score", key_path(out), *marks)
+    assert scored.returncode == 0, scored.stderr
+    won = tally(key["pairs"], marks)
+    assert f"better: {len(won['a'])}" in scored.stdout.splitlines()[0]
+    assert scored.stdout.strip().endswith("alike: 1 of 3")
+    # the same seed draws the same order
+    again = tmp_path / "again.svg"
+    assert blind("write", *texts, "--a", fast, "--b", '{"candidates": 1, "bias": 3}', "--seed", 4,
+                 "--checkpoint", tiny_synthesis, "--out", again).returncode == 0
+    assert json.loads(key_path(again).read_text())["pairs"] == key["pairs"]
+
+
+@pytest.mark.parametrize("args, message", [
+    (["score", "missing.key.json", "T"], "cannot read the key"),
+    (["write", "ab", "--b", "{nope}", "--out", "x.svg"], "--b is not JSON"),
+    (["write", "--b", "{}", "--out", "x.svg"], "no texts"),
+    (["write", "ab", "--b", "{}", "--out", "no/such/dir/x.svg"], "its folder is missing"),
+])
+def test_bad_input_is_one_line_and_exit_2(args, message, tmp_path):
+    run = blind(*[str(tmp_path / a) if a.endswith((".json", ".svg")) else a for a in args])
+    assert run.returncode == 2 and "Traceback" not in run.stderr
+    assert len(run.stderr.strip().splitlines()) == 1 and message in run.stderr, run.stderr
