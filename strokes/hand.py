@@ -371,11 +371,11 @@ class Hand:
         runs, marks = [[] for _ in prepared], [{} for _ in prepared]
         if acronyms == "apart":
             prepared, runs = map(list, zip(*(spread(p) for p in prepared)))
-        flat = [[] for _ in prepared]  # runs that end in lower case (a stand-in and the rest of its word)
+        levels = [[True] * len(r) for r in runs]  # per run: set level (capitals) or left only (ends in lower case)
         if stand_ins:
             for i, (p, line_runs) in enumerate(zip(prepared, runs)):
-                prepared[i], all_runs, marks[i] = substitute(p, line_runs)
-                runs[i], flat[i] = all_runs, all_runs[len(line_runs):]
+                prepared[i], runs[i], marks[i] = substitute(p, line_runs)
+                levels[i] += [False] * (len(runs[i]) - len(line_runs))
         todo = [i for i, line in enumerate(lines) if line.strip()]
         results: list[Written | None] = [None] * len(lines)
         for attempt in range(retries + 1):
@@ -396,14 +396,13 @@ class Hand:
             todo = [i for i in todo if not results[i].ok]
             if not todo:
                 break
-        for r, text, line_runs, line_marks, line_flat in zip(results, asked, runs, marks, flat):
+        for r, text, line_runs, line_marks, line_levels in zip(results, asked, runs, marks, levels):
             if r is None:
                 continue
             if line_marks:  # stand-ins made capitals: Q's tail, X enlarged
                 r.offsets, r.phi = draw_stand_ins(r.offsets, r.phi, r.window_text, line_marks)
             if line_runs:  # letters drawn apart set together
-                r.offsets = set_runs(r.offsets, r.phi, line_runs, r.window_text,
-                                     level=[run not in line_flat for run in line_runs])
+                r.offsets = set_runs(r.offsets, r.phi, line_runs, r.window_text, level=line_levels)
             r.written_text = text
         return [r if r is not None else _blank(line) for r, line in zip(results, lines)]
 
