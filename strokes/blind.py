@@ -11,7 +11,7 @@ alike), then `score` reads the key and says which setting won:
 
     python -m strokes.blind write "Queen Mary sailed at dawn" "X marks the spot" --b '{"stand_ins": false}' \\
         --seed 0 --out pairs.svg                          # -> pairs.svg and pairs.key.json
-    python -m strokes.blind score pairs.key.json T B =    # one mark per pair, in order
+    python -m strokes.blind score pairs.key.json T =      # one mark per pair, in order
 
 Not in Graves (2013), who judged his samples by eye, openly.
 """
