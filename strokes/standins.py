@@ -19,7 +19,9 @@ moving the rest up or down, since it may hang below the line: "Query").
 Where a letter's ink lies: from the last pen lift before the window's peak (eq. 46) reaches the
 letter to the last one before it reaches the next non-space character (`strokes.acronyms.cut`).
 
-Not in Graves (2013); `Hand.write(stand_ins=True)` (default) and `generate.py --stand-ins`.
+Z, with 6 training examples, keeps the network's own: an enlarged z read worse by eye, blind
+(docs/capitals.md). Not in Graves (2013); `Hand.write(stand_ins=True)` (default) and
+`generate.py --stand-ins`.
 """
 from __future__ import annotations
 
