@@ -34,7 +34,7 @@ from tqdm import tqdm
 
 from . import transforms
 from .acronyms import set_runs, spread
-from .standins import LOWER_STAND_INS, draw as draw_stand_ins, substitute
+from .standins import LOWER_STAND_INS, add_tails, enlarge_all, substitute
 from .alphabet import Alphabet
 from .attention import AttentionCheck, check_attention, finished_reading, step_cap, window_weights
 from .mdn import BivariateGaussianMixture, StrokeMixture
@@ -399,10 +399,12 @@ class Hand:
         for r, text, line_runs, line_marks, line_levels in zip(results, asked, runs, marks, levels):
             if r is None:
                 continue
-            if line_marks:  # stand-ins made capitals: Q's tail, X enlarged
-                r.offsets, r.phi = draw_stand_ins(r.offsets, r.phi, r.window_text, line_marks)
+            if line_marks:  # the x of an X enlarged before its neighbours are set against it
+                r.offsets = enlarge_all(r.offsets, r.phi, r.window_text, line_marks)
             if line_runs:  # letters drawn apart set together
                 r.offsets = set_runs(r.offsets, r.phi, line_runs, r.window_text, level=line_levels)
+            if line_marks:  # the O of a Q given its tail, a stroke after the network's own
+                r.offsets, r.phi = add_tails(r.offsets, r.phi, r.window_text, line_marks)
             r.written_text = text
         return [r if r is not None else _blank(line) for r, line in zip(results, lines)]
 

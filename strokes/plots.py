@@ -92,7 +92,8 @@ def density_grid(offsets: np.ndarray, dist, pixels_per_unit: float, margin: floa
     offsets (T, 3) is the written line; dist is the model's StrokeMixture (or a GaussianMixture
     over (dx, dy)) with batch shape (T,), whose step t predicts the offset from point t to t + 1.
     Each prediction is evaluated on a square patch around point t that holds all but a negligible
-    part of its mass, then added into the grid, so the cost does not grow with the page.
+    part of its mass, then added into the grid, so the cost does not grow with the page. Points past
+    the last prediction (ink added after sampling: a Q's tail, `strokes.standins`) get none.
     """
     pts = np.cumsum(np.asarray(offsets, dtype=np.float64)[:, :2], axis=0)  # (T, 2) positions
     lo, hi = pts.min(0) - margin, pts.max(0) + margin
@@ -107,8 +108,9 @@ def density_grid(offsets: np.ndarray, dist, pixels_per_unit: float, margin: floa
     cell_centre = torch.tensor(lo + (centre_px + 0.5) / pixels_per_unit)  # (T, 2)
     grid = np.zeros((H + 2 * r, W + 2 * r))  # padded so every patch fits
     side = 2 * r + 1
-    for t0 in range(0, len(pts), 32):  # chunks keep memory at P * 32 * M
-        t1 = min(t0 + 32, len(pts))
+    steps = min(len(pts), mixture.loc.shape[0])  # the points the network predicted from
+    for t0 in range(0, steps, 32):  # chunks keep memory at P * 32 * M
+        t1 = min(t0 + 32, steps)
         rel = cell_centre[t0:t1] - torch.tensor(pts[t0:t1]) + patch.unsqueeze(1)  # (P, c, 2)
         mass = mixture.select(slice(t0, t1)).log_prob(rel.to(mixture.loc.dtype)).double().exp()
         mass = (mass / pixels_per_unit ** 2).T.reshape(-1, side, side).numpy()  # (c, side, side)

@@ -6,15 +6,16 @@ q, never a Q that reads; asked for an X, mostly something else (README, "How leg
 a capital O and a lower-case x well, and a person's Q is an O with a tail, a person's X a large x.
 So `substitute` gives the network the stand-in letter in the capital's place, as a word of its own
 when the capital begins a longer word (a space after it, as `strokes.acronyms` does for runs of
-capitals: "Queen" -> "O ueen"), and after sampling `draw` turns the stand-ins back into capitals:
+capitals: "Queen" -> "O ueen"), and after sampling the stand-ins are turned back into capitals:
 
-- an O gets a tail (`add_tail`): one short, slightly curved stroke across its lower right, down and
-  to the right, the shape of TAIL scaled to the O's box. This stroke is not the network's ink.
-- an x is enlarged (`enlarge`) by CAPITAL_SCALE about its lowest left point, to a capital's height,
-  and the ink after it moves right by as much as the x grew.
-
-The letter and the rest of its word are then set together (`strokes.acronyms.set_together`, without
-moving the rest up or down, since it may hang below the line: "Query").
+- an x is enlarged (`enlarge_all`, `enlarge`) by CAPITAL_SCALE about its lowest left point, to a
+  capital's height, and the ink after it moves right by as much as the x grew;
+- the letter and the rest of its word are set together (`strokes.acronyms.set_runs`, without moving
+  the rest up or down, since it may hang below the line: "Query");
+- an O gets a tail (`add_tails`, `tail`): one short, slightly curved stroke across its lower right,
+  down and to the right, the shape of TAIL scaled to the O's box. This stroke is not the network's
+  ink, and it is added at the end of the line's ink, so that the network's own steps keep their
+  places (the window weights and predicted densities of each step still line up with them).
 
 Where a letter's ink lies: from the last pen lift before the window's peak (eq. 46) reaches the
 letter to the last one before it reaches the next non-space character (`strokes.acronyms.cut`).
@@ -75,31 +76,29 @@ def ink_bounds(offsets: np.ndarray, phi: np.ndarray, text: str, u: int) -> tuple
     return cut(offsets, peak, u), cut(offsets, peak, nxt)
 
 
-def _insert_after(offsets: np.ndarray, phi: np.ndarray, b: int, stroke: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """offsets (T, 3) and phi (T, U + 1) with a new stroke (n, 2 points, absolute raw units) put in after
-    point b, the ink after it left where it was; phi's row b is repeated for the new points."""
-    points = np.cumsum(offsets[:, :2], axis=0)  # (T, 2)
-    rows = np.zeros((len(stroke), 3))
-    rows[:, :2] = np.diff(np.vstack([points[b], stroke]), axis=0)
-    rows[-1, 2] = 1.0  # the pen lifts at the tail's end
-    out = np.array(offsets, dtype=np.float64, copy=True)
-    out[b, 2] = 1.0  # the pen lifts before the new stroke (it does already after a cut)
-    if b + 1 < len(out):
-        out[b + 1, :2] += points[b] - stroke[-1]  # the next point stays put
-    return (np.concatenate([out[: b + 1], rows, out[b + 1:]]),
-            np.concatenate([phi[: b + 1], np.repeat(phi[b: b + 1], len(stroke), axis=0), phi[b + 1:]]))
-
-
-def add_tail(offsets: np.ndarray, phi: np.ndarray, a: int, b: int) -> tuple[np.ndarray, np.ndarray]:
-    """offsets (T, 3) and phi (T, U + 1) with a Q's tail drawn across the O whose ink is
-    offsets[a + 1 : b + 1] (put in after point b); unchanged if that ink is fewer than 3 points."""
+def tail(offsets: np.ndarray, a: int, b: int) -> np.ndarray | None:
+    """The points (TAIL_POINTS, 2) of a Q's tail across the O whose ink is offsets[a + 1 : b + 1]
+    (raw units, y down); None if that ink is fewer than 3 points."""
     if b - a < 3:
-        return np.array(offsets, dtype=np.float64, copy=True), phi
+        return None
     ink = np.cumsum(offsets[:, :2], axis=0)[a + 1: b + 1]  # (n, 2)
     low, high = ink.min(0), ink.max(0)
     s = np.linspace(0.0, 1.0, TAIL_POINTS)[:, None]  # (P, 1) along a quadratic Bezier curve through TAIL
     unit = (1 - s) ** 2 * TAIL[0] + 2 * s * (1 - s) * TAIL[1] + s ** 2 * TAIL[2]  # (P, 2)
-    return _insert_after(offsets, phi, b, low + unit * (high - low))
+    return low + unit * (high - low)
+
+
+def append_stroke(offsets: np.ndarray, phi: np.ndarray, stroke: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """offsets (T, 3) with a new stroke (n, 2 points, absolute raw units) after the last point, the pen
+    lifted before and after it; phi (T, U + 1) with its last row repeated for the new points."""
+    end = np.cumsum(offsets[:, :2], axis=0)[-1] if len(offsets) else np.zeros(2)
+    rows = np.zeros((len(stroke), 3))
+    rows[:, :2] = np.diff(np.vstack([end, stroke]), axis=0)
+    rows[-1, 2] = 1.0
+    out = np.array(offsets, dtype=np.float64, copy=True)
+    if len(out):
+        out[-1, 2] = 1.0
+    return np.concatenate([out, rows]), np.concatenate([phi, np.repeat(phi[-1:], len(stroke), axis=0)])
 
 
 def enlarge(offsets: np.ndarray, a: int, b: int, scale: float = CAPITAL_SCALE) -> np.ndarray:
@@ -119,15 +118,23 @@ def enlarge(offsets: np.ndarray, a: int, b: int, scale: float = CAPITAL_SCALE) -
     return out
 
 
-def draw(offsets: np.ndarray, phi: np.ndarray, text: str, marks: dict[int, str]) -> tuple[np.ndarray, np.ndarray]:
-    """Ink written from `substitute` text with each stand-in of `marks` made its capital: a tail for an
-    O, an x enlarged. offsets (T, 3) raw units, phi (T, U + 1) window weights over `text`; returns the
-    new offsets and phi (rows added for tails, so phi still lines up with the ink)."""
+def enlarge_all(offsets: np.ndarray, phi: np.ndarray, text: str, marks: dict[int, str]) -> np.ndarray:
+    """Ink written from `substitute` text with the x of every X in `marks` enlarged (`enlarge`).
+    offsets (T, 3) raw units, phi (T, U + 1) window weights over `text`; same length out."""
+    out = np.array(offsets, dtype=np.float64, copy=True)
+    for u, capital in marks.items():
+        if capital == "X":
+            out = enlarge(out, *ink_bounds(out, phi, text, u))
+    return out
+
+
+def add_tails(offsets: np.ndarray, phi: np.ndarray, text: str, marks: dict[int, str]) -> tuple[np.ndarray, np.ndarray]:
+    """Ink written from `substitute` text with a tail (`tail`) for the O of every Q in `marks`, each
+    added as a stroke after the line's last point (`append_stroke`); returns offsets and phi, both
+    TAIL_POINTS rows longer per tail. offsets (T, 3) raw units, phi (T, U + 1) over `text`."""
     out, phi = np.array(offsets, dtype=np.float64, copy=True), np.asarray(phi)
-    for u in sorted(marks, reverse=True):  # from the right: a tail's new rows leave earlier indices as they were
-        a, b = ink_bounds(out, phi, text, u)
-        if marks[u] == "Q":
-            out, phi = add_tail(out, phi, a, b)
-        else:
-            out = enlarge(out, a, b)
+    strokes = [tail(out, *ink_bounds(out, phi, text, u)) for u, capital in sorted(marks.items()) if capital == "Q"]
+    for stroke in strokes:
+        if stroke is not None:
+            out, phi = append_stroke(out, phi, stroke)
     return out, phi

@@ -137,3 +137,15 @@ def test_q_and_x_are_drawn_from_stand_ins_and_other_text_is_untouched(hand):
     assert len(offsets_to_strokes(q.offsets)) == len(offsets_to_strokes(o_only.offsets)) + 1
     plain = [hand.write(["the quick fox"], seed=1, stand_ins=s)[0] for s in (True, False)]
     np.testing.assert_array_equal(plain[0].offsets, plain[1].offsets)
+
+
+def test_q_tail_comes_after_the_network_steps_so_densities_still_line_up(hand, tmp_path):
+    from strokes.standins import TAIL_POINTS
+    w = hand.write(["Quiet"], seed=0, keep_predictions=True)[0]
+    assert w.window_text == "O uiet"
+    assert w.predictions.mixture.loc.shape[0] == len(w.offsets) - TAIL_POINTS == len(w.phi) - TAIL_POINTS
+    run = subprocess.run([sys.executable, str(REPO / "generate.py"), "Quiet", "-o", tmp_path / "q.svg",
+                          "--candidates", "1", "--density-plot", tmp_path / "d.svg"],
+                         capture_output=True, text=True, timeout=300, cwd=REPO)
+    assert run.returncode == 0, run.stderr
+    assert ET.parse(tmp_path / "d.svg").getroot().tag.endswith("svg")

@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 
 from strokes.acronyms import joined, set_together, spread
-from strokes.standins import (CAPITAL_SCALE, TAIL_POINTS, add_tail, draw, enlarge, ink_bounds, restore,
-                              substitute)
+from strokes.standins import (CAPITAL_SCALE, TAIL_POINTS, add_tails, enlarge, enlarge_all, ink_bounds, restore,
+                              substitute, tail)
 from strokes.transforms import offsets_to_points, points_to_offsets
 
 
@@ -57,24 +57,24 @@ def bar(x0, y0, x1, y1, n=6):
     return pts
 
 
-def test_add_tail_draws_a_stroke_across_the_lower_right_of_the_o():
+def test_tail_is_a_stroke_across_the_lower_right_of_the_o_added_after_the_line():
     o, rest = circle(50, 50, 20), bar(90, 40, 110, 70)  # an O, then the next letter
     offsets = points_to_offsets(np.concatenate([o, rest]))
-    phi = np.eye(3)[np.repeat([0, 2], [len(o), len(rest)])]  # (T, 3)
-    out, phi2 = add_tail(offsets, phi, -1, len(o) - 1)
-    assert out.shape == (len(offsets) + TAIL_POINTS, 3) and phi2.shape == (len(out), 3)
-    pts = at(out, o[0])
-    np.testing.assert_allclose(pts[: len(o)], o[:, :2], atol=1e-9)  # the O is kept
-    np.testing.assert_allclose(pts[len(o) + TAIL_POINTS:], rest[:, :2], atol=1e-9)  # so is the ink after it
-    tail = pts[len(o): len(o) + TAIL_POINTS]
-    assert out[len(o) - 1, 2] == 1 and out[len(o) + TAIL_POINTS - 1, 2] == 1  # a stroke of its own
-    r = np.hypot(*(tail - 50).T)
+    text, phi = "O u", np.eye(4)[np.repeat([0, 2], [len(o), len(rest)])]  # (T, U + 1)
+    stroke = tail(offsets, -1, len(o) - 1) + o[0, :2]  # points_to_offsets keeps positions relative to o[0]
+    r = np.hypot(*(stroke - 50).T)
     assert r[0] < 20 < r[-1]  # from inside the loop to outside it
-    assert (np.diff(tail, axis=0) > 0).all()  # down and to the right all along
-    assert (tail[:, 0] > 50).all() and (tail[:, 1] > 50).all()  # in the lower-right quarter
-    np.testing.assert_array_equal(phi2[len(o): len(o) + TAIL_POINTS], np.repeat(phi[len(o) - 1: len(o)], TAIL_POINTS, 0))
-    # too little ink to be an O: nothing is added
-    assert add_tail(offsets, phi, -1, 1)[0].shape == offsets.shape
+    assert (np.diff(stroke, axis=0) > 0).all()  # down and to the right all along
+    assert (stroke[:, 0] > 50).all() and (stroke[:, 1] > 50).all()  # in the lower-right quarter
+    out, phi2 = add_tails(offsets, phi, text, {0: "Q"})
+    assert out.shape == (len(offsets) + TAIL_POINTS, 3) and phi2.shape == (len(out), 4)
+    pts = at(out, o[0])
+    np.testing.assert_array_equal(out[: len(offsets), :2], offsets[:, :2])  # the network's steps keep their places
+    np.testing.assert_allclose(pts[len(offsets):], stroke, atol=1e-9)  # the tail comes last, a stroke of its own
+    assert out[len(offsets) - 1, 2] == 1 and out[-1, 2] == 1 and not out[len(offsets):-1, 2].any()
+    np.testing.assert_array_equal(phi2[len(offsets):], np.repeat(phi[-1:], TAIL_POINTS, 0))
+    assert tail(offsets, -1, 1) is None  # too little ink to be an O
+    np.testing.assert_array_equal(add_tails(offsets, phi, text, {2: "X"})[0], offsets)  # only Q gets a tail
 
 
 def test_enlarge_grows_the_letter_on_its_line_and_moves_the_rest_right():
@@ -93,7 +93,7 @@ def test_enlarge_grows_the_letter_on_its_line_and_moves_the_rest_right():
     np.testing.assert_array_equal(out[:, 2], offsets[:, 2])
 
 
-def test_draw_finds_each_stand_in_by_the_window_and_keeps_phi_in_line():
+def test_stand_ins_are_found_by_the_window():
     # "O ueen x": an O, then "ueen" (one stroke), then an x of two strokes
     o, ueen = circle(20, -20, 20), bar(50, -15, 100, 0, n=10)
     x = np.concatenate([bar(120, -10, 130, 0), bar(130, -10, 120, 0)])
@@ -103,16 +103,14 @@ def test_draw_finds_each_stand_in_by_the_window_and_keeps_phi_in_line():
     phi = np.eye(len(text) + 1)[peak]
     assert ink_bounds(offsets, phi, text, 0) == (-1, len(o) - 1)
     assert ink_bounds(offsets, phi, text, 7) == (len(o) + len(ueen) - 1, len(offsets) - 1)
-    out, phi2 = draw(offsets, phi, text, marks)
-    assert len(out) == len(phi2) == len(offsets) + TAIL_POINTS
+    out = enlarge_all(offsets, phi, text, marks)
     pts = at(out, o[0])
     big = pts[-len(x):]
     assert np.ptp(big[:, 1]) == pytest.approx(CAPITAL_SCALE * 10) and big[:, 1].max() == pytest.approx(0, abs=1e-9)
-    np.testing.assert_allclose(pts[len(o) + TAIL_POINTS: -len(x)], ueen[:, :2], atol=1e-9)
-    # nothing marked: nothing changes
-    same, phi3 = draw(offsets, phi, text, {})
-    np.testing.assert_array_equal(same, offsets)
-    np.testing.assert_array_equal(phi3, phi)
+    np.testing.assert_allclose(pts[: -len(x)], np.concatenate([o, ueen])[:, :2], atol=1e-9)  # the O is not enlarged
+    out, phi2 = add_tails(out, phi, text, marks)
+    assert len(out) == len(phi2) == len(offsets) + TAIL_POINTS
+    np.testing.assert_array_equal(enlarge_all(offsets, phi, text, {}), offsets)  # nothing marked: nothing changes
 
 
 def test_set_together_without_levelling_moves_left_only():
