@@ -12,6 +12,7 @@ alike), then `score` reads the key and says which setting won:
     python -m strokes.blind write "Queen Mary sailed at dawn" "X marks the spot" --b '{"stand_ins": false}' \\
         --seed 0 --out pairs.svg                          # -> pairs.svg and pairs.key.json
     python -m strokes.blind score pairs.key.json T =      # one mark per pair, in order
+    python -m strokes.blind write ... --b '{}' --checkpoint-b runs/gpu/avg.pt --out pairs.svg   # two models
 
 Not in Graves (2013), who judged his samples by eye, openly.
 """
@@ -82,13 +83,15 @@ def pair_page(tops: list, bottoms: list):
     return dwg
 
 
-def write(texts: list[str], a: dict, b: dict, seed: int, out: Path, checkpoint=None) -> list[dict]:
-    """Write the texts with settings a and b, save the pairs (`pair_page`) to `out` and the key to
-    out.key.json; returns the key's pairs."""
+def write(texts: list[str], a: dict, b: dict, seed: int, out: Path, checkpoint=None, checkpoint_b=None) -> list[dict]:
+    """Write the texts with settings a and b (and B with the weights in checkpoint_b, if given), save
+    the pairs (`pair_page`) to `out` and the key to out.key.json; returns the key's pairs."""
     from .hand import Hand
     from .svgplot import save_atomic
-    hand = Hand.from_checkpoint(checkpoint)
-    written = {"a": hand.write(texts, seed=seed, progress=True, **a), "b": hand.write(texts, seed=seed, progress=True, **b)}
+    hand_a = Hand.from_checkpoint(checkpoint)
+    hand_b = Hand.from_checkpoint(checkpoint_b) if checkpoint_b else hand_a
+    written = {"a": hand_a.write(texts, seed=seed, progress=True, **a),
+               "b": hand_b.write(texts, seed=seed, progress=True, **b)}
     rng = random.Random(seed)
     pairs = [{"text": t, "top": rng.choice("ab")} for t in texts]
     tops = [written[p["top"]][k].offsets for k, p in enumerate(pairs)]
@@ -97,7 +100,8 @@ def write(texts: list[str], a: dict, b: dict, seed: int, out: Path, checkpoint=N
     key = key_path(out)
     fd, tmp = tempfile.mkstemp(dir=key.parent, suffix=".tmp")
     with os.fdopen(fd, "w") as f:
-        json.dump({"a": a, "b": b, "seed": seed, "pairs": pairs}, f, indent=1)
+        json.dump({"a": a, "b": b, "checkpoint_a": str(checkpoint or "shipped"),
+                   "checkpoint_b": str(checkpoint_b or checkpoint or "shipped"), "seed": seed, "pairs": pairs}, f, indent=1)
     os.replace(tmp, key)
     return pairs
 
@@ -118,6 +122,7 @@ def main(argv=None) -> int:
     w.add_argument("--b", required=True, help='setting B, likewise, e.g. \'{"stand_ins": false}\'')
     w.add_argument("--seed", type=int, default=0, help="sampling seed of both, and of the order (default %(default)s)")
     w.add_argument("--checkpoint", help="synthesis weights (default: the shipped ones)")
+    w.add_argument("--checkpoint-b", help="other weights for setting B, to compare two models (default: --checkpoint)")
     w.add_argument("--out", type=Path, required=True, help="SVG of the pairs; the key goes to OUT.key.json")
     s = sub.add_parser("score", help="which setting won, from the key and one mark per pair")
     s.add_argument("key", type=Path, help="the .key.json that write left")
@@ -139,7 +144,8 @@ def main(argv=None) -> int:
         except ValueError as e:
             return fail(str(e))
         for name in ("a", "b"):
-            print(f"{name.upper()} {json.dumps(key[name])} better: {len(won[name])}", *won[name], sep="\n  ")
+            weights = key.get(f"checkpoint_{name}", "")
+            print(f"{name.upper()} {json.dumps(key[name])} {weights} better: {len(won[name])}", *won[name], sep="\n  ")
         print(f"alike: {len(won['alike'])} of {len(key['pairs'])}")
         return 0
     try:
@@ -150,7 +156,7 @@ def main(argv=None) -> int:
         a, b = settings(args.a, "a"), settings(args.b, "b")
         if not args.out.parent.is_dir():
             return fail(f"cannot write {args.out}: its folder is missing; choose another path")
-        write(texts, a, b, args.seed, args.out, args.checkpoint)
+        write(texts, a, b, args.seed, args.out, args.checkpoint, args.checkpoint_b)
     except (OSError, ValueError) as e:
         return fail(str(e))
     print(f"wrote {args.out} ({len(texts)} pairs) and its key {key_path(args.out)}; judge before you score")

@@ -51,9 +51,10 @@ def test_write_then_score_from_the_command_line(tiny_synthesis, tmp_path):
     texts = ["ab cd", "dab", "cab bad"]
     fast = '{"candidates": 1}'
     run = blind("write", *texts, "--a", fast, "--b", '{"candidates": 1, "bias": 3}', "--seed", 4,
-                "--checkpoint", tiny_synthesis, "--out", out)
+                "--checkpoint", tiny_synthesis, "--checkpoint-b", tiny_synthesis, "--out", out)
     assert run.returncode == 0, run.stderr
     key = json.loads(key_path(out).read_text())
+    assert key["checkpoint_a"] == key["checkpoint_b"] == str(tiny_synthesis)
     assert [p["text"] for p in key["pairs"]] == texts and key["b"]["bias"] == 3 and key["seed"] == 4
     assert {p["top"] for p in key["pairs"]} <= {"a", "b"}
     root = ET.parse(out).getroot()
