@@ -10,8 +10,10 @@
 # Needs data/iam-r30.h5 (python -m strokes.data iam ... --resample-step 30) and, where svgwrite is
 # not installed, its wheel in .whl/ (python3 -m pip download --no-deps -d .whl svgwrite==1.4.3).
 # Leaves in OUTDIR: avg.pt (the mean, model only, fp32), metrics.jsonl, nll.txt and log.txt. Then, on
-# any machine: judge avg.pt against the shipped weights (evaluate nll, legibility, by eye) and export
-# it only if it wins: python -m strokes.evaluate export avg.pt --data data/iam-r30.h5
+# any machine: judge avg.pt against the shipped weights (evaluate nll, legibility, and by eye, blind:
+# python -m strokes.blind write --texts-file docs/blind/capital-starts.txt --b '{}' --checkpoint-b
+# OUTDIR/avg.pt --out pairs.svg) and export it only if it wins:
+# python -m strokes.evaluate export avg.pt --data data/iam-r30.h5
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=${1:?usage: bash tools/gpu_round.sh OUTDIR [STEPS]}
