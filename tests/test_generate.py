@@ -227,3 +227,12 @@ def test_acronyms_mode_is_checked_and_text_without_runs_is_unchanged(hand):
     apart, joined = (hand.write(["ab cd"], seed=3, acronyms=m)[0] for m in ("apart", "joined"))
     assert apart.window_text == apart.written_text == "ab cd"
     np.testing.assert_array_equal(apart.offsets, joined.offsets)
+
+
+def test_stand_ins_flag_is_accepted_and_checked(checkpoints, tmp_path):
+    out = tmp_path / "o.svg"
+    run = cli("ab cd", "-o", out, "--checkpoint", checkpoints["synthesis"], "--candidates", 1, "--stand-ins", "off")
+    assert run.returncode == 0 and out.exists(), run.stderr
+    bad = cli("ab", "-o", tmp_path / "b.svg", "--checkpoint", checkpoints["synthesis"], "--stand-ins", "maybe")
+    assert bad.returncode == 2 and "--stand-ins" in bad.stderr and "Traceback" not in bad.stderr
+    assert len(bad.stderr.strip().splitlines()) == 1 and not (tmp_path / "b.svg").exists()
