@@ -78,8 +78,9 @@ def cut(offsets: np.ndarray, peak: np.ndarray, u: int) -> int:
     return int(lifts[-1]) if len(lifts) else -1
 
 
-def _peak(phi: np.ndarray) -> np.ndarray:
-    return phi.argmax(1) if len(phi) else np.zeros(0, dtype=int)  # (T,) where the window is
+def window_peak(phi: np.ndarray) -> np.ndarray:
+    """(T,) the position of each step's window peak (eq. 46), from phi (T, U + 1)."""
+    return phi.argmax(1) if len(phi) else np.zeros(0, dtype=int)
 
 
 def letter_bounds(offsets: np.ndarray, phi: np.ndarray, runs: list[list[int]], text: str) -> list[list[int]]:
@@ -88,7 +89,7 @@ def letter_bounds(offsets: np.ndarray, phi: np.ndarray, runs: list[list[int]], t
     search ends its word, before the window reaches the next word (so a full stop after the run is
     ink of the last letter). offsets (T, 3), phi (T, U + 1) window weights.
     """
-    peak, starts = _peak(phi), word_starts(text) + [len(text)]
+    peak, starts = window_peak(phi), word_starts(text) + [len(text)]
     return [[cut(offsets, peak, u) for u in run] + [cut(offsets, peak, next(u for u in starts if u > run[-1]))]
             for run in runs]
 
@@ -97,7 +98,7 @@ def word_bounds(offsets: np.ndarray, phi: np.ndarray, runs: list[list[int]], tex
     """The cuts between the words of the line as it will read, the runs set together: word j's ink
     is offsets[c[j] + 1 : c[j + 1] + 1], from c[0] = -1 to the last index. Arguments as `letter_bounds`."""
     inner = {u for run in runs for u in run[1:]}  # letters that begin a word only in the spread text
-    peak = _peak(phi)
+    peak = window_peak(phi)
     return [-1] + [cut(offsets, peak, u) for u in word_starts(text) if u not in inner] + [len(offsets) - 1]
 
 

@@ -21,10 +21,8 @@ from __future__ import annotations
 import argparse
 import inspect
 import json
-import os
 import random
 import sys
-import tempfile
 from pathlib import Path
 
 MARKS = {"T": "top", "B": "bottom", "=": "alike"}
@@ -87,7 +85,7 @@ def write(texts: list[str], a: dict, b: dict, seed: int, out: Path, checkpoint=N
     """Write the texts with settings a and b (and B with the weights in checkpoint_b, if given), save
     the pairs (`pair_page`) to `out` and the key to out.key.json; returns the key's pairs."""
     from .hand import Hand
-    from .svgplot import save_atomic
+    from .svgplot import save_atomic, write_atomic
     hand_a = Hand.from_checkpoint(checkpoint)
     hand_b = Hand.from_checkpoint(checkpoint_b) if checkpoint_b else hand_a
     written = {"a": hand_a.write(texts, seed=seed, progress=True, **a),
@@ -97,12 +95,9 @@ def write(texts: list[str], a: dict, b: dict, seed: int, out: Path, checkpoint=N
     tops = [written[p["top"]][k].offsets for k, p in enumerate(pairs)]
     bottoms = [written["b" if p["top"] == "a" else "a"][k].offsets for k, p in enumerate(pairs)]
     save_atomic(pair_page(tops, bottoms), out)
-    key = key_path(out)
-    fd, tmp = tempfile.mkstemp(dir=key.parent, suffix=".tmp")
-    with os.fdopen(fd, "w") as f:
-        json.dump({"a": a, "b": b, "checkpoint_a": str(checkpoint or "shipped"),
-                   "checkpoint_b": str(checkpoint_b or checkpoint or "shipped"), "seed": seed, "pairs": pairs}, f, indent=1)
-    os.replace(tmp, key)
+    key = {"a": a, "b": b, "checkpoint_a": str(checkpoint or "shipped"),
+           "checkpoint_b": str(checkpoint_b or checkpoint or "shipped"), "seed": seed, "pairs": pairs}
+    write_atomic(key_path(out), lambda f: json.dump(key, f, indent=1))
     return pairs
 
 

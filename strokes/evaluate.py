@@ -215,15 +215,10 @@ def style_candidates(hand, text: str, seeds: list[int], bias: float = 0.75) -> l
 def save_presets(lines: list, path) -> None:
     """Write model-generated lines as style presets (strokes/weights/styles.json), atomically."""
     import json
-    import os
-    import tempfile
+
+    from .svgplot import write_atomic
     presets = [{"text": w.text, "offsets": np.round(w.offsets, 2).tolist()} for w in lines]
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-    with os.fdopen(fd, "w") as f:
-        json.dump(presets, f, separators=(",", ":"))
-    os.chmod(tmp, 0o644)  # mkstemp makes it private; presets ship in the package
-    os.replace(tmp, path)
+    write_atomic(path, lambda f: json.dump(presets, f, separators=(",", ":")))
 
 
 def sample_sheet(hand, texts: list[str], biases=(0.0, 0.5, 1.0), styles=(0, 1, 2), style_bias: float = 0.75,

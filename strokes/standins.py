@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .acronyms import cut
+from .acronyms import cut, window_peak
 
 STAND_INS = {"Q": "O", "X": "x"}  # capital -> the letter the network writes in its place
 LOWER_STAND_INS = frozenset(c for c in STAND_INS.values() if c.islower())  # drawn as often as capitals (hand.py)
@@ -71,7 +71,7 @@ def ink_bounds(offsets: np.ndarray, phi: np.ndarray, text: str, u: int) -> tuple
     """(a, b): the ink of the letter at position u of `text` is offsets[a + 1 : b + 1], from the last pen
     lift before the window's peak reaches u to the last before it reaches the next non-space
     character (or the end). offsets (T, 3), phi (T, U + 1) window weights over `text`."""
-    peak = phi.argmax(1) if len(phi) else np.zeros(0, dtype=int)
+    peak = window_peak(phi)
     nxt = next((v for v in range(u + 1, len(text)) if text[v] != " "), len(text))
     return cut(offsets, peak, u), cut(offsets, peak, nxt)
 

@@ -97,19 +97,25 @@ class Panel:
             self.dwg.add(self.dwg.text(label, insert=(self.left + 31, y), font_size=11, style=FONT))
 
 
-def save_atomic(dwg: svgwrite.Drawing, path: str | os.PathLike) -> None:
-    """Write the drawing to a temporary file beside `path`, then rename it into place."""
+def write_atomic(path: str | os.PathLike, write) -> None:
+    """Call write(f) on a text file made beside `path`, then rename it into place: a reader never sees
+    a half-written file, and a failed write leaves none behind."""
     path = os.fspath(path)
     folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(suffix=".svg.tmp", dir=folder)
+    fd, tmp = tempfile.mkstemp(suffix=".tmp", dir=folder)
     umask = os.umask(0)
     os.umask(umask)
     os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600 files; give the usual permissions
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
-            dwg.write(f, pretty=False)
+            write(f)
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
+
+
+def save_atomic(dwg: svgwrite.Drawing, path: str | os.PathLike) -> None:
+    """Write the drawing to a temporary file beside `path`, then rename it into place."""
+    write_atomic(path, lambda f: dwg.write(f, pretty=False))

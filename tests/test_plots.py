@@ -1,10 +1,11 @@
-"""Attention and density pictures, on synthetic strokes and hand-made mixtures."""
+"""Attention and density pictures, on synthetic strokes and hand-made mixtures; atomic file writes."""
 import base64
 import struct
 import xml.etree.ElementTree as ET
 import zlib
 
 import numpy as np
+import pytest
 import torch
 
 from strokes.mdn import BivariateGaussianMixture, StrokeMixture
@@ -85,3 +86,22 @@ def test_density_and_attention_svgs(tmp_path):
     # the darkest cell of each time column follows the window centre
     darkest = rgb[..., 0].argmin(0)
     assert darkest[0] == 0 and darkest[-1] == len(text) - 1
+
+
+def test_write_atomic_replaces_whole_files_and_leaves_nothing_when_writing_fails(tmp_path):
+    import os
+
+    from strokes.svgplot import write_atomic
+    path = tmp_path / "key.json"
+    write_atomic(path, lambda f: f.write("first"))
+    assert path.read_text() == "first"
+    umask = os.umask(0)
+    os.umask(umask)
+    assert path.stat().st_mode & 0o777 == 0o666 & ~umask  # not mkstemp's private 0600
+
+    def half(f):
+        f.write("half")
+        raise RuntimeError("disk full")
+    with pytest.raises(RuntimeError, match="disk full"):
+        write_atomic(path, half)
+    assert path.read_text() == "first" and sorted(p.name for p in tmp_path.iterdir()) == ["key.json"]
