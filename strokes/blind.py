@@ -13,6 +13,7 @@ alike), then `score` reads the key and says which setting won:
         --seed 0 --out pairs.svg                          # -> pairs.svg and pairs.key.json
     python -m strokes.blind score pairs.key.json T =      # one mark per pair, in order
     python -m strokes.blind write ... --b '{}' --checkpoint-b runs/gpu/avg.pt --out pairs.svg   # two models
+    python -m strokes.blind write ... --b '{}' --judge-b runs/r.pt strokes/weights/recognizer2.pt ...  # two judges
 
 Not in Graves (2013), who judged his samples by eye, openly.
 """
@@ -81,22 +82,29 @@ def pair_page(tops: list, bottoms: list):
     return dwg
 
 
-def write(texts: list[str], a: dict, b: dict, seed: int, out: Path, checkpoint=None, checkpoint_b=None) -> list[dict]:
+def write(texts: list[str], a: dict, b: dict, seed: int, out: Path, checkpoint=None, checkpoint_b=None,
+          judge=None, judge_b=None) -> list[dict]:
     """Write the texts with settings a and b (and B with the weights in checkpoint_b, if given), save
-    the pairs (`pair_page`) to `out` and the key to out.key.json; returns the key's pairs."""
-    from .hand import Hand
+    the pairs (`pair_page`) to `out` and the key to out.key.json; returns the key's pairs. judge and
+    judge_b: lists of recogniser files that pick A's and B's candidates together (`load_judge`;
+    default the shipped two; judge_b defaults to judge)."""
+    from .hand import Hand, load_judge
     from .svgplot import save_atomic, write_atomic
     hand_a = Hand.from_checkpoint(checkpoint)
     hand_b = Hand.from_checkpoint(checkpoint_b) if checkpoint_b else hand_a
-    written = {"a": hand_a.write(texts, seed=seed, progress=True, **a),
-               "b": hand_b.write(texts, seed=seed, progress=True, **b)}
+    judge_b = judge_b or judge
+    picks = {name: load_judge(paths) if paths else None for name, paths in (("a", judge), ("b", judge_b))}
+    written = {"a": hand_a.write(texts, seed=seed, progress=True, judge=picks["a"], **a),
+               "b": hand_b.write(texts, seed=seed, progress=True, judge=picks["b"], **b)}
     rng = random.Random(seed)
     pairs = [{"text": t, "top": rng.choice("ab")} for t in texts]
     tops = [written[p["top"]][k].offsets for k, p in enumerate(pairs)]
     bottoms = [written["b" if p["top"] == "a" else "a"][k].offsets for k, p in enumerate(pairs)]
     save_atomic(pair_page(tops, bottoms), out)
     key = {"a": a, "b": b, "checkpoint_a": str(checkpoint or "shipped"),
-           "checkpoint_b": str(checkpoint_b or checkpoint or "shipped"), "seed": seed, "pairs": pairs}
+           "checkpoint_b": str(checkpoint_b or checkpoint or "shipped"),
+           "judge_a": [str(j) for j in judge] if judge else "shipped",
+           "judge_b": [str(j) for j in judge_b] if judge_b else "shipped", "seed": seed, "pairs": pairs}
     write_atomic(key_path(out), lambda f: json.dump(key, f, indent=1))
     return pairs
 
@@ -118,6 +126,10 @@ def main(argv=None) -> int:
     w.add_argument("--seed", type=int, default=0, help="sampling seed of both, and of the order (default %(default)s)")
     w.add_argument("--checkpoint", help="synthesis weights (default: the shipped ones)")
     w.add_argument("--checkpoint-b", help="other weights for setting B, to compare two models (default: --checkpoint)")
+    w.add_argument("--judge", nargs="+", metavar="PT", help="recognisers that pick A's candidates together "
+                   "(default: the shipped two)")
+    w.add_argument("--judge-b", nargs="+", metavar="PT", help="recognisers for B, to compare two judges "
+                   "(default: --judge)")
     w.add_argument("--out", type=Path, required=True, help="SVG of the pairs; the key goes to OUT.key.json")
     s = sub.add_parser("score", help="which setting won, from the key and one mark per pair")
     s.add_argument("key", type=Path, help="the .key.json that write left")
@@ -140,7 +152,9 @@ def main(argv=None) -> int:
             return fail(str(e))
         for name in ("a", "b"):
             weights = key.get(f"checkpoint_{name}", "")
-            print(f"{name.upper()} {json.dumps(key[name])} {weights} better: {len(won[name])}", *won[name], sep="\n  ")
+            judges = key.get(f"judge_{name}", "shipped")
+            judges = "" if judges == "shipped" else f"judged by {' '.join(judges)} "
+            print(f"{name.upper()} {json.dumps(key[name])} {weights} {judges}better: {len(won[name])}", *won[name], sep="\n  ")
         print(f"alike: {len(won['alike'])} of {len(key['pairs'])}")
         return 0
     try:
@@ -151,7 +165,7 @@ def main(argv=None) -> int:
         a, b = settings(args.a, "a"), settings(args.b, "b")
         if not args.out.parent.is_dir():
             return fail(f"cannot write {args.out}: its folder is missing; choose another path")
-        write(texts, a, b, args.seed, args.out, args.checkpoint, args.checkpoint_b)
+        write(texts, a, b, args.seed, args.out, args.checkpoint, args.checkpoint_b, args.judge, args.judge_b)
     except (OSError, ValueError) as e:
         return fail(str(e))
     print(f"wrote {args.out} ({len(texts)} pairs) and its key {key_path(args.out)}; judge before you score")

@@ -73,6 +73,25 @@ def test_write_then_score_from_the_command_line(tiny_synthesis, tmp_path):
     assert json.loads(key_path(again).read_text())["pairs"] == key["pairs"]
 
 
+def test_judges_of_each_setting_go_in_the_key(tiny_synthesis, tmp_path):
+    out = tmp_path / "pairs.svg"
+    shipped = REPO / "strokes" / "weights"
+    two = '{"candidates": 2}'
+    run = blind("write", "ab cd", "--a", two, "--b", two, "--checkpoint", tiny_synthesis,
+                "--judge-b", shipped / "recognizer2.pt", "--out", out)
+    assert run.returncode == 0, run.stderr
+    key = json.loads(key_path(out).read_text())
+    assert key["judge_a"] == "shipped" and key["judge_b"] == [str(shipped / "recognizer2.pt")]
+    scored = blind("score", key_path(out), "T")
+    assert scored.returncode == 0, scored.stderr
+    lines = scored.stdout.splitlines()
+    assert "judged by" not in lines[0] and f"judged by {shipped / 'recognizer2.pt'} better:" in scored.stdout
+    missing = blind("write", "ab", "--b", two, "--checkpoint", tiny_synthesis, "--judge", tmp_path / "none.pt",
+                    "--out", tmp_path / "x.svg")
+    assert missing.returncode == 2 and "no such recogniser" in missing.stderr and "Traceback" not in missing.stderr
+    assert len(missing.stderr.strip().splitlines()) == 1 and not (tmp_path / "x.svg").exists()
+
+
 @pytest.mark.parametrize("args, message", [
     (["score", "missing.key.json", "T"], "cannot read the key"),
     (["write", "ab", "--b", "{nope}", "--out", "x.svg"], "--b is not JSON"),
