@@ -92,10 +92,11 @@ def write(texts: list[str], a: dict, b: dict, seed: int, out: Path, checkpoint=N
     from .svgplot import save_atomic, write_atomic
     hand_a = Hand.from_checkpoint(checkpoint)
     hand_b = Hand.from_checkpoint(checkpoint_b) if checkpoint_b else hand_a
+    pick_a = load_judge(judge)  # None: the shipped two
+    pick_b = load_judge(judge_b) if judge_b else pick_a
     judge_b = judge_b or judge
-    picks = {name: load_judge(paths) if paths else None for name, paths in (("a", judge), ("b", judge_b))}
-    written = {"a": hand_a.write(texts, seed=seed, progress=True, judge=picks["a"], **a),
-               "b": hand_b.write(texts, seed=seed, progress=True, judge=picks["b"], **b)}
+    written = {"a": hand_a.write(texts, seed=seed, progress=True, judge=pick_a, **a),
+               "b": hand_b.write(texts, seed=seed, progress=True, judge=pick_b, **b)}
     rng = random.Random(seed)
     pairs = [{"text": t, "top": rng.choice("ab")} for t in texts]
     tops = [written[p["top"]][k].offsets for k, p in enumerate(pairs)]
