@@ -93,9 +93,13 @@ def _forward_steps(b) -> None:
         c = torch.addcmul(a[:, H:2 * H] * b.cs[t], a[:, :H], a[:, 2 * H:3 * H], out=b.cs[t + 1])
         tc = torch.mul(c, b.two, out=b.tcs[t]).sigmoid_().mul_(b.two).sub_(b.unit)
         h = a[:, 3 * H:] * tc
-        hl = b.inp[t + 1, :, A:]
-        hl.copy_(h)
+        hl = h.to(b.inp.dtype)  # (B, H), contiguous: see below
+        b.inp[t + 1, :, A:].copy_(hl)
         pre = b.pres[t]
+        # The window's GEMM reads this contiguous copy, not the row view b.inp[t + 1, :, A:]: on CPUs with
+        # AMX, a bfloat16 GEMM over a row view (row stride A + H > H, H not a multiple of 32) reads past
+        # each row into the next one's w part, still unwritten here, and times 0 is not 0 when that
+        # memory holds NaN (seen with torch 2.13 / oneDNN 3.12 on an Intel Xeon; nondeterministic NaN losses).
         pre.copy_(torch.addmm(b.bw, hl, b.ww))  # (B, 3K)
         ex = torch.exp(pre[:, K:], out=b.exps[t])  # (B, 2K): beta, exp(kappa_hat)
         kappa = torch.add(kappa, ex[:, K:], out=b.kappas[t])

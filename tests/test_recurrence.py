@@ -114,6 +114,41 @@ def test_pausing_graphs_keeps_the_captured_ones_for_after():
     assert recurrence._graphs is None
 
 
+
+@pytest.mark.parametrize("low", [torch.float32, torch.bfloat16])
+def test_the_eager_loop_reads_no_buffer_memory_before_writing_it(low, monkeypatch):
+    """Every buffer the eager loop allocates (torch.empty) is filled with NaN first: the outputs and
+    gradients must stay finite and equal those with zero-filled buffers. At these sizes (64 lines,
+    H = 200, 3K = 30) a bfloat16 GEMM over a row view read past each row on CPUs with AMX, and the
+    NaN-filled neighbours turned whole lines of the loss into NaN."""
+    Bb, Hh, Aa, Kk, Uu, Tt = 64, 200, 80, 10, 12, 6
+    g = torch.Generator().manual_seed(3)
+    r = lambda *s, scale=0.3: (scale * torch.randn(*s, generator=g)).requires_grad_()  # noqa: E731
+    onehot = torch.nn.functional.one_hot(torch.randint(0, Aa, (Bb, Uu), generator=g), Aa).float()
+    b_win = r(3 * Kk)
+    with torch.no_grad():
+        b_win[2 * Kk:] = -1.0
+    p = dict(gx=r(Tt, Bb, 4 * Hh), w_rec=r(Aa + Hh, 4 * Hh, scale=0.05), w_win=r(Hh, 3 * Kk, scale=0.05),
+             b_win=b_win, onehot=onehot, mask=torch.ones(Bb, Uu), h0=r(Bb, Hh), c0=r(Bb, Hh),
+             kappa0=r(Bb, Kk), w0=r(Bb, Aa))
+    empty = torch.empty
+
+    def filled(value):
+        def alloc(*args, **kw):
+            t = empty(*args, **kw)
+            return t.fill_(value) if t.is_floating_point() else t
+        return alloc
+
+    results = []
+    for value in (0.0, float("nan")):
+        monkeypatch.setattr(torch, "empty", filled(value))
+        results.append(_outputs_and_grads(p, low))
+        monkeypatch.setattr(torch, "empty", empty)
+    (zero_out, zero_grad), (nan_out, nan_grad) = results
+    for got, want in zip(nan_out + nan_grad, zero_out + zero_grad):
+        assert torch.isfinite(got).all()
+        assert torch.equal(got, want)
+
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU for CUDA graphs; the arena and the "
                                                           "CPU fallback are tested without one")
 @pytest.mark.parametrize("low", [torch.float32, torch.bfloat16])
