@@ -99,7 +99,8 @@ def _forward_steps(b) -> None:
         # The window's GEMM reads this contiguous copy, not the row view b.inp[t + 1, :, A:]: on CPUs with
         # AMX, a bfloat16 GEMM over a row view (row stride A + H > H, H not a multiple of 32) reads past
         # each row into the next one's w part, still unwritten here, and times 0 is not 0 when that
-        # memory holds NaN (seen with torch 2.13 / oneDNN 3.12 on an Intel Xeon; nondeterministic NaN losses).
+        # memory holds NaN (seen with torch 2.13 / oneDNN 3.12 on an Intel Xeon; nondeterministic NaN losses;
+        # oneDNN issue 5717, fixed upstream by its pull request 5723).
         pre.copy_(torch.addmm(b.bw, hl, b.ww))  # (B, 3K)
         ex = torch.exp(pre[:, K:], out=b.exps[t])  # (B, 2K): beta, exp(kappa_hat)
         kappa = torch.add(kappa, ex[:, K:], out=b.kappas[t])
