@@ -114,7 +114,6 @@ def test_pausing_graphs_keeps_the_captured_ones_for_after():
     assert recurrence._graphs is None
 
 
-
 @pytest.mark.parametrize("low", [torch.float32, torch.bfloat16])
 def test_the_eager_loop_reads_no_buffer_memory_before_writing_it(low, monkeypatch):
     """Every buffer the eager loop allocates (torch.empty) is filled with NaN first: the outputs and
@@ -148,6 +147,7 @@ def test_the_eager_loop_reads_no_buffer_memory_before_writing_it(low, monkeypatc
     for got, want in zip(nan_out + nan_grad, zero_out + zero_grad):
         assert torch.isfinite(got).all()
         assert torch.equal(got, want)
+
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU for CUDA graphs; the arena and the "
                                                           "CPU fallback are tested without one")
