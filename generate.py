@@ -122,7 +122,8 @@ def main(argv=None) -> int:
         return fail('no text to write; give at least one non-empty TEXT, e.g. generate.py "Hello" -o hello.svg')
 
     # heavy imports after the argument checks, so usage errors are instant
-    from strokes.hand import Hand, HandError, load_judge
+    from strokes.hand import Hand, HandError
+    from strokes.judge import load_judge
     from strokes.primefile import lines_metadata, read_prime
     from strokes.render import PageStyle, page_svg, wrap_text
     from strokes.svgplot import save_atomic
@@ -185,7 +186,8 @@ def main(argv=None) -> int:
 
 def _prediction(args, page) -> int:
     """Free handwriting from a prediction checkpoint (raises HandError on bad input)."""
-    from strokes.hand import load_model, sample_unconditional
+    from strokes.hand import load_model
+    from strokes.sampler import sample_unconditional
     from strokes.models import SynthesisNetwork
     from strokes.render import page_svg
     from strokes.svgplot import save_atomic

@@ -359,7 +359,7 @@ def run_sample(hidden: int, layers: int, chars: int, lines: int, repeats: int, r
     sync = torch.cuda.synchronize if device.startswith("cuda") else (lambda: None)
     judge = None
     if any(c > 1 for c in candidates):
-        from .hand import load_judge
+        from .judge import load_judge
         judge = load_judge()
     for fast in ([True, False] if reference else [True]):
         hand, alphabet = forced_hand(hidden, layers, fast, device=device)

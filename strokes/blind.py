@@ -88,7 +88,8 @@ def write(texts: list[str], a: dict, b: dict, seed: int, out: Path, checkpoint=N
     the pairs (`pair_page`) to `out` and the key to out.key.json; returns the key's pairs. judge and
     judge_b: lists of recogniser files that pick A's and B's candidates together (`load_judge`;
     default the shipped two; judge_b defaults to judge)."""
-    from .hand import Hand, load_judge
+    from .hand import Hand
+    from .judge import load_judge
     from .svgplot import save_atomic, write_atomic
     hand_a = Hand.from_checkpoint(checkpoint)
     hand_b = Hand.from_checkpoint(checkpoint_b) if checkpoint_b else hand_a

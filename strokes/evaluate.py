@@ -366,7 +366,8 @@ def main(argv=None) -> int:
             print(f"wrote {len(args.pick)} presets to {args.out}")
             return 0
         write_page([w.offsets for w in lines], args.sheet)
-        from .hand import HandError, load_judge
+        from .judge import load_judge
+        from .written import HandError
         try:
             readings = load_judge().read([w.offsets for w in lines])  # a second opinion on legibility
         except HandError:

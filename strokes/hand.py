@@ -17,15 +17,13 @@ be resampled with new seeds (`retries`).
 
 Characters missing from the model's alphabet are replaced by a declared rule: the other case of the
 letter if the alphabet has it, else its plain form (a straight quote for a curly one, "e" for "é"),
-else the unknown symbol; `prepare_text` says which were replaced.
+else the unknown symbol; `strokes.alphabet.prepare_text` says which were replaced. Candidates are
+ranked by recognisers (`strokes.judge`); each line comes back as a `strokes.written.Written`.
 """
 from __future__ import annotations
 
 import json
-import os
-import unicodedata
 from collections import Counter
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -34,99 +32,25 @@ from tqdm import tqdm
 
 from . import transforms
 from .acronyms import set_runs, spread
-from .standins import LOWER_STAND_INS, add_tails, enlarge_all, substitute
-from .alphabet import Alphabet
-from .attention import AttentionCheck, check_attention, finished_reading, step_cap, window_weights
+from .alphabet import Alphabet, prepare_text
+from .attention import check_attention, finished_reading, step_cap, window_weights
+from .judge import judged, load_judge, pick_legible
 from .mdn import BivariateGaussianMixture, StrokeMixture
 from .models import SynthesisNetwork, load_checkpoint
 from .sampler import FastSampler
+from .standins import LOWER_STAND_INS, add_tails, enlarge_all, substitute
 from .strokecheck import penalised, strokes_ok
 from .wordsearch import search, word_rounds, word_starts
+from .written import HandError, Style, Written, blank
+
+__all__ = ["Hand", "HandError", "Style", "Written", "load_model", "load_presets", "load_judge", "pick_legible",
+           "prepare_text", "DEFAULT_CHECKPOINT"]
 
 WEIGHTS_DIR = Path(__file__).parent / "weights"
 DEFAULT_CHECKPOINT = WEIGHTS_DIR / "synthesis.pt"  # shipped weights (absent until trained and committed)
 PICKS = ("word", "line")  # how Hand.write chooses among candidates: per word (default) or per whole line
 ACRONYMS = ("apart", "joined")  # runs of capitals: letters drawn apart and set together (default), or as given
 PRIME_SEPARATOR = " "  # between the priming text and the text to write (Graves section 5.5)
-LOOK_ALIKES = {  # typographic characters IAM-OnDB's transcriptions lack, as a person writes them
-    "\u2018": "'", "\u2019": "'", "\u201a": ",", "\u201b": "'", "\u2032": "'", "`": "'", "\u00b4": "'",
-    "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u2033": '"', "\u00ab": '"', "\u00bb": '"',
-    "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-", "\u2015": "-", "\u2212": "-",
-    "\u2026": "...", "{": "(", "}": ")", "\u00d7": "x", "\u2044": "/",  # the slash of "½"
-    "ß": "ss", "æ": "ae", "Æ": "AE", "œ": "oe", "Œ": "OE", "ø": "o", "Ø": "O", "ł": "l", "Ł": "L", "đ": "d",
-    "Đ": "D",
-}
-
-
-class HandError(ValueError):
-    """Bad input for sampling (text, prime, checkpoint): one line saying what and how to fix it."""
-
-
-@dataclass
-class Style:
-    """A priming line: its text and its raw-unit offsets (T, 3), as the training data would give."""
-
-    text: str
-    offsets: np.ndarray
-
-
-@dataclass
-class Written:
-    text: str  # the text asked for
-    written_text: str  # the text the ink shows: the text asked for after replacing missing characters
-    offsets: np.ndarray  # (T, 3) raw-unit offsets (dx, dy, eos), ready for strokes.render
-    phi: np.ndarray  # (T, U + 1) window weights over window_text and the position past it
-    check: AttentionCheck
-    stopped: bool  # the stopping rule fired (rather than the step cap)
-    seed: int
-    attempts: int = 1
-    legibility: float | None = None  # the judge's CTC NLL of the text (a panel's mean), nats per char, if ranked
-    predictions: StrokeMixture | None = field(default=None, repr=False)  # per-step densities, if kept
-    window_text: str = ""  # what the network read: written_text, with runs of capitals spread ("C P U")
-    strokes_ok: bool = True  # no runaway stroke (`strokes.strokecheck`)
-
-    @property
-    def ok(self) -> bool:
-        """Passes both checks: the attention check and the stroke check."""
-        return self.check.ok and self.strokes_ok
-
-    def __post_init__(self):
-        self.window_text = self.window_text or self.written_text
-
-
-def plain_form(ch: str) -> str:
-    """What a person writes for a typographic or accented character: its LOOK_ALIKES entry, a space
-    for any white space, else its Unicode compatibility decomposition without accents ("é" -> "e",
-    "ﬁ" -> "fi"); "" if none."""
-    if ch in LOOK_ALIKES:
-        return LOOK_ALIKES[ch]
-    if ch.isspace():  # a tab, a thin or non-breaking space: a gap between words
-        return " "
-    parts = unicodedata.normalize("NFKD", ch)
-    return "".join(LOOK_ALIKES.get(c, c) for c in parts if not unicodedata.combining(c)) if parts != ch else ""
-
-
-def prepare_text(text: str, alphabet: Alphabet) -> tuple[str, Counter]:
-    """Map characters outside the alphabet, by the first rule that gives characters it holds: the
-    other case of a letter; the plain form (`plain_form`: straight quotes for curly ones, "-" for
-    dashes, "..." for an ellipsis, the letter without its accent); else the unknown symbol.
-
-    Returns the mapped text and a Counter of the characters that had no exact match.
-    """
-    out, missing = [], Counter()
-    for ch in text:
-        if ch in alphabet:
-            out.append(ch)
-            continue
-        missing[ch] += 1
-        other, plain = ch.swapcase(), plain_form(ch)
-        if len(other) == 1 and other in alphabet:
-            out.append(other)
-        elif plain and all(c in alphabet for c in plain):
-            out.append(plain)
-        else:
-            out.append(ch)  # encodes to the unknown symbol
-    return "".join(out), missing
 
 
 def load_model(path=None, device: str = "cpu"):
@@ -406,7 +330,7 @@ class Hand:
             if line_marks:  # the O of a Q given its tail, a stroke after the network's own
                 r.offsets, r.phi = add_tails(r.offsets, r.phi, r.window_text, line_marks)
             r.written_text = text
-        return [r if r is not None else _blank(line) for r, line in zip(results, lines)]
+        return [r if r is not None else blank(line) for r, line in zip(results, lines)]
 
     def prepare(self, lines: list[str]) -> list[str]:
         """Lines mapped onto the alphabet (`prepare_text`); HandError when there is nothing to write."""
@@ -426,68 +350,3 @@ class Hand:
         for line in lines:
             total += prepare_text(line, self.alphabet)[1]
         return total
-
-
-def load_judge(path=None, device: str = "cpu"):
-    """What ranks candidates (`strokes.recognizer`): by default the two shipped recognisers judging
-    together (`Panel`); a path, the recogniser in that file alone; a list of paths, those together."""
-    from .recognizer import DEFAULT_PANEL, Panel, Recognizer
-    paths = DEFAULT_PANEL if path is None else [path] if isinstance(path, (str, os.PathLike)) else list(path)
-    try:  # an empty list reaches Panel, which refuses it
-        if len(paths) == 1:
-            return Recognizer.from_checkpoint(paths[0], device)
-        return Panel.from_checkpoints(paths, device)
-    except ValueError as e:
-        raise HandError(f"{e}; or write single samples (--candidates 1, candidates=1)") from None
-
-
-def judged(judge, offsets_list, texts: list[str], capital_doubt: float = 0.0) -> np.ndarray:
-    """The judge's score of each text (`Recognizer.score`, nats per character), with capital_doubt
-    times the doubt of its capitals added where the text is a single word: a line's first word."""
-    if capital_doubt <= 0:
-        return judge.score(offsets_list, texts)
-    return judge.score(offsets_list, texts, capital_weight=[capital_doubt * (" " not in t) for t in texts])
-
-
-def pick_legible(drawn: list[Written], judge, capital_doubt: float = 0.0) -> Written:
-    """The candidate of one line that passes the attention check (if any does), then the stroke check,
-    and whose strokes the judge reads as the text with the lowest CTC NLL per character (plus, for a
-    line of one word, capital_doubt times its capitals' doubt: `judged`); its score is kept on it."""
-    scorable = [k for k, w in enumerate(drawn) if len(w.offsets) >= 2]
-    scores = np.full(len(drawn), np.inf)
-    if scorable:
-        scores[scorable] = judged(judge, [drawn[k].offsets for k in scorable],
-                                  [drawn[k].written_text for k in scorable], capital_doubt)
-    for k, w in enumerate(drawn):
-        w.legibility = float(scores[k])
-    # attention failures last, then runaway strokes, then the judge's score; ties (all inf) keep the first draw
-    best = min(range(len(drawn)), key=lambda k: (not drawn[k].check.ok, not drawn[k].strokes_ok, scores[k], k))
-    return drawn[best]
-
-
-def _blank(text: str) -> Written:
-    ok = AttentionCheck(True, True, 0, 0, "")
-    return Written(text, text, np.zeros((0, 3)), np.zeros((0, 1)), ok, True, 0)
-
-
-@torch.no_grad()
-def sample_unconditional(model, steps: int, bias: float = 0.0, temperature: float = 1.0, seed: int = 0,
-                         progress: bool = False) -> np.ndarray:
-    """Free handwriting from a prediction network (Graves section 4): `steps` raw-unit offsets (T, 3)."""
-    cfg = model.config
-    if cfg.stats is None:
-        raise HandError("checkpoint lacks its normalisation statistics; retrain with this version of strokes")
-    mode = transforms.Preprocess.from_dict(cfg.preprocess or {}).normalise
-    dev = next(model.parameters()).device
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(seed)
-        state = model.initial_state(1, dev)
-        x = torch.tensor(transforms.normalise(np.zeros((1, 3)), cfg.stats, mode), dtype=torch.float32, device=dev)
-        xs = []
-        for _ in tqdm(range(steps), desc="sampling", unit=" steps", disable=not progress, leave=False):
-            dist, state = model.step(x, state)
-            x = dist.tempered(bias, temperature).sample()
-            xs.append(x[0])
-    out = transforms.denormalise(torch.stack(xs).cpu().numpy(), cfg.stats, mode)
-    out[-1, 2] = 1.0
-    return out

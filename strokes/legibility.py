@@ -115,7 +115,8 @@ def main(argv=None) -> int:
     if args.data and not Path(args.data).is_file():
         print(f"legibility: --data {args.data}: no such file; make it with python -m strokes.data", file=sys.stderr)
         return EXIT_USAGE
-    from .hand import Hand, HandError, load_judge
+    from .hand import Hand, HandError
+    from .judge import load_judge
     try:
         hand = Hand.from_checkpoint(args.checkpoint)
         judge = load_judge(args.judge)

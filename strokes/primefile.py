@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from . import transforms
-from .hand import HandError, Written
+from .written import HandError, Written
 
 SVG_NAMESPACE = "urn:strokes"  # generate.py stores each line's text and strokes in <metadata> under this
 

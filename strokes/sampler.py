@@ -21,6 +21,9 @@ runs the whole loop (the one `strokes.hand.Hand` uses by default). Threads, meas
 EPYC for 3 x 400 (idle machine): at B = 1 a second thread gains ~3% and loses badly when the other
 core is busy, so batches below SINGLE_THREAD_BELOW run on one thread; at B = 10 two threads are ~30%
 faster (1.5 vs 2.2 ms/step) and torch's setting is kept. The caller's setting is restored.
+
+`sample_unconditional` draws free handwriting from a prediction network (Graves section 4) with the
+readable `model.step`: one line, so there is nothing to batch.
 """
 from __future__ import annotations
 
@@ -29,12 +32,15 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from types import SimpleNamespace
 
+import numpy as np
 import torch
 from tqdm import tqdm
 
+from . import transforms
 from .mdn import RHO_LIMIT
 from .models import State, SynthesisNetwork
 from .recurrence import capture_graph
+from .written import HandError
 
 SINGLE_THREAD_BELOW = 8  # batches smaller than this sample on one intra-op thread (see the module docstring)
 GRAPH_CHUNK = 16  # steps per CUDA-graph replay on a GPU: the end is checked (one sync) once per chunk
@@ -279,3 +285,26 @@ class FastSampler:
                 done_steps += GRAPH_CHUNK
                 bar.update(GRAPH_CHUNK)
         return xs.transpose(0, 1), phis.transpose(0, 1), raws.transpose(0, 1) if keep_raw else None
+
+
+@torch.no_grad()
+def sample_unconditional(model, steps: int, bias: float = 0.0, temperature: float = 1.0, seed: int = 0,
+                         progress: bool = False) -> np.ndarray:
+    """Free handwriting from a prediction network (Graves section 4): `steps` raw-unit offsets (T, 3)."""
+    cfg = model.config
+    if cfg.stats is None:
+        raise HandError("checkpoint lacks its normalisation statistics; retrain with this version of strokes")
+    mode = transforms.Preprocess.from_dict(cfg.preprocess or {}).normalise
+    dev = next(model.parameters()).device
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        state = model.initial_state(1, dev)
+        x = torch.tensor(transforms.normalise(np.zeros((1, 3)), cfg.stats, mode), dtype=torch.float32, device=dev)
+        xs = []
+        for _ in tqdm(range(steps), desc="sampling", unit=" steps", disable=not progress, leave=False):
+            dist, state = model.step(x, state)
+            x = dist.tempered(bias, temperature).sample()
+            xs.append(x[0])
+    out = transforms.denormalise(torch.stack(xs).cpu().numpy(), cfg.stats, mode)
+    out[-1, 2] = 1.0
+    return out

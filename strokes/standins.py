@@ -31,7 +31,7 @@ import numpy as np
 from .acronyms import cut, window_peak
 
 STAND_INS = {"Q": "O", "X": "x"}  # capital -> the letter the network writes in its place
-LOWER_STAND_INS = frozenset(c for c in STAND_INS.values() if c.islower())  # drawn as often as capitals (hand.py)
+LOWER_STAND_INS = frozenset(c for c in STAND_INS.values() if c.islower())  # drawn as often as capitals (strokes.hand)
 CAPITAL_SCALE = 1.8  # an x grown to a capital's height: capitals stand about 1.8 x-heights tall (by eye)
 # The tail of a Q in the unit box of its O (x right, y down; 0-1 spans the O): from inside the loop,
 # across its lower right, ending a little beyond it.

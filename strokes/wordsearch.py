@@ -1,6 +1,6 @@
 """Word-by-word legibility search: N samples of every word, a recogniser keeps the best, the line goes on from it.
 
-Picking the best of N whole lines (`strokes.hand.pick_legible`) wastes most of its draws on long
+Picking the best of N whole lines (`strokes.judge.pick_legible`) wastes most of its draws on long
 lines: a line's errors are local, one misshapen word spoils it, so the chance that some whole line
 has every word right falls fast with its number of words. Here the N samples of a line (the
 particles) are drawn together, as in `strokes.sampler.FastSampler.sample`, but are held at every

@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 import torch
 
-from strokes.alphabet import UNK, Alphabet
+from strokes.alphabet import UNK, Alphabet, prepare_text
 from strokes.attention import step_cap, window_weights
-from strokes.hand import Hand, prepare_text
+from strokes.hand import Hand
 from strokes.primefile import read_prime
 from synthetic import glyph_line, train_tiny
 

@@ -234,7 +234,8 @@ def test_best_of_n_keeps_the_candidate_the_judge_scores_best(trained, tiny_synth
 def test_word_by_word_search_keeps_the_best_final_particle(trained, tiny_synthesis):
     """pick="word" (the default): the N particles of a line come back from strokes.wordsearch and the
     one the judge scores best is kept (that it reads better than best-of-N lines: test_shipped)."""
-    from strokes.hand import Hand, HandError, pick_legible
+    from strokes.hand import Hand, HandError
+    from strokes.judge import pick_legible
     hand = Hand.from_checkpoint(tiny_synthesis)
     judge = Recognizer.from_checkpoint(trained[0])
     texts = ["abc da bd", "bad cab a", "dd ab"]
@@ -425,7 +426,7 @@ def test_misread_first_counts_line_initial_capitals(hyps, refs, want):
 
 
 def test_judged_doubts_only_a_lines_first_word(synthetic_h5):
-    from strokes.hand import judged
+    from strokes.judge import judged
     rec = capital_recognizer(synthetic_h5)
     raw = transforms.points_to_offsets(glyph_line("abc", points_per_glyph=6))
     texts = ["Ab", "Ab cd", "Ab Cd"]
@@ -467,7 +468,8 @@ def test_a_panel_scores_the_mean_of_its_members_and_reads_with_the_first(synthet
 
 
 def test_load_judge_is_the_shipped_panel_by_default(trained):
-    from strokes.hand import HandError, load_judge
+    from strokes.judge import load_judge
+    from strokes.written import HandError
     panel = load_judge()
     assert isinstance(panel, Panel) and len(panel.members) == 2
     first, second = panel.members

@@ -68,7 +68,7 @@ def test_the_shipped_judge_reads_the_shipped_hand_and_picking_helps(hand):
     """README's legibility table in small: 12 new sentences at bias 1, read back by the shipped recogniser:
     one sample, the best of 4 whole lines, 4 candidates per word."""
     from strokes.evaluate import sentences
-    from strokes.hand import load_judge
+    from strokes.judge import load_judge
     from strokes.legibility import legibility
     judge, texts = load_judge(), sentences(12, seed=5)
     one = legibility(hand, texts, judge, bias=1.0, candidates=1, seed=0, batch_size=12)
@@ -83,7 +83,7 @@ def test_capital_rounds_let_the_judge_find_readable_capitals(hand):
     """README ("How legible?"): words with a capital drawn R times over read better. 8 new sentences
     in Title Case (every word capitalised) at bias 0.75, 4 candidates per word, with 1 and 3 rounds."""
     from strokes.evaluate import sentences
-    from strokes.hand import load_judge
+    from strokes.judge import load_judge
     from strokes.legibility import legibility, title_case
     judge, texts = load_judge(), [title_case(t) for t in sentences(8, seed=11)]
     once = legibility(hand, texts, judge, bias=0.75, candidates=4, seed=0, batch_size=8)

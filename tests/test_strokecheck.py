@@ -118,7 +118,8 @@ def test_real_lines_pass_and_the_same_lines_with_a_runaway_stroke_fail(iam_h5):
 
 def test_pick_legible_passes_over_a_runaway_stroke_but_not_over_an_attention_failure():
     from strokes.attention import AttentionCheck
-    from strokes.hand import Written, load_judge, pick_legible
+    from strokes.judge import load_judge, pick_legible
+    from strokes.written import Written
 
     ink = offsets_of(loops(np.random.default_rng(5), 10))
     passed, failed = AttentionCheck(True, True, 0, 0, ""), AttentionCheck(False, False, 0, 0, "never reached the end")
