@@ -171,7 +171,7 @@ def attention_failures(hand, texts: list[str], bias: float = 1.0, seed: int = 0,
 def export_weights(checkpoint, out, half: bool = True, release: dict | None = None) -> dict:
     """Write the model of a train.py checkpoint alone (fp16 weights unless half=False) to out,
     atomically; returns the dict written. `load_checkpoint(out)` rebuilds it in fp32."""
-    from .training import atomic_save
+    from .runstate import atomic_save
     ckpt = read_checkpoint(checkpoint)
     state = {k: (v.half() if half and v.is_floating_point() else v) for k, v in ckpt["model"].items()}
     slim = {"format": CHECKPOINT_FORMAT, "version": CHECKPOINT_VERSION, "model_config": ckpt["model_config"],
@@ -244,7 +244,7 @@ def _reason(err: Exception) -> str:
 
 
 def _average_main(args) -> int:
-    from .training import atomic_save
+    from .runstate import atomic_save
     ckpts = []
     for path in args.checkpoints:
         try:

@@ -11,11 +11,18 @@ with aleph = 0.95 (`decay`), beth = 0.9 (`momentum`), gimel = 1e-4 (`lr`), dalet
 Unlike torch.optim.RMSprop(centered=True), eps sits inside the square root and the momentum
 buffer holds the step itself. n - g_bar^2 is a (biased) variance estimate and is >= 0 in exact
 arithmetic; rounding can push it a hair below zero, which eps absorbs.
+
+`make_optimizer` builds what train.py's --optimizer names: this one, or Adam (Kingma and Ba 2015; not
+in Graves, and faster at the start, see the README). `Regulariser` is the trainer's hook for
+regularisers such as Graves' adaptive weight noise (section 4).
 """
 from __future__ import annotations
 
 import torch
 from torch.optim import Optimizer
+
+OPTIMIZERS = ("rmsprop-graves", "adam")
+DEFAULT_LR = {"rmsprop-graves": 1e-4, "adam": 1e-3}  # Graves eq. 40's gimel; Adam's usual default
 
 
 class GravesRMSprop(Optimizer):
@@ -48,3 +55,27 @@ class GravesRMSprop(Optimizer):
                 delta.mul_(m).addcdiv_(g, denom, value=-lr)  # eq. 40
                 p.add_(delta)  # eq. 41
         return loss
+
+
+def make_optimizer(name: str, params, lr: float):
+    """The optimiser `name` (one of OPTIMIZERS) over params at learning rate lr."""
+    if name == "rmsprop-graves":
+        return GravesRMSprop(params, lr=lr)
+    if name == "adam":
+        return torch.optim.Adam(params, lr=lr)
+    raise ValueError(f"unknown optimizer {name!r}; use one of {', '.join(OPTIMIZERS)}")
+
+
+class Regulariser:
+    """Place for regularisers such as Graves' adaptive weight noise (section 4): the trainer calls
+    `before_forward` (e.g. perturb weights), adds `penalty` to the loss, and calls `after_backward`
+    (e.g. restore weights, add the prior's gradient). The base class does nothing."""
+
+    def before_forward(self, model) -> None:
+        pass
+
+    def penalty(self, model) -> torch.Tensor | float:
+        return 0.0
+
+    def after_backward(self, model) -> None:
+        pass

@@ -26,7 +26,7 @@ from tqdm import tqdm
 from .data import BucketBatchSampler, StrokeDataset, collate
 from .data.hdf5 import load_h5_info
 from .recognizer import BLANK, Recognizer, RecognizerConfig, cer, ctc_feasible, misread, misread_letters
-from .training import atomic_save
+from .runstate import atomic_save
 from .tune import line_repeats
 from .transforms import same_stats
 

@@ -12,20 +12,15 @@ pre-activations, including the recurrent ones; fused nn.LSTM layers do not expos
 the stated approximation. "Per line" means the hooks clamp at limit x world_size / global_batch,
 the scale of one line's gradient in the batch-mean loss. Optional global-norm clipping comes after.
 
-Emphasis (not in Graves; off by default): with capital_weight W != 1 each point's NLL is weighted by
-1 + (W - 1) x the share of the window (phi, eq. 46) that lies on capital letters and digits when
-the point is predicted, so these rare characters (3% of IAM's training text) weigh more in the
-gradient. The reported and validated NLL stays Graves' unweighted one. With tune="capitals"
-(not in Graves) only the capitals' and digits' window columns learn, on the lines that hold them
-(strokes.tune).
+Capitals (not in Graves; off by default): capital_weight W != 1 weights each point's NLL by
+1 + (W - 1) x the window's share on capitals and digits; tune="capitals" lets only their window
+columns learn, on the lines that hold them (both in strokes.tune).
 
 Robustness: a non-finite loss or gradient norm skips the update (nothing is masked: one NaN point
 makes the whole loss NaN), is counted and logged; `max_nonfinite` in a row stop the run with
 NonFiniteError and no checkpoint is written during such a streak, so last.pt stays the last good
-state. Checkpoints are atomic (temporary file + os.replace) and hold the model, optimiser, RNG
-states, data position, both configs, the alphabet and the statistics. SIGINT/SIGTERM write last.pt
-and stop after the current step. Resuming replays the same deterministic batch order from the
-saved position, so on CPU N steps + resume + N steps equal 2N steps bit for bit.
+state. SIGINT/SIGTERM write last.pt and stop after the current step. What a checkpoint holds, and
+how a resumed run replays the same batches bit for bit, is in strokes.runstate.
 
 Distributed: under torchrun (WORLD_SIZE > 1) the model is wrapped in DistributedDataParallel (NCCL
 on GPU, gloo on CPU). Every rank builds the same global batches of `batch_size` lines and takes
@@ -34,31 +29,29 @@ equals the single-process gradient of the same global batch.
 """
 from __future__ import annotations
 
-import json
 import math
 import os
-import random
 import signal
 import time
 from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 
-import numpy as np
 import torch
 import torch.distributed as dist
 
-from .attention import capitals_and_digits, window_share
+from .attention import capitals_and_digits
 from .data import BucketBatchSampler, StrokeDataset, collate
-from .models import (CHECKPOINT_FORMAT, CHECKPOINT_VERSION, PredictionConfig, SynthesisConfig, build_model,
-                     config_to_dict, read_checkpoint)
-from .optim import GravesRMSprop
+from .models import PredictionConfig, SynthesisConfig, build_model, config_to_dict, read_checkpoint
+from .optim import DEFAULT_LR, OPTIMIZERS, Regulariser, make_optimizer
 from .recurrence import cuda_graphs_paused, use_cuda_graphs
+from .runstate import append_metrics, atomic_save, model_entry, rng_state, save_snapshot, set_rng_state
 from .transforms import same_stats
-from .tune import TUNE_CHOICES, RepeatedLines, freeze_for_capitals, line_repeats
+from .tune import TUNE_CHOICES, RepeatedLines, emphasis_weights, freeze_for_capitals, line_repeats
 
-OPTIMIZERS = ("rmsprop-graves", "adam")
+__all__ = ["TrainConfig", "Trainer", "train", "UsageError", "NonFiniteError", "Regulariser", "emphasis_weights",
+           "atomic_save", "OPTIMIZERS", "DEFAULT_LR", "PRECISIONS", "SETTABLE"]
+
 PRECISIONS = ("fp32", "bf16")
-DEFAULT_LR = {"rmsprop-graves": 1e-4, "adam": 1e-3}  # Graves eq. 40's gimel; Adam's usual default
 
 
 ARCHITECTURE = ("layers", "hidden_size", "components", "window_components")  # TrainConfig fields a model config fixes
@@ -131,64 +124,8 @@ class TrainConfig:
         return self.learning_rate * self.lr_decay ** epoch
 
 
-def emphasis_weights(phi: torch.Tensor, text: torch.Tensor, emphasised: torch.Tensor, weight: float) -> torch.Tensor:
-    """Per-point loss weights 1 + (weight - 1) x the window's share on emphasised characters (B, T):
-    phi (B, T, U), text (B, U), emphasised (A,) bool per alphabet index (strokes.attention.window_share)."""
-    return 1.0 + (weight - 1.0) * window_share(phi, text, emphasised)
-
-
-class Regulariser:
-    """Place for regularisers such as Graves' adaptive weight noise (section 4): the trainer calls
-    `before_forward` (e.g. perturb weights), adds `penalty` to the loss, and calls `after_backward`
-    (e.g. restore weights, add the prior's gradient). The base class does nothing."""
-
-    def before_forward(self, model) -> None:
-        pass
-
-    def penalty(self, model) -> torch.Tensor | float:
-        return 0.0
-
-    def after_backward(self, model) -> None:
-        pass
-
-
-# --------------------------------------------------------------------------- helpers
-
-def atomic_save(obj, path: Path) -> None:
-    """torch.save to a temporary file in the same folder, fsync, then rename over path."""
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    try:
-        with open(tmp, "wb") as f:
-            torch.save(obj, f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
-
-
-def rng_state() -> dict:
-    np_state = np.random.get_state()
-    return {"torch": torch.get_rng_state(),
-            "cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else [],
-            "numpy": {"key": torch.from_numpy(np_state[1].astype(np.int64)), "pos": int(np_state[2]),
-                      "has_gauss": int(np_state[3]), "cached_gaussian": float(np_state[4])},
-            "python": random.getstate()}
-
-
-def set_rng_state(s: dict) -> None:
-    torch.set_rng_state(s["torch"])
-    if s["cuda"] and torch.cuda.is_available():
-        torch.cuda.set_rng_state_all(s["cuda"])
-    n = s["numpy"]
-    np.random.set_state(("MT19937", n["key"].numpy().astype(np.uint32), n["pos"], n["has_gauss"],
-                         n["cached_gaussian"]))
-    random.setstate((s["python"][0], tuple(s["python"][1]), s["python"][2]))
-
-
 def resolve_device(name: str, local_rank: int = 0) -> torch.device:
+    """--device: "auto" is CUDA when available, else the CPU; UsageError for CUDA without a GPU."""
     if name == "auto":
         name = "cuda" if torch.cuda.is_available() else "cpu"
     if name == "cuda":
@@ -198,14 +135,6 @@ def resolve_device(name: str, local_rank: int = 0) -> torch.device:
     if name != "cpu":
         raise UsageError(f"--device {name}: unknown device; use auto, cpu or cuda")
     return torch.device("cpu")
-
-
-def make_optimizer(name: str, params, lr: float):
-    if name == "rmsprop-graves":
-        return GravesRMSprop(params, lr=lr)
-    if name == "adam":
-        return torch.optim.Adam(params, lr=lr)
-    raise UsageError(f"--optimizer {name}: unknown; use one of {', '.join(OPTIMIZERS)}")
 
 
 # --------------------------------------------------------------------------- trainer
@@ -351,13 +280,8 @@ class Trainer:
         self.nonfinite_total = ckpt["nonfinite_total"]
         set_rng_state(ckpt["rng"])
 
-    def _model_entry(self) -> dict:
-        """The part of a checkpoint that rebuilds the model alone (a snapshot is just this)."""
-        return {"format": CHECKPOINT_FORMAT, "version": CHECKPOINT_VERSION,
-                "model_config": config_to_dict(self.model.config), "model": self.model.state_dict()}
-
     def checkpoint(self) -> dict:
-        entry = self._model_entry()
+        entry = model_entry(self.model)
         mcfg = entry["model_config"]
         return {**entry,
                 "optimizer": self.optimizer.state_dict(), "train_config": asdict(self.cfg),
@@ -373,16 +297,12 @@ class Trainer:
     def save_snapshot(self) -> None:
         """The model alone at this step, for `python -m strokes.evaluate average` (weight averaging)."""
         if self.rank == 0:
-            snap = {**self._model_entry(), "position": {"step": self.step, "epoch": self.epoch}}
-            (self.out / "snapshots").mkdir(exist_ok=True)
-            atomic_save(snap, self.out / "snapshots" / f"step-{self.step:07d}.pt")
+            save_snapshot(self.model, self.out, self.step, self.epoch)
 
     def log(self, row: dict) -> None:
         """Append one row to metrics.jsonl (strict JSON: non-finite numbers are written as "nan"/"inf")."""
         if self.rank == 0:
-            row = {k: (str(v) if isinstance(v, float) and not math.isfinite(v) else v) for k, v in row.items()}
-            with open(self.out / "metrics.jsonl", "a") as f:
-                f.write(json.dumps({**row, "time": time.time()}, allow_nan=False) + "\n")
+            append_metrics(self.out / "metrics.jsonl", row)
 
     def _all_sum(self, values: list[float]) -> list[float]:
         t = torch.tensor(values, dtype=torch.float64, device=self.device)
@@ -503,7 +423,6 @@ class Trainer:
 
     def run(self) -> dict:
         """Train until steps/epochs are reached or a signal arrives. Returns a summary dict."""
-        cfg = self.cfg
         if self.rank == 0:
             self.out.mkdir(parents=True, exist_ok=True)
         self.log({"type": "resume" if self.resumed else "start", "step": self.step, "world_size": self.world,

@@ -16,6 +16,11 @@ columns, in all layers, for the capitals and digits, and freezes every other wei
   character is (`line_repeats`), so a rare letter's lines come round as often as a common one's.
 
 The NLL is Graves' (eq. 26), unweighted; only what may change is narrowed.
+
+Emphasis (`capital_weight` W != 1, train.py --capital-weight; off by default) is the other lever:
+each point's NLL is weighted by 1 + (W - 1) x the share of the window (phi, eq. 46) that lies on
+capitals and digits when the point is predicted (`emphasis_weights`), so these rare characters weigh
+more in the gradient. The reported and validated NLL stays Graves' unweighted one.
 """
 from __future__ import annotations
 
@@ -25,7 +30,7 @@ import numpy as np
 import torch
 
 from .alphabet import Alphabet
-from .attention import capitals_and_digits, is_capital_or_digit
+from .attention import capitals_and_digits, is_capital_or_digit, window_share
 
 TUNE_CHOICES = ("all", "capitals")
 TARGET_SEEN = 300  # repeat a line until its rarest capital or digit is seen ~this often per epoch
@@ -104,3 +109,9 @@ def freeze_for_capitals(model) -> list[torch.nn.Parameter]:
         w.register_hook(lambda g, m=mask: g * m)  # (4H, in_n): other columns get no gradient
         learn.append(w)
     return learn
+
+
+def emphasis_weights(phi: torch.Tensor, text: torch.Tensor, emphasised: torch.Tensor, weight: float) -> torch.Tensor:
+    """Per-point loss weights 1 + (weight - 1) x the window's share on emphasised characters (B, T):
+    phi (B, T, U), text (B, U), emphasised (A,) bool per alphabet index (strokes.attention.window_share)."""
+    return 1.0 + (weight - 1.0) * window_share(phi, text, emphasised)

@@ -109,7 +109,7 @@ def main(argv=None) -> int:
     p.add_argument("--seed", type=int, default=0, help="seed of the new units' initialisation (default 0)")
     args = p.parse_args(argv)
     from .evaluate import _reason
-    from .training import atomic_save
+    from .runstate import atomic_save
     try:
         ckpt = read_checkpoint(args.checkpoint)
     except Exception as err:  # missing, truncated or foreign file

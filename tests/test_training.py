@@ -15,7 +15,9 @@ import torch
 
 from strokes.data import Line, StrokeDataset, collate, write_h5
 from strokes.models import load_checkpoint, read_checkpoint
-from strokes.training import NonFiniteError, Regulariser, TrainConfig, Trainer, UsageError, emphasis_weights
+from strokes.optim import Regulariser
+from strokes.training import NonFiniteError, TrainConfig, Trainer, UsageError
+from strokes.tune import emphasis_weights
 
 REPO = Path(__file__).resolve().parents[1]
 POINTS_PER_CHAR = 5
