@@ -48,8 +48,8 @@ from .runstate import append_metrics, atomic_save, model_entry, rng_state, save_
 from .transforms import same_stats
 from .tune import TUNE_CHOICES, RepeatedLines, emphasis_weights, freeze_for_capitals, line_repeats
 
-__all__ = ["TrainConfig", "Trainer", "train", "UsageError", "NonFiniteError", "Regulariser", "emphasis_weights",
-           "atomic_save", "OPTIMIZERS", "DEFAULT_LR", "PRECISIONS", "SETTABLE"]
+__all__ = ["TrainConfig", "Trainer", "train", "UsageError", "NonFiniteError", "Regulariser", "OPTIMIZERS",
+           "DEFAULT_LR", "PRECISIONS", "SETTABLE"]  # Regulariser: the hook Trainer(regularisers=...) takes
 
 PRECISIONS = ("fp32", "bf16")
 
