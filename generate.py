@@ -12,7 +12,8 @@ import argparse
 import os
 import sys
 
-from strokes.defaults import DEFAULT_CANDIDATES, DEFAULT_CAPITAL_DOUBT, DEFAULT_CAPITAL_ROUNDS  # no torch: --help stays fast
+from strokes.defaults import (DEFAULT_CANDIDATES, DEFAULT_CAPITAL_DOUBT, DEFAULT_CAPITAL_ROUNDS,  # no torch:
+                              STAND_IN_CHARS)  # --help stays fast
 
 DESCRIPTION = """\
 Write text in a human hand. Each TEXT argument is one line of the page; a line longer than
@@ -39,6 +40,15 @@ class Parser(argparse.ArgumentParser):
     def error(self, message):  # one line, no usage dump
         sys.stderr.write(f"{self.prog}: error: {message} (see {self.prog} --help)\n")
         sys.exit(EXIT_USAGE)
+
+
+def stand_ins_arg(value: str) -> bool | str:
+    """--stand-ins: 'on' (True), 'off' (False) or some of STAND_IN_CHARS."""
+    if value in ("on", "off"):
+        return value == "on"
+    if not value or set(value) - set(STAND_IN_CHARS):
+        raise argparse.ArgumentTypeError(f"give on, off or some of {STAND_IN_CHARS}, not {value!r}")
+    return value
 
 
 def build_parser() -> Parser:
@@ -83,10 +93,11 @@ def build_parser() -> Parser:
                    help="runs of capitals such as CPU: 'apart' has the network write each letter as a word of its "
                         "own (as it writes capitals best) and sets them together; 'joined' gives it the text as it "
                         "is (default %(default)s)")
-    p.add_argument("--stand-ins", choices=["on", "off"], default="on",
-                   help="capitals the network cannot write (it saw 16 Q and 3 X): 'on' has it write an O and an x "
-                        "in their place, then gives the O a tail and enlarges the x; 'off' leaves its own Q and X "
-                        "(default %(default)s)")
+    p.add_argument("--stand-ins", type=stand_ins_arg, default="on", metavar="{on,off,CHARS}",
+                   help="characters the network cannot write (it saw 16 Q, 3 X, and draws no 4 and few 5 with "
+                        "their bar): 'on' has it write an O, an x, an L and its own 5 in their place, then gives "
+                        "the O a tail, enlarges the x, squashes the L and gives it a stem, and gives a 5 without "
+                        "one a bar; CHARS (e.g. QX) only those; 'off' leaves the network's own (default %(default)s)")
     p.add_argument("--judge", metavar="FILE.pt", action="append", help="recogniser for --candidates and --read; "
                    "give it again to have several judge together, the mean of their scores (default: the two "
                    "shipped with strokes; python -m strokes.recognizer train makes one)")
@@ -152,7 +163,7 @@ def main(argv=None) -> int:
                              retries=args.retries, keep_predictions=bool(args.density_plot), progress=True,
                              candidates=args.candidates, judge=judge, pick=args.pick,
                              capital_rounds=args.capital_rounds, acronyms=args.acronyms,
-                             capital_doubt=args.capital_doubt, stand_ins=args.stand_ins == "on")
+                             capital_doubt=args.capital_doubt, stand_ins=args.stand_ins)
     except HandError as e:
         return fail(str(e))
 

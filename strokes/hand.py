@@ -38,7 +38,7 @@ from .judge import judged, load_judge, pick_legible
 from .mdn import BivariateGaussianMixture, StrokeMixture
 from .models import SynthesisNetwork, load_checkpoint
 from .sampler import FastSampler
-from .standins import LOWER_STAND_INS, add_tails, enlarge_all, substitute
+from .standins import LOWER_STAND_INS, STAND_INS, add_strokes, resize_all, substitute
 from .strokecheck import penalised, strokes_ok
 from .wordsearch import search, word_rounds, word_starts
 from .written import HandError, Style, Written, blank
@@ -245,7 +245,7 @@ class Hand:
     def write(self, lines: list[str], bias: float = 0.75, temperature: float = 1.0, style: Style | None = None,
               seed: int = 0, retries: int = 0, keep_predictions: bool = False, progress: bool = False,
               candidates: int = 1, judge=None, pick: str = "word", capital_rounds: int = 1,
-              acronyms: str = "apart", capital_doubt: float = 0.0, stand_ins: bool = True) -> list[Written]:
+              acronyms: str = "apart", capital_doubt: float = 0.0, stand_ins: bool | str = True) -> list[Written]:
         """Write each line of text; returns one `Written` per line, in order.
 
         bias: Graves' sampling bias b >= 0 (0 = the model's own distribution; larger is neater).
@@ -274,9 +274,10 @@ class Hand:
         acronyms: "apart" (default, not in Graves): a run of capitals such as "CPU" is given to the
             network with spaces between its letters, each drawn as a word-initial capital, and the
             letters are then set together (`strokes.acronyms`); "joined": the text as it is.
-        stand_ins: True (default, not in Graves): the capitals the network cannot write are drawn from
-            letters it can, then made capitals: Q as an O given a tail, X as an x enlarged
-            (`strokes.standins`); False: the network's own Q and X.
+        stand_ins: True (default, not in Graves): the characters the network cannot write are drawn from
+            ones it can, then finished: Q as an O given a tail, X as an x enlarged, 4 as an L squashed
+            and given a stem, and 5 as its own, given a bar where it drew none (`strokes.standins`);
+            a string: only those of "QX45" it holds; False: the network's own.
         """
         if pick not in PICKS:
             raise HandError(f"pick must be one of {', '.join(PICKS)}, got {pick!r}")
@@ -296,9 +297,13 @@ class Hand:
         if acronyms == "apart":
             prepared, runs = map(list, zip(*(spread(p) for p in prepared)))
         levels = [[True] * len(r) for r in runs]  # per run: set level (capitals) or left only (ends in lower case)
-        if stand_ins:
+        chars = "".join(STAND_INS) if stand_ins is True else stand_ins or ""
+        if set(chars) - set(STAND_INS):
+            raise HandError(f"stand_ins: no stand-in for {''.join(sorted(set(chars) - set(STAND_INS)))!r}; "
+                            f"choose among {''.join(STAND_INS)!r}, or True (all) or False (none)")
+        if chars:
             for i, (p, line_runs) in enumerate(zip(prepared, runs)):
-                prepared[i], runs[i], marks[i] = substitute(p, line_runs)
+                prepared[i], runs[i], marks[i] = substitute(p, line_runs, chars)
                 levels[i] += [False] * (len(runs[i]) - len(line_runs))
         todo = [i for i, line in enumerate(lines) if line.strip()]
         results: list[Written | None] = [None] * len(lines)
@@ -323,12 +328,12 @@ class Hand:
         for r, text, line_runs, line_marks, line_levels in zip(results, asked, runs, marks, levels):
             if r is None:
                 continue
-            if line_marks:  # the x of an X enlarged before its neighbours are set against it
-                r.offsets = enlarge_all(r.offsets, r.phi, r.window_text, line_marks)
+            if line_marks:  # an X's x enlarged, a 4's L squashed, before their neighbours are set against them
+                r.offsets = resize_all(r.offsets, r.phi, r.window_text, line_marks)
             if line_runs:  # letters drawn apart set together
                 r.offsets = set_runs(r.offsets, r.phi, line_runs, r.window_text, level=line_levels)
-            if line_marks:  # the O of a Q given its tail, a stroke after the network's own
-                r.offsets, r.phi = add_tails(r.offsets, r.phi, r.window_text, line_marks)
+            if line_marks:  # a Q's tail, a 4's stem, a 5's bar: strokes after the network's own
+                r.offsets, r.phi = add_strokes(r.offsets, r.phi, r.window_text, line_marks)
             r.written_text = text
         return [r if r is not None else blank(line) for r, line in zip(results, lines)]
 

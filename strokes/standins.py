@@ -1,28 +1,39 @@
-"""Stand-ins for capitals the network cannot write: Q as an O with a tail, X as a large x.
+"""Stand-ins for characters the network cannot write: Q as an O with a tail, X as a large x, 4 as
+an L given a stem, and 5 as its own body given a bar.
 
 The 10,732 training lines of IAM-OnDB hold 16 capital Q and 3 capital X (against 270 N and 1,136
 T). Asked for a Q, the synthesis network (Graves 2013, section 5) writes an O, a C or a lower-case
 q, never a Q that reads; asked for an X, mostly something else (README, "How legible?"). It writes
 a capital O and a lower-case x well, and a person's Q is an O with a tail, a person's X a large x.
-So `substitute` gives the network the stand-in letter in the capital's place, as a word of its own
-when the capital begins a longer word (a space after it, as `strokes.acronyms` does for runs of
-capitals: "Queen" -> "O ueen"), and after sampling the stand-ins are turned back into capitals:
+The lines hold 62 fours and 85 fives, and the network draws no 4 at all (an L or an l: the first
+stroke of an open 4, never the second) and a 5 mostly as its body without the bar (docs/capitals.md).
+It writes a capital L well, and an open 4 is an L with a stem through its foot.
 
-- an x is enlarged (`enlarge_all`, `enlarge`) by CAPITAL_SCALE about its lowest left point, to a
-  capital's height, and the ink after it moves right by as much as the x grew;
-- the letter and the rest of its word are set together (`strokes.acronyms.set_runs`, without moving
-  the rest up or down, since it may hang below the line: "Query");
-- an O gets a tail (`add_tails`, `tail`): one short, slightly curved stroke across its lower right,
-  down and to the right, the shape of TAIL scaled to the O's box. This stroke is not the network's
-  ink, and it is added at the end of the line's ink, so that the network's own steps keep their
-  places (the window weights and predicted densities of each step still line up with them).
+So `substitute` gives the network the stand-in in the character's place (an L for a 4, the 5
+itself), as a word of its own (a space before it where its word has ink before it, and after it
+where more of its word follows, as `strokes.acronyms` does for runs of capitals: "Queen" ->
+"O ueen", "1945" -> "19 L 5"), and after sampling the stand-ins are finished:
 
-Where a letter's ink lies: from the last pen lift before the window's peak (eq. 46) reaches the
-letter to the last one before it reaches the next non-space character (`strokes.acronyms.cut`).
+- an x is enlarged (`resize_all`, `enlarge`) by CAPITAL_SCALE about its lowest left point, to a
+  capital's height, and the ink after it moves right by as much as the x grew; an L is squashed
+  (`squash`) about its top to FOUR_BAR of its height, so that its foot becomes a 4's crossbar;
+- the stand-in and the rest of its word are set together (`strokes.acronyms.set_runs`, without
+  moving the rest up or down, since it may hang below the line: "Query");
+- an O gets a tail (`tail`): one short, slightly curved stroke across its lower right, down and to
+  the right, the shape of TAIL scaled to the O's box; the squashed L a stem (`stem`): a straight
+  stroke parallel to its down-stroke, through its foot, down to the line the L stood on; a 5 that
+  the network drew without a bar of its own (`has_bar`) a bar (`five_bar`) from the top of its
+  body to the right (`add_strokes`). These strokes are not the network's ink, and they are added
+  at the end of the line's ink, so that the network's own steps keep their places (the window
+  weights and predicted densities of each step still line up with them).
+
+Where a character's ink lies: from the last pen lift before the window's peak (eq. 46) reaches it
+to the last one before the window reaches the next non-space character (`strokes.acronyms.cut`).
 
 Z, with 6 training examples, keeps the network's own: an enlarged z read worse by eye, blind
-(docs/capitals.md). Not in Graves (2013); `Hand.write(stand_ins=True)` (default) and
-`generate.py --stand-ins`.
+(docs/capitals.md). By eye, blind, the 4 from an L read better in 11 of 12 lines with a 4 and
+worse in none, the 5 given a bar better in 10 of 12 and worse in 1 (README). Not in Graves (2013);
+`Hand.write(stand_ins=True)` (default; or a string, some of "QX45") and `generate.py --stand-ins`.
 """
 from __future__ import annotations
 
@@ -30,35 +41,62 @@ import numpy as np
 
 from .acronyms import cut, window_peak
 
-STAND_INS = {"Q": "O", "X": "x"}  # capital -> the letter the network writes in its place
+STAND_INS = {"Q": "O", "X": "x", "4": "L", "5": "5"}  # character -> what the network writes in its place
 LOWER_STAND_INS = frozenset(c for c in STAND_INS.values() if c.islower())  # drawn as often as capitals (strokes.hand)
 CAPITAL_SCALE = 1.8  # an x grown to a capital's height: capitals stand about 1.8 x-heights tall (by eye)
 # The tail of a Q in the unit box of its O (x right, y down; 0-1 spans the O): from inside the loop,
 # across its lower right, ending a little beyond it.
 TAIL = np.array([[0.55, 0.62], [0.78, 0.83], [1.05, 1.08]])
 TAIL_POINTS = 6  # points along the tail: about the network's own point rate at an O's size (30-unit steps)
+FOUR_BAR = 0.62  # a 4's crossbar is its L's foot, raised to this fraction of the L's height below its top (by eye)
+FOUR_STEM = (0.1, 1.0)  # a 4's second stroke, from/to these fractions of the L's height below its top (1 = the line)
+FOUR_STEM_AT = 0.7  # where that stroke crosses the bar: this fraction of the foot's width from its left end
+FOOT_BAND = 0.25  # the foot of an L, the belly's top of a 5: ink within this fraction of the height of the bottom/top
+FIVE_BAR = 0.8  # a 5's bar reaches this fraction of the way from its start to the right edge of the body
+FIVE_BAR_MIN = 0.35  # ... and is at least this fraction of the body's height long (a narrow body)
+FIVE_BAR_RISE = 0.05  # the bar rises to the right by this fraction of its length, as a pen's does
+FLAT = 1.5  # a stroke at least this many times wider than tall is a bar the network drew itself
+STROKE_POINTS = 6  # points along a 4's stem or a 5's bar, as TAIL_POINTS
 
 
-def substitute(text: str, runs: list[list[int]] = ()) -> tuple[str, list[list[int]], dict[int, str]]:
-    """`text` with each capital of STAND_INS replaced by its stand-in, and a space after the stand-in
-    where more of its word follows; `runs` (letter positions set together after sampling, as
-    `strokes.acronyms.spread` gives them) moved to the new positions, followed by a run [stand-in,
-    rest of the word] for each space put in; and the stand-ins' positions with the capital each
-    stands for.
+def substitute(text: str, runs: list[list[int]] = (), chars: str | None = None
+               ) -> tuple[str, list[list[int]], dict[int, str]]:
+    """`text` with each character of STAND_INS (of those in `chars`, default all) replaced by its stand-in, drawn as a word of its own: a
+    space before it where its word has ink before it, and after it where more of its word follows;
+    `runs` (letter positions set together after sampling, as `strokes.acronyms.spread` gives them)
+    moved to the new positions, followed by a run [character before, stand-in, character after] for
+    each stand-in given spaces (stand-ins next to each other share one run); and the stand-ins'
+    positions with the character each stands for.
 
-    substitute("a Queen") == ("a O ueen", [[2, 4]], {2: "Q"}); text without Q or X is unchanged.
+    substitute("a Queen") == ("a O ueen", [[2, 4]], {2: "Q"}); substitute("in 1945") ==
+    ("in 19 L 5", [[4, 6, 8]], {6: "4", 8: "5"}); text without Q, X, 4 or 5 is unchanged.
     """
+    chosen = STAND_INS if chars is None else {c: STAND_INS[c] for c in chars}
     out, where, marks, added = "", [], {}, []
+    run, linked = None, False  # the run being built (positions in `out`); linked: the next character joins it
+
+    def space_after_last():  # the last character of `out` and what comes next are drawn apart
+        nonlocal run, linked
+        if not (run and run[-1] == len(out) - 1):
+            run = [len(out) - 1]
+            added.append(run)
+        linked = True
+        return " "
+
     for u, c in enumerate(text):
+        if c in chosen and out and out[-1] != " ":  # ink before it in its word: draw it apart
+            out += space_after_last()
         where.append(len(out))
-        if c not in STAND_INS:
+        if linked:
+            run.append(len(out))
+            linked = False
+        if c not in chosen:
             out += c
             continue
         marks[len(out)] = c
-        out += STAND_INS[c]
+        out += chosen[c]
         if u + 1 < len(text) and text[u + 1] != " ":  # the rest of the word follows: draw it apart
-            added.append([len(out) - 1, len(out) + 1])
-            out += " "
+            out += space_after_last()
     return out, [[where[u] for u in run] for run in runs] + added, marks
 
 
@@ -118,22 +156,97 @@ def enlarge(offsets: np.ndarray, a: int, b: int, scale: float = CAPITAL_SCALE) -
     return out
 
 
-def enlarge_all(offsets: np.ndarray, phi: np.ndarray, text: str, marks: dict[int, str]) -> np.ndarray:
-    """Ink written from `substitute` text with the x of every X in `marks` enlarged (`enlarge`).
-    offsets (T, 3) raw units, phi (T, U + 1) window weights over `text`; same length out."""
+def squash(offsets: np.ndarray, a: int, b: int, scale: float = FOUR_BAR) -> np.ndarray:
+    """A copy of offsets (T, 3) with the ink offsets[a + 1 : b + 1] scaled vertically by `scale` about
+    its top (an L whose foot becomes a 4's crossbar); the ink after it keeps its place."""
     out = np.array(offsets, dtype=np.float64, copy=True)
-    for u, capital in marks.items():
-        if capital == "X":
-            out = enlarge(out, *ink_bounds(out, phi, text, u))
+    if b - a < 2:
+        return out
+    ink = np.cumsum(out[:, :2], axis=0)[a + 1: b + 1]  # (n, 2)
+    top = ink[:, 1].min()
+    low = top + (ink[:, 1] - top) * scale  # (n,) the new heights
+    out[a + 1, 1] += low[0] - ink[0, 1]
+    out[a + 2: b + 1, 1] *= scale
+    if b + 1 < len(out):
+        out[b + 1, 1] += ink[-1, 1] - low[-1]
     return out
 
 
-def add_tails(offsets: np.ndarray, phi: np.ndarray, text: str, marks: dict[int, str]) -> tuple[np.ndarray, np.ndarray]:
-    """Ink written from `substitute` text with a tail (`tail`) for the O of every Q in `marks`, each
-    added as a stroke after the line's last point (`append_stroke`); returns offsets and phi, both
-    TAIL_POINTS rows longer per tail. offsets (T, 3) raw units, phi (T, U + 1) over `text`."""
+def resize_all(offsets: np.ndarray, phi: np.ndarray, text: str, marks: dict[int, str]) -> np.ndarray:
+    """Ink written from `substitute` text with the x of every X in `marks` enlarged (`enlarge`) and
+    the L of every 4 squashed (`squash`). offsets (T, 3) raw units, phi (T, U + 1) window weights
+    over `text`; same length out."""
+    out = np.array(offsets, dtype=np.float64, copy=True)
+    for u, char in marks.items():
+        if char == "X":
+            out = enlarge(out, *ink_bounds(out, phi, text, u))
+        elif char == "4":
+            out = squash(out, *ink_bounds(out, phi, text, u))
+    return out
+
+
+def stem(offsets: np.ndarray, a: int, b: int) -> np.ndarray | None:
+    """The points (STROKE_POINTS, 2) of a 4's second stroke for the squashed L whose ink is
+    offsets[a + 1 : b + 1] (raw units, y down): parallel to the L's down-stroke, crossing its foot
+    FOUR_STEM_AT of the way along, from near the L's top down to the line the L stood on before
+    `squash`. None if that ink is fewer than 3 points."""
+    if b - a < 3:
+        return None
+    ink = np.cumsum(offsets[:, :2], axis=0)[a + 1: b + 1]  # (n, 2)
+    top, bottom = ink[:, 1].min(), ink[:, 1].max()
+    foot = ink[ink[:, 1] >= bottom - FOOT_BAND * (bottom - top)]  # (m, 2)
+    peak, corner = ink[ink[:, 1].argmin()], foot[foot[:, 0].argmin()]
+    slant = (peak[0] - corner[0]) / (corner[1] - peak[1]) if corner[1] > peak[1] else 0.0  # x per unit of rise
+    cross = np.array([corner[0] + FOUR_STEM_AT * (foot[:, 0].max() - corner[0]), corner[1]])
+    full = (bottom - top) / FOUR_BAR  # the L's height before it was squashed
+    ys = top + np.linspace(*FOUR_STEM, STROKE_POINTS) * full
+    return np.stack([cross[0] + slant * (cross[1] - ys), ys], 1)
+
+
+def pieces(offsets: np.ndarray, a: int, b: int) -> list[np.ndarray]:
+    """The strokes of the ink offsets[a + 1 : b + 1], as arrays of points (n, 2): split after every pen lift."""
+    ink = np.cumsum(offsets[:, :2], axis=0)[a + 1: b + 1]  # (n, 2)
+    return np.split(ink, np.flatnonzero(offsets[a + 1: b, 2] > 0.5) + 1) if len(ink) else []
+
+
+def has_bar(offsets: np.ndarray, a: int, b: int) -> bool:
+    """Whether the ink offsets[a + 1 : b + 1] holds a bar of its own: a stroke other than its
+    longest, FLAT times wider than tall and as long as a bar `five_bar` would add, in its upper half."""
+    parts = pieces(offsets, a, b)
+    if not parts:
+        return False
+    ink = np.concatenate(parts)
+    longest = max(range(len(parts)), key=lambda i: len(parts[i]))
+    middle, height = (ink[:, 1].min() + ink[:, 1].max()) / 2, np.ptp(ink[:, 1])
+    return any(i != longest and np.ptp(p[:, 0]) >= max(FLAT * np.ptp(p[:, 1]), FIVE_BAR_MIN * height)
+               and p[:, 1].mean() < middle for i, p in enumerate(parts))
+
+
+def five_bar(offsets: np.ndarray, a: int, b: int) -> np.ndarray | None:
+    """The points (STROKE_POINTS, 2) of a bar for the 5 whose ink is offsets[a + 1 : b + 1] (raw
+    units, y down): from the top of its body (its longest stroke; the other strokes may be a dot or
+    the end of the character before), at the left of its top, to the right, rising a little. None if
+    the network drew a bar itself (`has_bar`) or the body is fewer than 3 points."""
+    parts = pieces(offsets, a, b)
+    body = max(parts, key=len) if parts else np.zeros((0, 2))
+    if len(body) < 3 or has_bar(offsets, a, b):
+        return None
+    top, height = body[:, 1].min(), np.ptp(body[:, 1])
+    start = np.array([body[body[:, 1] <= top + FOOT_BAND * height, 0].min(), top])
+    length = max(FIVE_BAR * (body[:, 0].max() - start[0]), FIVE_BAR_MIN * height)
+    s = np.linspace(0.0, 1.0, STROKE_POINTS)[:, None]  # (P, 1)
+    return start + s * np.array([length, -FIVE_BAR_RISE * length])
+
+
+def add_strokes(offsets: np.ndarray, phi: np.ndarray, text: str, marks: dict[int, str]) -> tuple[np.ndarray, np.ndarray]:
+    """Ink written from `substitute` text with the strokes that finish its stand-ins, each added after
+    the line's last point (`append_stroke`): a tail for the O of every Q (`tail`), a stem for the
+    squashed L of every 4 (`stem`) and a bar for every 5 drawn without one (`five_bar`). Returns
+    offsets and phi, both STROKE_POINTS rows longer per stroke. offsets (T, 3) raw units, phi
+    (T, U + 1) over `text`."""
     out, phi = np.array(offsets, dtype=np.float64, copy=True), np.asarray(phi)
-    strokes = [tail(out, *ink_bounds(out, phi, text, u)) for u, capital in sorted(marks.items()) if capital == "Q"]
+    makers = {"Q": tail, "4": stem, "5": five_bar}
+    strokes = [makers[char](out, *ink_bounds(out, phi, text, u)) for u, char in sorted(marks.items()) if char in makers]
     for stroke in strokes:
         if stroke is not None:
             out, phi = append_stroke(out, phi, stroke)

@@ -9,8 +9,9 @@ import numpy as np
 import pytest
 
 from strokes.evaluate import validation_nll
-from strokes.hand import DEFAULT_CHECKPOINT, Hand, load_presets
+from strokes.hand import DEFAULT_CHECKPOINT, Hand, HandError, load_presets
 from strokes.models import read_checkpoint
+from strokes.standins import ink_bounds
 
 REPO = Path(__file__).resolve().parents[1]
 MAX_BYTES = 8 * 2 ** 20  # the issue's budget for shipped weights
@@ -137,6 +138,27 @@ def test_q_and_x_are_drawn_from_stand_ins_and_other_text_is_untouched(hand):
     assert len(offsets_to_strokes(q.offsets)) == len(offsets_to_strokes(o_only.offsets)) + 1
     plain = [hand.write(["the quick fox"], seed=1, stand_ins=s)[0] for s in (True, False)]
     np.testing.assert_array_equal(plain[0].offsets, plain[1].offsets)
+
+
+def test_a_four_is_drawn_from_an_l_given_a_stem_and_stand_ins_can_be_chosen(hand):
+    """"page 42": the network reads "page L 2" and the ink has one stroke more than it drew (the 4's
+    stem, reaching down to the L's foot before it was squashed); stand_ins="Q" leaves the 4 as the
+    network's; a character without a stand-in is refused in one line."""
+    from strokes.render import offsets_to_strokes
+    from strokes.standins import FOUR_STEM, STROKE_POINTS
+    four = hand.write(["page 42"], seed=0, candidates=1)[0]
+    assert (four.written_text, four.window_text) == ("page 42", "page L 2") and four.check.ok
+    ell = hand.write(["page L 2"], seed=0, candidates=1, stand_ins=False)[0]
+    assert len(offsets_to_strokes(four.offsets)) == len(offsets_to_strokes(ell.offsets)) + 1
+    pts, ell_pts = np.cumsum(four.offsets[:, :2], 0), np.cumsum(ell.offsets[:, :2], 0)
+    stem = pts[-STROKE_POINTS:]
+    a, b = ink_bounds(ell.offsets, ell.phi, ell.window_text, 5)
+    foot = ell_pts[a + 1: b + 1, 1]  # the L as the network drew it (set together moves it left only)
+    assert stem[-1, 1] == pytest.approx(foot.min() + FOUR_STEM[1] * np.ptp(foot), rel=1e-6, abs=1e-6)
+    own = hand.write(["page 42"], seed=0, candidates=1, stand_ins="Q")[0]
+    assert own.window_text == "page 42"
+    with pytest.raises(HandError, match="no stand-in for 'Z'"):
+        hand.write(["Zoo"], stand_ins="QZ")
 
 
 def test_q_tail_comes_after_the_network_steps_so_densities_still_line_up(hand, tmp_path):

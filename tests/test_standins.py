@@ -1,12 +1,14 @@
-"""Stand-ins for the capitals the network cannot write (strokes.standins), on hand-made ink."""
+"""Stand-ins for the characters the network cannot write (strokes.standins), on hand-made ink."""
 import random
 
 import numpy as np
 import pytest
 
 from strokes.acronyms import joined, set_together, spread
-from strokes.standins import (CAPITAL_SCALE, TAIL_POINTS, add_tails, enlarge, enlarge_all, ink_bounds, restore,
-                              substitute, tail)
+from strokes.defaults import STAND_IN_CHARS
+from strokes.standins import (CAPITAL_SCALE, FIVE_BAR_MIN, FOUR_BAR, FOUR_STEM, FOUR_STEM_AT, STAND_INS, STROKE_POINTS,
+                              TAIL_POINTS, add_strokes, enlarge, five_bar, has_bar, ink_bounds, resize_all, restore,
+                              squash, stem, substitute, tail)
 from strokes.transforms import offsets_to_points, points_to_offsets
 
 
@@ -21,6 +23,11 @@ def at(offsets, first):
     ("mark an X.", "mark an x .", [[8, 10]], {8: "X"}),  # the full stop is set back against the x
     ("an X", "an x", [], {3: "X"}),  # nothing follows in its word: no space put in
     ("Iraq and quiz", "Iraq and quiz", [], {}),  # lower-case q and x are the network's own
+    ("in 1945", "in 19 L 5", [[4, 6, 8]], {6: "4", 8: "5"}),  # apart from the ink before them too; one run
+    ("page 42.", "page L 2.", [[5, 7]], {5: "4"}),
+    ("a4 b", "a L b", [[0, 2]], {2: "4"}),  # the run ends with the word
+    ("5 or 6", "5 or 6", [], {0: "5"}),  # a 5 stands in for itself: it is finished after sampling
+    ("MaX", "Ma x", [[1, 3]], {3: "X"}),
 ])
 def test_substitute_puts_stand_ins_apart_from_the_rest_of_their_word(text, network, runs, marks):
     assert substitute(text) == (network, runs, marks)
@@ -35,12 +42,20 @@ def test_substitute_moves_acronym_runs_and_round_trips_on_random_text():
     assert marks == {8: "Q", 16: "X"}
     rng = random.Random(0)
     for _ in range(500):
-        text = "".join(rng.choice("aQXB q.") for _ in range(rng.randint(0, 20)))
+        text = "".join(rng.choice("aQXB q.45") for _ in range(rng.randint(0, 20)))
         spaced, runs = spread(text)
         out, all_runs, marks = substitute(spaced, runs)
         assert joined(restore(out, marks), all_runs) == text
-        assert "Q" not in out and "X" not in out
-        assert all(out[u] in "Ox" for u in marks)
+        assert "Q" not in out and "X" not in out and "4" not in out
+        assert all(out[u] == STAND_INS[c] for u, c in marks.items())
+        assert all((u == 0 or out[u - 1] == " ") and (u == len(out) - 1 or out[u + 1] == " ") for u in marks)
+        only, only_runs, only_marks = substitute(spaced, runs, chars="Q")  # only some stand in
+        assert "X" in only or "X" not in text
+        assert joined(restore(only, only_marks), only_runs) == text and set(only_marks.values()) <= {"Q"}
+
+
+def test_the_parsers_list_of_stand_ins_matches_the_modules():
+    assert set(STAND_IN_CHARS) == set(STAND_INS)
 
 
 def circle(cx, cy, r, n=24):
@@ -66,7 +81,7 @@ def test_tail_is_a_stroke_across_the_lower_right_of_the_o_added_after_the_line()
     assert r[0] < 20 < r[-1]  # from inside the loop to outside it
     assert (np.diff(stroke, axis=0) > 0).all()  # down and to the right all along
     assert (stroke[:, 0] > 50).all() and (stroke[:, 1] > 50).all()  # in the lower-right quarter
-    out, phi2 = add_tails(offsets, phi, text, {0: "Q"})
+    out, phi2 = add_strokes(offsets, phi, text, {0: "Q"})
     assert out.shape == (len(offsets) + TAIL_POINTS, 3) and phi2.shape == (len(out), 4)
     pts = at(out, o[0])
     np.testing.assert_array_equal(out[: len(offsets), :2], offsets[:, :2])  # the network's steps keep their places
@@ -74,7 +89,7 @@ def test_tail_is_a_stroke_across_the_lower_right_of_the_o_added_after_the_line()
     assert out[len(offsets) - 1, 2] == 1 and out[-1, 2] == 1 and not out[len(offsets):-1, 2].any()
     np.testing.assert_array_equal(phi2[len(offsets):], np.repeat(phi[-1:], TAIL_POINTS, 0))
     assert tail(offsets, -1, 1) is None  # too little ink to be an O
-    np.testing.assert_array_equal(add_tails(offsets, phi, text, {2: "X"})[0], offsets)  # only Q gets a tail
+    np.testing.assert_array_equal(add_strokes(offsets, phi, text, {2: "X"})[0], offsets)  # an X gets no stroke
 
 
 def test_enlarge_grows_the_letter_on_its_line_and_moves_the_rest_right():
@@ -103,14 +118,14 @@ def test_stand_ins_are_found_by_the_window():
     phi = np.eye(len(text) + 1)[peak]
     assert ink_bounds(offsets, phi, text, 0) == (-1, len(o) - 1)
     assert ink_bounds(offsets, phi, text, 7) == (len(o) + len(ueen) - 1, len(offsets) - 1)
-    out = enlarge_all(offsets, phi, text, marks)
+    out = resize_all(offsets, phi, text, marks)
     pts = at(out, o[0])
     big = pts[-len(x):]
     assert np.ptp(big[:, 1]) == pytest.approx(CAPITAL_SCALE * 10) and big[:, 1].max() == pytest.approx(0, abs=1e-9)
     np.testing.assert_allclose(pts[: -len(x)], np.concatenate([o, ueen])[:, :2], atol=1e-9)  # the O is not enlarged
-    out, phi2 = add_tails(out, phi, text, marks)
+    out, phi2 = add_strokes(out, phi, text, marks)
     assert len(out) == len(phi2) == len(offsets) + TAIL_POINTS
-    np.testing.assert_array_equal(enlarge_all(offsets, phi, text, {}), offsets)  # nothing marked: nothing changes
+    np.testing.assert_array_equal(resize_all(offsets, phi, text, {}), offsets)  # nothing marked: nothing changes
 
 
 def test_set_together_without_levelling_moves_left_only():
@@ -123,3 +138,73 @@ def test_set_together_without_levelling_moves_left_only():
     np.testing.assert_allclose(flat[24:, 1], before[24:, 1])  # no vertical move
     assert flat[24:, 0].min() < before[24:, 0].min()  # closed up
     assert level[24:, 1].max() == pytest.approx(before[:24, 1].max())  # levelled: the tail pulled up to the line
+
+
+def polyline(*corners, per=5):
+    """One stroke through `corners` ((x, y) pairs, y down), `per` points to each segment."""
+    pts = [np.linspace(p, q, per, endpoint=False) for p, q in zip(corners[:-1], corners[1:])] + [np.array([corners[-1]])]
+    pts = np.concatenate(pts)
+    return np.concatenate([pts, np.eye(1, len(pts), len(pts) - 1).T], 1)  # the pen lifts at its end
+
+
+def test_a_four_is_an_l_squashed_onto_its_bar_with_a_stem_down_to_the_line():
+    # "a L b": a letter, an L slanted right (top 10 right of its corner, 30 high, foot 20 wide on y = 0), a letter
+    first, ell, rest = bar(-40, -10, -30, 0), polyline((10, -30), (0, 0), (20, 0)), bar(40, -10, 50, 0)
+    offsets = points_to_offsets(np.concatenate([first, ell, rest]))
+    text, marks = "a L b", {2: "4"}
+    phi = np.eye(len(text) + 1)[np.repeat([0, 2, 4], [len(first), len(ell), len(rest)])]
+    a, b = ink_bounds(offsets, phi, text, 2)
+    assert (a, b) == (len(first) - 1, len(first) + len(ell) - 1)
+    out = resize_all(offsets, phi, text, marks)
+    pts, before = at(out, first[0]), at(offsets, first[0])
+    ink = pts[a + 1: b + 1]
+    np.testing.assert_allclose(ink[:, 0], before[a + 1: b + 1, 0])  # only squashed up and down
+    np.testing.assert_allclose(ink[:, 1], -30 + FOUR_BAR * (before[a + 1: b + 1, 1] + 30))  # about its top
+    np.testing.assert_allclose(pts[b + 1:], before[b + 1:], atol=1e-9)  # the rest of the line keeps its place
+    np.testing.assert_array_equal(squash(offsets, a, a + 1), offsets)  # one point: nothing to squash
+    four, phi2 = add_strokes(out, phi, text, marks)
+    assert len(four) == len(phi2) == len(out) + STROKE_POINTS
+    s = at(four, first[0])[len(out):]  # the stem, a stroke after the line
+    np.testing.assert_allclose(s[[0, -1], 1], [-30 + FOUR_STEM[0] * 30, -30 + FOUR_STEM[1] * 30], atol=1e-9)  # to the line
+    bar_y = -30 + FOUR_BAR * 30
+    t = (bar_y - s[0, 1]) / (s[-1, 1] - s[0, 1])
+    assert (s[0] + t * (s[-1] - s[0]))[0] == pytest.approx(FOUR_STEM_AT * 20)  # crosses the bar 0.7 along
+    down = np.array([0.0, bar_y]) - [10, -30]  # the squashed L's down-stroke
+    d = s[-1] - s[0]
+    assert down[0] * d[1] - down[1] * d[0] == pytest.approx(0, abs=1e-9)  # parallel to it
+    assert np.allclose(np.diff(s, 2, axis=0), 0)  # straight
+    assert stem(out, a, a + 2) is None  # too little ink
+
+
+def test_a_five_gets_a_bar_only_where_the_network_drew_none():
+    body = polyline((0, -30), (0, -18), (8, -18), (14, -12), (14, -5), (8, 0), (0, 0))  # stem and belly, 30 high
+    text, marks = "5", {0: "5"}
+    phi = np.eye(2)[np.zeros(len(body), dtype=int)]
+    offsets = points_to_offsets(body)
+    assert not has_bar(offsets, -1, len(body) - 1)
+    new = five_bar(offsets, -1, len(body) - 1) + body[0, :2]
+    np.testing.assert_allclose(new[0], [0, -30])  # from the top of the stem
+    assert np.ptp(new[:, 0]) == pytest.approx(0.8 * 14) and new[-1, 1] < -30  # to the right, rising a little
+    out, phi2 = add_strokes(offsets, phi, text, marks)
+    np.testing.assert_allclose(at(out, body[0])[len(body):], new, atol=1e-9)
+    assert len(phi2) == len(out) == len(body) + STROKE_POINTS
+    drawn = np.concatenate([body, bar(1, -30, 12, -31)])  # the network's own bar, drawn after the body
+    offsets = points_to_offsets(drawn)
+    phi = np.eye(2)[np.zeros(len(drawn), dtype=int)]
+    assert has_bar(offsets, -1, len(drawn) - 1) and five_bar(offsets, -1, len(drawn) - 1) is None
+    np.testing.assert_array_equal(add_strokes(offsets, phi, text, marks)[0], offsets)
+    dot = np.concatenate([body, bar(5, -33, 6, -33)])  # a stray dot is no bar
+    assert np.ptp(dot[-6:, 0]) < FIVE_BAR_MIN * 33
+    assert not has_bar(points_to_offsets(dot), -1, len(dot) - 1)
+    low = np.concatenate([body, bar(0, -2, 12, -2)])  # nor a flat stroke in the lower half
+    assert not has_bar(points_to_offsets(low), -1, len(low) - 1)
+
+
+def test_a_fives_bar_sits_on_its_body_not_on_a_stroke_before_it():
+    # the 5's ink begins with the end of the character before it (a short stroke far to the left)
+    body = polyline((0, -30), (0, -18), (8, -18), (14, -12), (14, -5), (8, 0), (0, 0))
+    before = bar(-60, -20, -58, -10, n=3)
+    offsets = points_to_offsets(np.concatenate([before, body]))
+    new = five_bar(offsets, -1, len(offsets) - 1) + before[0, :2]
+    np.testing.assert_allclose(new[0], [0, -30])  # from the top of the body, not from the stroke before it
+    assert np.ptp(new[:, 0]) == pytest.approx(0.8 * 14)
