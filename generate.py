@@ -94,10 +94,11 @@ def build_parser() -> Parser:
                         "own (as it writes capitals best) and sets them together; 'joined' gives it the text as it "
                         "is (default %(default)s)")
     p.add_argument("--stand-ins", type=stand_ins_arg, default="on", metavar="{on,off,CHARS}",
-                   help="characters the network cannot write (it saw 16 Q, 3 X, and draws no 4 and few 5 with "
-                        "their bar): 'on' has it write an O, an x, an L and its own 5 in their place, then gives "
-                        "the O a tail, enlarges the x, squashes the L and gives it a stem, and gives a 5 without "
-                        "one a bar; CHARS (e.g. QX) only those; 'off' leaves the network's own (default %(default)s)")
+                   help="characters the network cannot write (it saw 16 Q and 3 X, and draws no 4, few 5 with "
+                        "their bar and few 8): 'on' has it write an O, an x, an L, its own 5 and an S in their "
+                        "place, then gives the O a tail, enlarges the x, squashes the L and gives it a stem, "
+                        "gives a 5 without one a bar, and closes the S into an 8; CHARS (e.g. QX) only those; "
+                        "'off' leaves the network's own (default %(default)s)")
     p.add_argument("--judge", metavar="FILE.pt", action="append", help="recogniser for --candidates and --read; "
                    "give it again to have several judge together, the mean of their scores (default: the two "
                    "shipped with strokes; python -m strokes.recognizer train makes one)")

@@ -276,8 +276,9 @@ class Hand:
             letters are then set together (`strokes.acronyms`); "joined": the text as it is.
         stand_ins: True (default, not in Graves): the characters the network cannot write are drawn from
             ones it can, then finished: Q as an O given a tail, X as an x enlarged, 4 as an L squashed
-            and given a stem, and 5 as its own, given a bar where it drew none (`strokes.standins`);
-            a string: only those of "QX45" it holds; False: the network's own.
+            and given a stem, 5 as its own, given a bar where it drew none, and 8 as an S closed by
+            a stroke (`strokes.standins`); a string: only those of "QX458" it holds; False: the
+            network's own.
         """
         if pick not in PICKS:
             raise HandError(f"pick must be one of {', '.join(PICKS)}, got {pick!r}")

@@ -1,5 +1,5 @@
 """Stand-ins for characters the network cannot write: Q as an O with a tail, X as a large x, 4 as
-an L given a stem, and 5 as its own body given a bar.
+an L given a stem, 5 as its own body given a bar, and 8 as an S closed by a stroke.
 
 The 10,732 training lines of IAM-OnDB hold 16 capital Q and 3 capital X (against 270 N and 1,136
 T). Asked for a Q, the synthesis network (Graves 2013, section 5) writes an O, a C or a lower-case
@@ -7,10 +7,12 @@ q, never a Q that reads; asked for an X, mostly something else (README, "How leg
 a capital O and a lower-case x well, and a person's Q is an O with a tail, a person's X a large x.
 The lines hold 62 fours and 85 fives, and the network draws no 4 at all (an L or an l: the first
 stroke of an open 4, never the second) and a 5 mostly as its body without the bar (docs/capitals.md).
-It writes a capital L well, and an open 4 is an L with a stem through its foot.
+It writes a capital L well, and an open 4 is an L with a stem through its foot. An 8 (39 in the
+lines) it draws mostly as an f, an S or a loop on a stroke; a capital S it writes well, and many
+people write an 8 as an S and a stroke from its end back to its start.
 
 So `substitute` gives the network the stand-in in the character's place (an L for a 4, the 5
-itself), as a word of its own (a space before it where its word has ink before it, and after it
+itself, an S for an 8), as a word of its own (a space before it where its word has ink before it, and after it
 where more of its word follows, as `strokes.acronyms` does for runs of capitals: "Queen" ->
 "O ueen", "1945" -> "19 L 5"), and after sampling the stand-ins are finished:
 
@@ -23,7 +25,8 @@ where more of its word follows, as `strokes.acronyms` does for runs of capitals:
   the right, the shape of TAIL scaled to the O's box; the squashed L a stem (`stem`): a straight
   stroke parallel to its down-stroke, through its foot, down to the line the L stood on; a 5 that
   the network drew without a bar of its own (`has_bar`) a bar (`five_bar`) from the top of its
-  body to the right (`add_strokes`). These strokes are not the network's ink, and they are added
+  body to the right; an S a straight stroke from the end of its body back to its start (`closing`)
+  (`add_strokes`). These strokes are not the network's ink, and they are added
   at the end of the line's ink, so that the network's own steps keep their places (the window
   weights and predicted densities of each step still line up with them).
 
@@ -32,8 +35,9 @@ to the last one before the window reaches the next non-space character (`strokes
 
 Z, with 6 training examples, keeps the network's own: an enlarged z read worse by eye, blind
 (docs/capitals.md). By eye, blind, the 4 from an L read better in 11 of 12 lines with a 4 and
-worse in none, the 5 given a bar better in 10 of 12 and worse in 1 (README). Not in Graves (2013);
-`Hand.write(stand_ins=True)` (default; or a string, some of "QX45") and `generate.py --stand-ins`.
+worse in none, the 5 given a bar better in 19 of 24 and worse in 1, the 8 from an S better in 22
+of 24 and worse in none (README). Not in Graves (2013); `Hand.write(stand_ins=True)` (default; or
+a string, some of "QX458") and `generate.py --stand-ins`.
 """
 from __future__ import annotations
 
@@ -41,7 +45,7 @@ import numpy as np
 
 from .acronyms import cut, window_peak
 
-STAND_INS = {"Q": "O", "X": "x", "4": "L", "5": "5"}  # character -> what the network writes in its place
+STAND_INS = {"Q": "O", "X": "x", "4": "L", "5": "5", "8": "S"}  # character -> what the network writes in its place
 LOWER_STAND_INS = frozenset(c for c in STAND_INS.values() if c.islower())  # drawn as often as capitals (strokes.hand)
 CAPITAL_SCALE = 1.8  # an x grown to a capital's height: capitals stand about 1.8 x-heights tall (by eye)
 # The tail of a Q in the unit box of its O (x right, y down; 0-1 spans the O): from inside the loop,
@@ -238,14 +242,26 @@ def five_bar(offsets: np.ndarray, a: int, b: int) -> np.ndarray | None:
     return start + s * np.array([length, -FIVE_BAR_RISE * length])
 
 
+def closing(offsets: np.ndarray, a: int, b: int) -> np.ndarray | None:
+    """The points (STROKE_POINTS, 2) of the stroke that makes the S whose ink is offsets[a + 1 : b + 1]
+    an 8: straight from the end of its body (its longest stroke) back to its start. None if the
+    body is fewer than 3 points."""
+    parts = pieces(offsets, a, b)
+    body = max(parts, key=len) if parts else np.zeros((0, 2))
+    if len(body) < 3:
+        return None
+    s = np.linspace(0.0, 1.0, STROKE_POINTS)[:, None]  # (P, 1)
+    return body[-1] + s * (body[0] - body[-1])
+
+
 def add_strokes(offsets: np.ndarray, phi: np.ndarray, text: str, marks: dict[int, str]) -> tuple[np.ndarray, np.ndarray]:
     """Ink written from `substitute` text with the strokes that finish its stand-ins, each added after
     the line's last point (`append_stroke`): a tail for the O of every Q (`tail`), a stem for the
-    squashed L of every 4 (`stem`) and a bar for every 5 drawn without one (`five_bar`). Returns
-    offsets and phi, both STROKE_POINTS rows longer per stroke. offsets (T, 3) raw units, phi
-    (T, U + 1) over `text`."""
+    squashed L of every 4 (`stem`), a bar for every 5 drawn without one (`five_bar`) and a closing
+    stroke for the S of every 8 (`closing`). Returns offsets and phi, TAIL_POINTS or STROKE_POINTS
+    rows longer per stroke. offsets (T, 3) raw units, phi (T, U + 1) over `text`."""
     out, phi = np.array(offsets, dtype=np.float64, copy=True), np.asarray(phi)
-    makers = {"Q": tail, "4": stem, "5": five_bar}
+    makers = {"Q": tail, "4": stem, "5": five_bar, "8": closing}
     strokes = [makers[char](out, *ink_bounds(out, phi, text, u)) for u, char in sorted(marks.items()) if char in makers]
     for stroke in strokes:
         if stroke is not None:

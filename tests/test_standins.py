@@ -7,8 +7,8 @@ import pytest
 from strokes.acronyms import joined, set_together, spread
 from strokes.defaults import STAND_IN_CHARS
 from strokes.standins import (CAPITAL_SCALE, FIVE_BAR_MIN, FOUR_BAR, FOUR_STEM, FOUR_STEM_AT, STAND_INS, STROKE_POINTS,
-                              TAIL_POINTS, add_strokes, enlarge, five_bar, has_bar, ink_bounds, resize_all, restore,
-                              squash, stem, substitute, tail)
+                              TAIL_POINTS, add_strokes, closing, enlarge, five_bar, has_bar, ink_bounds, resize_all,
+                              restore, squash, stem, substitute, tail)
 from strokes.transforms import offsets_to_points, points_to_offsets
 
 
@@ -27,6 +27,7 @@ def at(offsets, first):
     ("page 42.", "page L 2.", [[5, 7]], {5: "4"}),
     ("a4 b", "a L b", [[0, 2]], {2: "4"}),  # the run ends with the word
     ("5 or 6", "5 or 6", [], {0: "5"}),  # a 5 stands in for itself: it is finished after sampling
+    ("room 808", "room S 0 S", [[5, 7, 9]], {5: "8", 9: "8"}),
     ("MaX", "Ma x", [[1, 3]], {3: "X"}),
 ])
 def test_substitute_puts_stand_ins_apart_from_the_rest_of_their_word(text, network, runs, marks):
@@ -42,11 +43,11 @@ def test_substitute_moves_acronym_runs_and_round_trips_on_random_text():
     assert marks == {8: "Q", 16: "X"}
     rng = random.Random(0)
     for _ in range(500):
-        text = "".join(rng.choice("aQXB q.45") for _ in range(rng.randint(0, 20)))
+        text = "".join(rng.choice("aQXB q.458") for _ in range(rng.randint(0, 20)))
         spaced, runs = spread(text)
         out, all_runs, marks = substitute(spaced, runs)
         assert joined(restore(out, marks), all_runs) == text
-        assert "Q" not in out and "X" not in out and "4" not in out
+        assert not set("QX48") & set(out)
         assert all(out[u] == STAND_INS[c] for u, c in marks.items())
         assert all((u == 0 or out[u - 1] == " ") and (u == len(out) - 1 or out[u + 1] == " ") for u in marks)
         only, only_runs, only_marks = substitute(spaced, runs, chars="Q")  # only some stand in
@@ -208,3 +209,19 @@ def test_a_fives_bar_sits_on_its_body_not_on_a_stroke_before_it():
     new = five_bar(offsets, -1, len(offsets) - 1) + before[0, :2]
     np.testing.assert_allclose(new[0], [0, -30])  # from the top of the body, not from the stroke before it
     assert np.ptp(new[:, 0]) == pytest.approx(0.8 * 14)
+
+
+def test_an_eight_is_an_s_closed_by_a_stroke_from_its_end_back_to_its_start():
+    # an S from its top right to its bottom left, a stray dot before it
+    s_curve = polyline((20, -28), (8, -30), (0, -22), (20, -8), (12, 0), (0, -2))
+    dot = bar(-30, -15, -29, -15, n=2)
+    offsets = points_to_offsets(np.concatenate([dot, s_curve]))
+    text, marks = "S", {0: "8"}
+    phi = np.eye(2)[np.zeros(len(offsets), dtype=int)]
+    new = closing(offsets, -1, len(offsets) - 1) + dot[0, :2]
+    np.testing.assert_allclose(new[[0, -1]], [[0, -2], [20, -28]], atol=1e-9)  # the body's end back to its start
+    assert np.allclose(np.diff(new, 2, axis=0), 0)  # straight
+    out, phi2 = add_strokes(offsets, phi, text, marks)
+    np.testing.assert_allclose(at(out, dot[0])[len(offsets):], new, atol=1e-9)
+    assert len(out) == len(phi2) == len(offsets) + STROKE_POINTS
+    assert closing(offsets, -1, 1) is None  # no body of 3 points
