@@ -94,11 +94,14 @@ def build_parser() -> Parser:
                         "own (as it writes capitals best) and sets them together; 'joined' gives it the text as it "
                         "is (default %(default)s)")
     p.add_argument("--stand-ins", type=stand_ins_arg, default="on", metavar="{on,off,CHARS}",
-                   help="characters the network cannot write (it saw 16 Q and 3 X, and draws no 4, few 5 with "
-                        "their bar and few 8): 'on' has it write an O, an x, an L, its own 5 and an S in their "
-                        "place, then gives the O a tail, enlarges the x, squashes the L and gives it a stem, "
-                        "gives a 5 without one a bar, and closes the S into an 8; CHARS (e.g. QX) only those; "
-                        "'off' leaves the network's own (default %(default)s)")
+                   help="characters the network cannot write (it saw 16 Q and 3 X, no $ = %% @, and draws no 4, "
+                        "few 5 with their bar and few 8): 'on' has it write an O, an x, an L, its own 5, an S, "
+                        "an S, a hyphen, an o and an a in their place, then gives the O a tail, enlarges the x, "
+                        "squashes the L and gives it a stem, gives a 5 without one a bar, closes the S into an "
+                        "8, strikes the S of a $, doubles the hyphen of an =, makes the o a %%'s ring and draws "
+                        "the rest, and rings the a of an @; CHARS (some of "
+                        f"{STAND_IN_CHARS.replace('%', '%%')}) only those; 'off' leaves the network's own "
+                        "(default %(default)s)")
     p.add_argument("--judge", metavar="FILE.pt", action="append", help="recogniser for --candidates and --read; "
                    "give it again to have several judge together, the mean of their scores (default: the two "
                    "shipped with strokes; python -m strokes.recognizer train makes one)")
@@ -134,7 +137,7 @@ def main(argv=None) -> int:
         return fail('no text to write; give at least one non-empty TEXT, e.g. generate.py "Hello" -o hello.svg')
 
     # heavy imports after the argument checks, so usage errors are instant
-    from strokes.hand import Hand, HandError
+    from strokes.hand import Hand, HandError, stand_in_chars
     from strokes.judge import load_judge
     from strokes.primefile import lines_metadata, read_prime
     from strokes.render import PageStyle, page_svg, wrap_text
@@ -147,8 +150,8 @@ def main(argv=None) -> int:
         hand = Hand.from_checkpoint(args.checkpoint, device=args.device)
         texts = [t.replace("\\n", "\n") for t in args.text]  # a typed \n is a line break too
         lines = [w for text in texts for w in wrap_text(text, args.max_chars_per_line)]
-        hand.prepare(lines)  # fails on text with nothing to write before any warning
-        missing = hand.missing_characters(lines)
+        hand.prepare(lines, keep=stand_in_chars(args.stand_ins))  # fails on text with nothing to write before any warning
+        missing = hand.missing_characters(lines, args.stand_ins)
         if missing:
             shown = "".join(sorted(missing))
             sys.stderr.write(f"generate.py: warning: {sum(missing.values())} character(s) not in the model's "

@@ -78,6 +78,16 @@ def load_presets() -> list[Style]:
     return [Style(p["text"], np.asarray(p["offsets"], dtype=np.float64)) for p in json.loads(path.read_text())]
 
 
+def stand_in_chars(stand_ins: bool | str) -> str:
+    """The characters drawn from stand-ins (`strokes.standins`) for `Hand.write(stand_ins=...)`:
+    True, all; False or "", none; a string, those; HandError for a character without a stand-in."""
+    chars = "".join(STAND_INS) if stand_ins is True else stand_ins or ""
+    if set(chars) - set(STAND_INS):
+        raise HandError(f"stand_ins: no stand-in for {''.join(sorted(set(chars) - set(STAND_INS)))!r}; "
+                        f"choose among {''.join(STAND_INS)!r}, or True (all) or False (none)")
+    return chars
+
+
 def _stack_predictions(dists: list[StrokeMixture], b: int) -> StrokeMixture:
     """Line b's per-step predictions as one StrokeMixture with batch shape (T,)."""
     mixes = [d.mixture for d in dists]
@@ -276,9 +286,10 @@ class Hand:
             letters are then set together (`strokes.acronyms`); "joined": the text as it is.
         stand_ins: True (default, not in Graves): the characters the network cannot write are drawn from
             ones it can, then finished: Q as an O given a tail, X as an x enlarged, 4 as an L squashed
-            and given a stem, 5 as its own, given a bar where it drew none, and 8 as an S closed by
-            a stroke (`strokes.standins`); a string: only those of "QX458" it holds; False: the
-            network's own.
+            and given a stem, 5 as its own, given a bar where it drew none, 8 as an S closed by a
+            stroke (`strokes.standins`), and the symbols $, =, % and @, which it never saw, from S,
+            -, o and a (`strokes.symbols`); a string: only those of "QX458$=%@" it holds; False:
+            the network's own (and the unknown symbol for $, =, % and @).
         """
         if pick not in PICKS:
             raise HandError(f"pick must be one of {', '.join(PICKS)}, got {pick!r}")
@@ -292,16 +303,13 @@ class Hand:
             judge = load_judge()
         if acronyms not in ACRONYMS:
             raise HandError(f"acronyms must be one of {', '.join(ACRONYMS)}, got {acronyms!r}")
-        asked = self.prepare(lines)
+        chars = stand_in_chars(stand_ins)
+        asked = self.prepare(lines, keep=chars)
         prepared = list(asked)  # what the network reads
         runs, marks = [[] for _ in prepared], [{} for _ in prepared]
         if acronyms == "apart":
             prepared, runs = map(list, zip(*(spread(p) for p in prepared)))
         levels = [[True] * len(r) for r in runs]  # per run: set level (capitals) or left only (ends in lower case)
-        chars = "".join(STAND_INS) if stand_ins is True else stand_ins or ""
-        if set(chars) - set(STAND_INS):
-            raise HandError(f"stand_ins: no stand-in for {''.join(sorted(set(chars) - set(STAND_INS)))!r}; "
-                            f"choose among {''.join(STAND_INS)!r}, or True (all) or False (none)")
         if chars:
             for i, (p, line_runs) in enumerate(zip(prepared, runs)):
                 prepared[i], runs[i], marks[i] = substitute(p, line_runs, chars)
@@ -338,21 +346,24 @@ class Hand:
             r.written_text = text
         return [r if r is not None else blank(line) for r, line in zip(results, lines)]
 
-    def prepare(self, lines: list[str]) -> list[str]:
-        """Lines mapped onto the alphabet (`prepare_text`); HandError when there is nothing to write."""
+    def prepare(self, lines: list[str], keep: str = "") -> list[str]:
+        """Lines mapped onto the alphabet (`prepare_text`), the characters of `keep` (stand-ins) left
+        as they are; HandError when there is nothing to write."""
         if not lines or not any(line.strip() for line in lines):
             raise HandError("no text to write; give at least one non-empty line")
         prepared = []
         for line in lines:
             mapped, _ = prepare_text(line, self.alphabet)
-            if line.strip() and all(c not in self.alphabet for c in mapped if not c.isspace()):
+            if line.strip() and all(c not in self.alphabet and c not in keep for c in mapped if not c.isspace()):
                 raise HandError(f"none of the characters of {line!r} are in the model's alphabet "
                                 f"{''.join(self.alphabet.chars)!r}; write text that uses them")
             prepared.append(mapped)
         return prepared
 
-    def missing_characters(self, lines: list[str]) -> Counter:
-        total = Counter()
+    def missing_characters(self, lines: list[str], stand_ins: bool | str = True) -> Counter:
+        """The characters of `lines` outside the alphabet that `write` replaces (`prepare_text`), with
+        their counts; those drawn from stand-ins (`stand_ins`, as for `write`) are not replaced."""
+        total, kept = Counter(), stand_in_chars(stand_ins)
         for line in lines:
             total += prepare_text(line, self.alphabet)[1]
-        return total
+        return Counter({c: n for c, n in total.items() if c not in kept})

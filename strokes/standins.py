@@ -30,6 +30,8 @@ where more of its word follows, as `strokes.acronyms` does for runs of capitals:
   at the end of the line's ink, so that the network's own steps keep their places (the window
   weights and predicted densities of each step still line up with them).
 
+The symbols $, =, % and @, which the training texts lack, are stand-ins too (`strokes.symbols`).
+
 Where a character's ink lies: from the last pen lift before the window's peak (eq. 46) reaches it
 to the last one before the window reaches the next non-space character (`strokes.acronyms.cut`).
 
@@ -37,16 +39,17 @@ Z, with 6 training examples, keeps the network's own: an enlarged z read worse b
 (docs/capitals.md). By eye, blind, the 4 from an L read better in 11 of 12 lines with a 4 and
 worse in none, the 5 given a bar better in 19 of 24 and worse in 1, the 8 from an S better in 22
 of 24 and worse in none (README). Not in Graves (2013); `Hand.write(stand_ins=True)` (default; or
-a string, some of "QX458") and `generate.py --stand-ins`.
+a string, some of "QX458$=%@") and `generate.py --stand-ins`.
 """
 from __future__ import annotations
 
 import numpy as np
 
 from .acronyms import cut, window_peak
+from .symbols import MAKERS as SYMBOL_MAKERS, SYMBOLS, reshape
 
-STAND_INS = {"Q": "O", "X": "x", "4": "L", "5": "5", "8": "S"}  # character -> what the network writes in its place
-LOWER_STAND_INS = frozenset(c for c in STAND_INS.values() if c.islower())  # drawn as often as capitals (strokes.hand)
+STAND_INS = {"Q": "O", "X": "x", "4": "L", "5": "5", "8": "S", **SYMBOLS}  # character -> what the network writes
+LOWER_STAND_INS = frozenset({"x"})  # drawn as often as capitals, as the X it stands for (strokes.hand)
 CAPITAL_SCALE = 1.8  # an x grown to a capital's height: capitals stand about 1.8 x-heights tall (by eye)
 # The tail of a Q in the unit box of its O (x right, y down; 0-1 spans the O): from inside the loop,
 # across its lower right, ending a little beyond it.
@@ -257,12 +260,23 @@ def closing(offsets: np.ndarray, a: int, b: int) -> np.ndarray | None:
 def add_strokes(offsets: np.ndarray, phi: np.ndarray, text: str, marks: dict[int, str]) -> tuple[np.ndarray, np.ndarray]:
     """Ink written from `substitute` text with the strokes that finish its stand-ins, each added after
     the line's last point (`append_stroke`): a tail for the O of every Q (`tail`), a stem for the
-    squashed L of every 4 (`stem`), a bar for every 5 drawn without one (`five_bar`) and a closing
-    stroke for the S of every 8 (`closing`). Returns offsets and phi, TAIL_POINTS or STROKE_POINTS
-    rows longer per stroke. offsets (T, 3) raw units, phi (T, U + 1) over `text`."""
+    squashed L of every 4 (`stem`), a bar for every 5 drawn without one (`five_bar`), a closing
+    stroke for the S of every 8 (`closing`), and those of the symbols (`strokes.symbols`). Returns
+    offsets and phi, one row longer per point added. offsets (T, 3) raw units, phi (T, U + 1)
+    over `text`."""
     out, phi = np.array(offsets, dtype=np.float64, copy=True), np.asarray(phi)
     makers = {"Q": tail, "4": stem, "5": five_bar, "8": closing}
-    strokes = [makers[char](out, *ink_bounds(out, phi, text, u)) for u, char in sorted(marks.items()) if char in makers]
+    for u, char in sorted(marks.items()):  # room for a symbol's strokes first: it moves the ink after it
+        if char in SYMBOL_MAKERS:
+            out = reshape(char, out, *ink_bounds(out, phi, text, u))
+    strokes = []
+    for u, char in sorted(marks.items()):
+        a, b = ink_bounds(out, phi, text, u)
+        if char in makers:
+            strokes.append(makers[char](out, a, b))
+        elif char in SYMBOL_MAKERS and b > a:
+            parts = pieces(out, a, b)
+            strokes += SYMBOL_MAKERS[char](np.concatenate(parts), max(parts, key=len))
     for stroke in strokes:
         if stroke is not None:
             out, phi = append_stroke(out, phi, stroke)

@@ -161,6 +161,21 @@ def test_a_four_is_drawn_from_an_l_given_a_stem_and_stand_ins_can_be_chosen(hand
         hand.write(["Zoo"], stand_ins="QZ")
 
 
+def test_symbols_outside_the_alphabet_are_drawn_from_stand_ins_not_replaced(hand):
+    """"a@b": the network reads "a a b" and the ink has one stroke more than it drew (the ring);
+    $ and % are not reported as replaced with stand-ins on, and are with them off."""
+    from strokes.render import offsets_to_strokes
+    at = hand.write(["a@b"], seed=0, candidates=1)[0]
+    assert (at.written_text, at.window_text) == ("a@b", "a a b") and at.check.ok
+    plain = hand.write(["a a b"], seed=0, candidates=1, stand_ins=False)[0]
+    assert len(offsets_to_strokes(at.offsets)) == len(offsets_to_strokes(plain.offsets)) + 1
+    assert hand.missing_characters(["$5 or 20% \u00e9"]) == {"\u00e9": 1}
+    assert hand.missing_characters(["$5 or 20%"], stand_ins=False) == {"$": 1, "%": 1}
+    assert hand.prepare(["@"], keep="@") == ["@"]
+    with pytest.raises(HandError, match="none of the characters"):
+        hand.prepare(["@"])
+
+
 def test_q_tail_comes_after_the_network_steps_so_densities_still_line_up(hand, tmp_path):
     from strokes.standins import TAIL_POINTS
     w = hand.write(["Quiet"], seed=0, keep_predictions=True)[0]

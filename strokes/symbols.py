@@ -1,0 +1,113 @@
+"""Symbols outside IAM-OnDB's alphabet, drawn from characters the network writes: $ as an S with a
+stroke through it, = as a hyphen and a second one above it, % as a small o, a copy of it and a
+slash, @ as an a in a ring.
+
+The transcriptions of IAM-OnDB hold no $, %, = or @, so the synthesis network (Graves 2013,
+section 5) has no letter for them: given one, it reads the unknown symbol and draws a stray mark
+("20%" comes out as "201", "a@b.com" as "a/b.com"). Each is a character it writes well with a stroke
+or two added, as a person builds it: `strokes.standins.substitute` gives the network the stand-in
+(SYMBOLS) as a word of its own, and after sampling `strokes.standins.add_strokes` first lets
+`reshape` make room for the symbol (an @'s ring is wider than its a) or shrink the stand-in (a %'s
+o), then calls the maker here with the stand-in's ink, which returns the strokes to add after the
+line's last point (the network's own steps keep their places, as for a Q's tail). Each maker takes
+the ink as points (n, 2) and its longest stroke, raw units, y down, and returns a list of strokes
+(m, 2); the ink is never empty. The network's "/" is too rare in the training lines to draw
+reliably (a "20 o/o" reads as "20 oG"), so a %'s slash is drawn here, straight.
+
+Not in Graves (2013); on by default with the other stand-ins (`Hand.write(stand_ins=...)`,
+`generate.py --stand-ins`).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+SYMBOLS = {"$": "S", "=": "-", "%": "o", "@": "a"}  # symbol -> the character the network writes in its place
+DOLLAR_REACH = 0.2  # a $'s stroke reaches this fraction of the S's height above and below it
+EQUALS_GAP = 0.45  # the second bar of an = sits this fraction of the first's length above it
+PERCENT_RING = 0.45  # a %'s rings are its o shrunk to this size
+PERCENT_HEIGHT = 1.7  # a % stands this many times its o's height (a digit's height: strokes.standins.CAPITAL_SCALE)
+PERCENT_WIDTH = 1.1  # ... and is this many times its o's width
+AT_RADIUS = 0.95  # an @'s ring: radius, as a fraction of the a's larger side
+AT_ARC = (0.2, 0.2 - 1.85 * np.pi)  # ... drawn from just below the a's right (angle, y down) round over its top, to its lower right
+RING_POINTS = 24  # points along an @'s ring
+LINE_POINTS = 6  # points along a straight stroke (strokes.standins.STROKE_POINTS)
+
+
+def _line(p: np.ndarray, q: np.ndarray) -> np.ndarray:
+    """LINE_POINTS points (P, 2) from p to q."""
+    return p + np.linspace(0.0, 1.0, LINE_POINTS)[:, None] * (q - p)
+
+
+def _arc(centre: np.ndarray, radius: float, start: float, stop: float, n: int) -> np.ndarray:
+    """n points (n, 2) along a circle, from angle start to stop (radians, y down: negative is up)."""
+    t = np.linspace(start, stop, n)
+    return centre + radius * np.stack([np.cos(t), np.sin(t)], 1)
+
+
+def dollar(ink: np.ndarray, body: np.ndarray) -> list[np.ndarray]:
+    """The stroke through the S (ink (n, 2)) of a $: upright through its middle, DOLLAR_REACH of
+    its height beyond its top and bottom."""
+    low, high = ink.min(0), ink.max(0)
+    x, reach = (low[0] + high[0]) / 2, DOLLAR_REACH * (high[1] - low[1])
+    return [_line(np.array([x, low[1] - reach]), np.array([x, high[1] + reach]))]
+
+
+def equals(ink: np.ndarray, body: np.ndarray) -> list[np.ndarray]:
+    """The second bar of an =: a copy of the hyphen's longest stroke `body`, EQUALS_GAP of its
+    length above it."""
+    return [body + [0.0, -EQUALS_GAP * max(np.ptp(body[:, 0]), 1e-9)]]
+
+
+def percent(ink: np.ndarray, body: np.ndarray) -> list[np.ndarray]:
+    """The second ring and the slash of a %, for its first ring (ink (n, 2): the o after `reshape`,
+    at the top left of the %): a copy of the ring at the bottom right, and a straight slash from the
+    bottom left to the top right."""
+    low, high = ink.min(0), ink.max(0)
+    w, h = (high - low) / PERCENT_RING  # the o's size before it was shrunk
+    width, height = PERCENT_WIDTH * w, PERCENT_HEIGHT * h
+    copy = ink + [width - (high[0] - low[0]), height - (high[1] - low[1])]
+    return [copy, _line(low + [0.15 * width, height], low + [0.85 * width, 0.0])]
+
+
+def _room(offsets: np.ndarray, a: int, b: int, left: float, right: float) -> np.ndarray:
+    """A copy of offsets (T, 3) with the ink offsets[a + 1 :] moved right by `left` and the ink after
+    offsets[b] by `right` more."""
+    out = np.array(offsets, dtype=np.float64, copy=True)
+    out[a + 1, 0] += left
+    if b + 1 < len(out):
+        out[b + 1, 0] += right
+    return out
+
+
+def reshape(char: str, offsets: np.ndarray, a: int, b: int) -> np.ndarray:
+    """offsets (T, 3) made ready for the strokes of symbol `char`, whose stand-in's ink is
+    offsets[a + 1 : b + 1]: for an @, room on both sides of the a for its ring; for a %, the o
+    shrunk to PERCENT_RING about its left edge and lifted to the top of the %, and room on its right
+    for the rest. Same length out; other symbols unchanged."""
+    if b - a < 2 or char not in ("@", "%"):
+        return np.array(offsets, dtype=np.float64, copy=True)
+    ink = np.cumsum(offsets[:, :2], axis=0)[a + 1: b + 1]  # (n, 2)
+    low, high = ink.min(0), ink.max(0)
+    w, h = high - low
+    if char == "@":
+        side = max(0.0, AT_RADIUS * max(w, h) - w / 2)
+        return _room(offsets, a, b, side, side)
+    out = np.array(offsets, dtype=np.float64, copy=True)
+    top = np.array([low[0], high[1] - PERCENT_HEIGHT * h])  # the %'s top left; its foot on the o's line
+    small = top + (ink - low) * PERCENT_RING
+    out[a + 1, :2] += small[0] - ink[0]
+    out[a + 2: b + 1, :2] *= PERCENT_RING
+    if b + 1 < len(out):
+        out[b + 1, :2] += ink[-1] - small[-1] + [PERCENT_WIDTH * w - w, 0.0]
+    return out
+
+
+def at_ring(ink: np.ndarray, body: np.ndarray) -> list[np.ndarray]:
+    """The ring of an @ round the a (ink (n, 2)): centred on it, AT_RADIUS of its larger side, open
+    at its lower right."""
+    low, high = ink.min(0), ink.max(0)
+    r = AT_RADIUS * max(np.ptp(ink[:, 0]), np.ptp(ink[:, 1]))
+    return [_arc((low + high) / 2, r, *AT_ARC, 2 * RING_POINTS)]
+
+
+MAKERS = {"$": dollar, "=": equals, "%": percent, "@": at_ring}

@@ -1,0 +1,97 @@
+"""Symbols drawn from stand-ins (strokes.symbols, through strokes.standins), on hand-made ink."""
+import numpy as np
+import pytest
+
+from strokes.standins import add_strokes, ink_bounds, substitute
+from strokes.symbols import (AT_RADIUS, DOLLAR_REACH, EQUALS_GAP, PERCENT_HEIGHT, PERCENT_RING, PERCENT_WIDTH,
+                             SYMBOLS, at_ring, dollar, equals, percent, reshape)
+from strokes.transforms import offsets_to_points, points_to_offsets
+
+
+def stroke(*corners, per=5):
+    """One stroke through `corners` ((x, y) pairs, y down), the pen lifted at its end: (n, 3)."""
+    pts = np.concatenate([np.linspace(p, q, per, endpoint=False) for p, q in zip(corners[:-1], corners[1:])]
+                         + [np.array([corners[-1]])])
+    return np.concatenate([pts, np.eye(1, len(pts), len(pts) - 1).T], 1)
+
+
+def circle(cx, cy, r, n=16):
+    t = np.linspace(0, 2 * np.pi, n)
+    pts = np.stack([cx + r * np.cos(t), cy + r * np.sin(t), np.zeros(n)], 1)
+    pts[-1, 2] = 1
+    return pts
+
+
+def line_of(*pieces):
+    """Offsets (T, 3) of the pieces one after another, and a window (T, U + 1) that reads piece i at
+    position 2 i of a text with a space between pieces."""
+    points = np.concatenate(pieces)
+    phi = np.eye(2 * len(pieces))[np.repeat(np.arange(len(pieces)) * 2, [len(p) for p in pieces])]
+    return points_to_offsets(points), phi, points[0]
+
+
+def absolute(offsets, first):
+    return offsets_to_points(offsets, origin=first[:2])[:, :2]
+
+
+@pytest.mark.parametrize("text, network, runs, marks", [
+    ("a@b.com", "a a b.com", [[0, 2, 4]], {2: "@"}),
+    ("$5 or 20%", "S 5 or 20 o", [[0, 2], [8, 10]], {0: "$", 2: "5", 10: "%"}),
+    ("x = 2", "x - 2", [], {2: "="}),
+])
+def test_symbols_are_given_to_the_network_as_their_stand_ins(text, network, runs, marks):
+    assert substitute(text) == (network, runs, marks)
+    assert all(network[u] == SYMBOLS[c] for u, c in marks.items() if c in SYMBOLS)
+
+
+def test_a_dollar_is_an_s_struck_through_from_above_to_below():
+    s = stroke((20, -30), (0, -25), (20, -5), (0, 0))  # 30 high, 20 wide
+    new, = dollar(s[:, :2], s[:, :2])
+    np.testing.assert_allclose(new[:, 0], 10)  # upright, through the middle
+    np.testing.assert_allclose(new[[0, -1], 1], [-30 - DOLLAR_REACH * 30, DOLLAR_REACH * 30])
+
+
+def test_an_equals_sign_is_the_hyphen_and_a_copy_of_it_above():
+    hyphen = stroke((0, -10), (20, -11))[:, :2]
+    new, = equals(hyphen, hyphen)
+    np.testing.assert_allclose(new, hyphen + [0, -EQUALS_GAP * 20])
+
+
+def test_an_at_sign_makes_room_for_its_ring_round_the_a():
+    before, a, after = stroke((-30, -10), (-20, 0)), circle(10, -5, 5), stroke((25, -10), (35, 0))
+    offsets, phi, first = line_of(before, a, after)
+    text = "b a c"
+    lo, hi = ink_bounds(offsets, phi, text, 2)
+    roomy = reshape("@", offsets, lo, hi)
+    pts, old = absolute(roomy, first), absolute(offsets, first)
+    (w, h), low = np.ptp(a[:, :2], 0), a[:, :2].min(0)
+    side = AT_RADIUS * max(w, h) - w / 2  # the ring reaches this far beyond the a on each side
+    np.testing.assert_allclose(pts[: lo + 1], old[: lo + 1])  # the ink before stays
+    np.testing.assert_allclose(pts[lo + 1: hi + 1], old[lo + 1: hi + 1] + [side, 0])
+    np.testing.assert_allclose(pts[hi + 1:], old[hi + 1:] + [2 * side, 0])
+    ring, = at_ring(pts[lo + 1: hi + 1], pts[lo + 1: hi + 1])
+    centre = low + [w / 2 + side, h / 2]
+    np.testing.assert_allclose(np.hypot(*(ring - centre).T), AT_RADIUS * max(w, h))
+    assert ring[:, 0].min() > pts[: lo + 1, 0].max() and ring[:, 0].max() < pts[hi + 1:, 0].min()  # clear of both
+    out, phi2 = add_strokes(offsets, phi, text, {2: "@"})
+    np.testing.assert_allclose(absolute(out, first)[len(offsets):], ring, atol=1e-9)  # the same, end to end
+    assert len(phi2) == len(out)
+
+
+def test_a_percent_is_its_o_shrunk_to_the_top_left_a_copy_at_the_foot_and_a_slash():
+    o, after = circle(10, -10, 10, n=17), stroke((40, -10), (50, 0))  # an o 20 across on the line y = 0
+    offsets, phi, first = line_of(o, after)
+    text = "o c"
+    lo, hi = ink_bounds(offsets, phi, text, 0)
+    small = reshape("%", offsets, lo, hi)
+    pts, old = absolute(small, first), absolute(offsets, first)
+    ring = pts[lo + 1: hi + 1]
+    np.testing.assert_allclose(np.ptp(ring, 0), PERCENT_RING * 20, atol=1e-9)
+    np.testing.assert_allclose(ring.min(0), [0, -PERCENT_HEIGHT * 20], atol=1e-9)  # at the top left of the %
+    np.testing.assert_allclose(pts[hi + 1:], old[hi + 1:] + [(PERCENT_WIDTH - 1) * 20, 0], atol=1e-9)  # room on its right
+    copy, slash = percent(ring, ring)
+    np.testing.assert_allclose(copy.max(0), [PERCENT_WIDTH * 20, 0], atol=1e-9)  # the second ring at the foot, on the line
+    np.testing.assert_allclose(np.ptp(copy, 0), np.ptp(ring, 0), atol=1e-9)
+    assert slash[0, 1] == pytest.approx(0, abs=1e-9) and slash[-1, 1] == pytest.approx(-PERCENT_HEIGHT * 20)  # the full height
+    assert slash[0, 0] < slash[-1, 0]  # leaning right
+    np.testing.assert_array_equal(reshape("$", offsets, lo, hi), offsets)  # other symbols: no reshaping
