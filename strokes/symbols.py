@@ -1,14 +1,14 @@
 """Symbols outside IAM-OnDB's alphabet, drawn from characters the network writes: $ as an S with a
 stroke through it, = as a hyphen and a second one above it, % as a small o, a copy of it and a
-slash, @ as an a in a ring.
+slash, @ as an a in a ring, * as a small x with an upright stroke through it.
 
-The transcriptions of IAM-OnDB hold no $, %, = or @, so the synthesis network (Graves 2013,
+The transcriptions of IAM-OnDB hold no $, %, =, @ or *, so the synthesis network (Graves 2013,
 section 5) has no letter for them: given one, it reads the unknown symbol and draws a stray mark
 ("20%" comes out as "201", "a@b.com" as "a/b.com"). Each is a character it writes well with a stroke
 or two added, as a person builds it: `strokes.standins.substitute` gives the network the stand-in
 (SYMBOLS) as a word of its own, and after sampling `strokes.standins.add_strokes` first lets
 `reshape` make room for the symbol (an @'s ring is wider than its a) or shrink the stand-in (a %'s
-o), then calls the maker here with the stand-in's ink, which returns the strokes to add after the
+o, a *'s x), then calls the maker here with the stand-in's ink, which returns the strokes to add after the
 line's last point (the network's own steps keep their places, as for a Q's tail). Each maker takes
 the ink as points (n, 2) and its longest stroke, raw units, y down, and returns a list of strokes
 (m, 2); the ink is never empty. The network's "/" is too rare in the training lines to draw
@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 
-SYMBOLS = {"$": "S", "=": "-", "%": "o", "@": "a"}  # symbol -> the character the network writes in its place
+SYMBOLS = {"$": "S", "=": "-", "%": "o", "@": "a", "*": "x"}  # symbol -> the character the network writes
 DOLLAR_REACH = 0.2  # a $'s stroke reaches this fraction of the S's height above and below it
 EQUALS_GAP = 0.45  # the second bar of an = sits this fraction of the first's length above it
 PERCENT_RING = 0.45  # a %'s rings are its o shrunk to this size
@@ -29,6 +29,9 @@ PERCENT_HEIGHT = 1.7  # a % stands this many times its o's height (a digit's hei
 PERCENT_WIDTH = 1.1  # ... and is this many times its o's width
 AT_RADIUS = 0.95  # an @'s ring: radius, as a fraction of the a's larger side
 AT_ARC = (0.2, 0.2 - 1.85 * np.pi)  # ... drawn from just below the a's right (angle, y down) round over its top, to its lower right
+STAR = 0.8  # a *'s x is shrunk to this size about its top left corner ...
+STAR_RISE = 0.3  # ... and lifted by this fraction of its height: an asterisk sits high on the line
+STAR_REACH = 0.1  # its upright stroke reaches this fraction of the small x's height beyond it
 RING_POINTS = 24  # points along an @'s ring
 LINE_POINTS = 6  # points along a straight stroke (strokes.standins.STROKE_POINTS)
 
@@ -69,6 +72,14 @@ def percent(ink: np.ndarray, body: np.ndarray) -> list[np.ndarray]:
     return [copy, _line(low + [0.15 * width, height], low + [0.85 * width, 0.0])]
 
 
+def star(ink: np.ndarray, body: np.ndarray) -> list[np.ndarray]:
+    """The upright stroke through the small x (ink (n, 2), after `reshape`) of a *: through its middle,
+    STAR_REACH of its height beyond its top and bottom."""
+    low, high = ink.min(0), ink.max(0)
+    x, reach = (low[0] + high[0]) / 2, STAR_REACH * (high[1] - low[1])
+    return [_line(np.array([x, low[1] - reach]), np.array([x, high[1] + reach]))]
+
+
 def _room(offsets: np.ndarray, a: int, b: int, left: float, right: float) -> np.ndarray:
     """A copy of offsets (T, 3) with the ink offsets[a + 1 :] moved right by `left` and the ink after
     offsets[b] by `right` more."""
@@ -83,8 +94,9 @@ def reshape(char: str, offsets: np.ndarray, a: int, b: int) -> np.ndarray:
     """offsets (T, 3) made ready for the strokes of symbol `char`, whose stand-in's ink is
     offsets[a + 1 : b + 1]: for an @, room on both sides of the a for its ring; for a %, the o
     shrunk to PERCENT_RING about its left edge and lifted to the top of the %, and room on its right
-    for the rest. Same length out; other symbols unchanged."""
-    if b - a < 2 or char not in ("@", "%"):
+    for the rest; for a *, the x shrunk to STAR about its top left corner and lifted. Same length out; other
+    symbols unchanged."""
+    if b - a < 2 or char not in ("@", "%", "*"):
         return np.array(offsets, dtype=np.float64, copy=True)
     ink = np.cumsum(offsets[:, :2], axis=0)[a + 1: b + 1]  # (n, 2)
     low, high = ink.min(0), ink.max(0)
@@ -92,13 +104,24 @@ def reshape(char: str, offsets: np.ndarray, a: int, b: int) -> np.ndarray:
     if char == "@":
         side = max(0.0, AT_RADIUS * max(w, h) - w / 2)
         return _room(offsets, a, b, side, side)
-    out = np.array(offsets, dtype=np.float64, copy=True)
+    if char == "*":
+        return _scale(offsets, a, b, low, low - [0.0, STAR_RISE * h], STAR, 0.0)
     top = np.array([low[0], high[1] - PERCENT_HEIGHT * h])  # the %'s top left; its foot on the o's line
-    small = top + (ink - low) * PERCENT_RING
+    return _scale(offsets, a, b, low, top, PERCENT_RING, PERCENT_WIDTH * w - w)
+
+
+def _scale(offsets: np.ndarray, a: int, b: int, about: np.ndarray, to: np.ndarray, k: float,
+           room: float) -> np.ndarray:
+    """A copy of offsets (T, 3) with the ink offsets[a + 1 : b + 1] scaled by k about the point
+    `about` and moved so that point lands on `to`; the ink after it keeps its place, moved right by
+    `room`."""
+    out = np.array(offsets, dtype=np.float64, copy=True)
+    ink = np.cumsum(out[:, :2], axis=0)[a + 1: b + 1]  # (n, 2)
+    small = to + (ink - about) * k
     out[a + 1, :2] += small[0] - ink[0]
-    out[a + 2: b + 1, :2] *= PERCENT_RING
+    out[a + 2: b + 1, :2] *= k
     if b + 1 < len(out):
-        out[b + 1, :2] += ink[-1] - small[-1] + [PERCENT_WIDTH * w - w, 0.0]
+        out[b + 1, :2] += ink[-1] - small[-1] + [room, 0.0]
     return out
 
 
@@ -110,4 +133,4 @@ def at_ring(ink: np.ndarray, body: np.ndarray) -> list[np.ndarray]:
     return [_arc((low + high) / 2, r, *AT_ARC, 2 * RING_POINTS)]
 
 
-MAKERS = {"$": dollar, "=": equals, "%": percent, "@": at_ring}
+MAKERS = {"$": dollar, "=": equals, "%": percent, "@": at_ring, "*": star}

@@ -4,7 +4,7 @@ import pytest
 
 from strokes.standins import add_strokes, ink_bounds, substitute
 from strokes.symbols import (AT_RADIUS, DOLLAR_REACH, EQUALS_GAP, PERCENT_HEIGHT, PERCENT_RING, PERCENT_WIDTH,
-                             SYMBOLS, at_ring, dollar, equals, percent, reshape)
+                             STAR, STAR_REACH, STAR_RISE, SYMBOLS, at_ring, dollar, equals, percent, reshape, star)
 from strokes.transforms import offsets_to_points, points_to_offsets
 
 
@@ -95,3 +95,23 @@ def test_a_percent_is_its_o_shrunk_to_the_top_left_a_copy_at_the_foot_and_a_slas
     assert slash[0, 1] == pytest.approx(0, abs=1e-9) and slash[-1, 1] == pytest.approx(-PERCENT_HEIGHT * 20)  # the full height
     assert slash[0, 0] < slash[-1, 0]  # leaning right
     np.testing.assert_array_equal(reshape("$", offsets, lo, hi), offsets)  # other symbols: no reshaping
+
+
+def test_an_asterisk_is_a_smaller_raised_x_struck_upright():
+    x = np.concatenate([stroke((0, -10), (10, 0)), stroke((10, -10), (0, 0))])  # an x 10 high on y = 0
+    after = stroke((30, -10), (40, 0))
+    offsets, phi, first = line_of(x, after)
+    text = "x c"
+    lo, hi = ink_bounds(offsets, phi, text, 0)
+    small = reshape("*", offsets, lo, hi)
+    pts, old = absolute(small, first), absolute(offsets, first)
+    ink = pts[lo + 1: hi + 1]
+    np.testing.assert_allclose(np.ptp(ink, 0), STAR * 10, atol=1e-9)
+    np.testing.assert_allclose(ink.min(0), [0, -10 - STAR_RISE * 10], atol=1e-9)  # its top left lifted
+    np.testing.assert_allclose(pts[hi + 1:], old[hi + 1:], atol=1e-9)  # the rest keeps its place
+    new, = star(ink, ink)
+    np.testing.assert_allclose(new[:, 0], STAR * 5, atol=1e-9)  # upright through the middle
+    top, bottom = ink[:, 1].min(), ink[:, 1].max()
+    np.testing.assert_allclose(new[[0, -1], 1], [top - STAR_REACH * STAR * 10, bottom + STAR_REACH * STAR * 10])
+    out, phi2 = add_strokes(offsets, phi, text, {0: "*"})  # reshapes, then adds the stroke
+    np.testing.assert_allclose(absolute(out, first)[len(offsets):], new, atol=1e-9)
