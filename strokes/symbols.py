@@ -1,8 +1,9 @@
 """Symbols outside IAM-OnDB's alphabet, drawn from characters the network writes: $ as an S with a
 stroke through it, = as a hyphen and a second one above it, % as a small o, a copy of it and a
-slash, @ as an a in a ring, * as a small x with an upright stroke through it.
+slash, @ as an a in a ring, * as a small x with an upright stroke through it, £ as an L with a
+hook and a bar, € as a C with two bars across it.
 
-The transcriptions of IAM-OnDB hold no $, %, =, @ or *, so the synthesis network (Graves 2013,
+The transcriptions of IAM-OnDB hold no $, %, =, @, *, £ or €, so the synthesis network (Graves 2013,
 section 5) has no letter for them: given one, it reads the unknown symbol and draws a stray mark
 ("20%" comes out as "201", "a@b.com" as "a/b.com"). Each is a character it writes well with a stroke
 or two added, as a person builds it: `strokes.standins.substitute` gives the network the stand-in
@@ -21,7 +22,7 @@ from __future__ import annotations
 
 import numpy as np
 
-SYMBOLS = {"$": "S", "=": "-", "%": "o", "@": "a", "*": "x"}  # symbol -> the character the network writes
+SYMBOLS = {"$": "S", "=": "-", "%": "o", "@": "a", "*": "x", "£": "L", "€": "C"}  # symbol -> what the network writes
 DOLLAR_REACH = 0.2  # a $'s stroke reaches this fraction of the S's height above and below it
 EQUALS_GAP = 0.45  # the second bar of an = sits this fraction of the first's length above it
 PERCENT_RING = 0.45  # a %'s rings are its o shrunk to this size
@@ -32,6 +33,9 @@ AT_ARC = (0.2, 0.2 - 1.85 * np.pi)  # ... drawn from just below the a's right (a
 STAR = 0.8  # a *'s x is shrunk to this size about its top left corner ...
 STAR_RISE = 0.3  # ... and lifted by this fraction of its height: an asterisk sits high on the line
 STAR_REACH = 0.1  # its upright stroke reaches this fraction of the small x's height beyond it
+POUND_BAR = (0.6, -0.3, 0.4)  # a £'s bar: at this fraction of the L's height, from/to these shares of its width about the stem
+EURO_BARS = (0.4, 0.6)  # a €'s bars: at these fractions of the C's height ...
+EURO_REACH = (-0.2, 0.6)  # ... from/to these shares of its width from its left edge
 RING_POINTS = 24  # points along an @'s ring
 LINE_POINTS = 6  # points along a straight stroke (strokes.standins.STROKE_POINTS)
 
@@ -78,6 +82,29 @@ def star(ink: np.ndarray, body: np.ndarray) -> list[np.ndarray]:
     low, high = ink.min(0), ink.max(0)
     x, reach = (low[0] + high[0]) / 2, STAR_REACH * (high[1] - low[1])
     return [_line(np.array([x, low[1] - reach]), np.array([x, high[1] + reach]))]
+
+
+def pound(ink: np.ndarray, body: np.ndarray) -> list[np.ndarray]:
+    """The strokes that make the L (ink (n, 2)) a £: a hook over to the right from the top of its
+    stem (as at the top of an f), and a bar across the stem at POUND_BAR[0] of its height."""
+    low, high = ink.min(0), ink.max(0)
+    (w, h), (at, left, right) = high - low, POUND_BAR
+    y = low[1] + at * h
+    near = ink[np.abs(ink[:, 1] - y) <= 0.15 * h]  # the stem about that height
+    x = near[:, 0].min() if len(near) else low[0]
+    top = ink[ink[:, 1].argmin()]  # the top of the stem
+    s = np.linspace(0.0, 1.0, 2 * LINE_POINTS)[:, None]  # (P, 1) a quadratic Bezier curve
+    bend, end = top + [0.15 * w, -0.12 * h], top + [0.45 * w, 0.1 * h]
+    hook = (1 - s) ** 2 * top + 2 * s * (1 - s) * bend + s ** 2 * end
+    return [hook, _line(np.array([x + left * w, y]), np.array([x + right * w, y - 0.02 * h]))]
+
+
+def euro(ink: np.ndarray, body: np.ndarray) -> list[np.ndarray]:
+    """The two bars across the C (ink (n, 2)) of a €, at EURO_BARS of its height."""
+    low, high = ink.min(0), ink.max(0)
+    w, h = high - low
+    return [_line(np.array([low[0] + EURO_REACH[0] * w, low[1] + f * h]),
+                  np.array([low[0] + EURO_REACH[1] * w, low[1] + f * h])) for f in EURO_BARS]
 
 
 def _room(offsets: np.ndarray, a: int, b: int, left: float, right: float) -> np.ndarray:
@@ -133,4 +160,4 @@ def at_ring(ink: np.ndarray, body: np.ndarray) -> list[np.ndarray]:
     return [_arc((low + high) / 2, r, *AT_ARC, 2 * RING_POINTS)]
 
 
-MAKERS = {"$": dollar, "=": equals, "%": percent, "@": at_ring, "*": star}
+MAKERS = {"$": dollar, "=": equals, "%": percent, "@": at_ring, "*": star, "£": pound, "€": euro}

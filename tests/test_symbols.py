@@ -4,7 +4,8 @@ import pytest
 
 from strokes.standins import add_strokes, ink_bounds, substitute
 from strokes.symbols import (AT_RADIUS, DOLLAR_REACH, EQUALS_GAP, PERCENT_HEIGHT, PERCENT_RING, PERCENT_WIDTH,
-                             STAR, STAR_REACH, STAR_RISE, SYMBOLS, at_ring, dollar, equals, percent, reshape, star)
+                             EURO_BARS, EURO_REACH, POUND_BAR, STAR, STAR_REACH, STAR_RISE, SYMBOLS, at_ring, dollar,
+                             equals, euro, percent, pound, reshape, star)
 from strokes.transforms import offsets_to_points, points_to_offsets
 
 
@@ -38,6 +39,7 @@ def absolute(offsets, first):
     ("a@b.com", "a a b.com", [[0, 2, 4]], {2: "@"}),
     ("$5 or 20%", "S 5 or 20 o", [[0, 2], [8, 10]], {0: "$", 2: "5", 10: "%"}),
     ("x = 2", "x - 2", [], {2: "="}),
+    ("\u00a35 or \u20ac9", "L 5 or C 9", [[0, 2], [7, 9]], {0: "\u00a3", 2: "5", 7: "\u20ac"}),
 ])
 def test_symbols_are_given_to_the_network_as_their_stand_ins(text, network, runs, marks):
     assert substitute(text) == (network, runs, marks)
@@ -115,3 +117,24 @@ def test_an_asterisk_is_a_smaller_raised_x_struck_upright():
     np.testing.assert_allclose(new[[0, -1], 1], [top - STAR_REACH * STAR * 10, bottom + STAR_REACH * STAR * 10])
     out, phi2 = add_strokes(offsets, phi, text, {0: "*"})  # reshapes, then adds the stroke
     np.testing.assert_allclose(absolute(out, first)[len(offsets):], new, atol=1e-9)
+
+
+def test_a_pound_sign_is_an_l_with_a_hook_over_its_stem_and_a_bar_across_it():
+    ell = stroke((0, -30), (0, 0), (20, 0))[:, :2]  # an upright L, 30 high, foot 20 wide
+    hook, bar = pound(ell, ell)
+    np.testing.assert_allclose(hook[0], [0, -30])  # from the top of the stem
+    assert hook[-1, 0] > hook[0, 0] and hook[:, 1].min() < -30  # over to the right
+    at, left, right = POUND_BAR
+    np.testing.assert_allclose(bar[[0, -1], 0], [left * 20, right * 20])  # across the stem at x = 0
+    assert bar[0, 1] == pytest.approx(-30 + at * 30)
+
+
+def test_a_euro_sign_is_a_c_with_two_bars_across_it():
+    c = np.stack([10 + 10 * np.cos(np.linspace(0.5, 2 * np.pi - 0.5, 20)),
+                  -10 + 10 * np.sin(np.linspace(0.5, 2 * np.pi - 0.5, 20))], 1)
+    bars = euro(c, c)
+    low, (w, h) = c.min(0), np.ptp(c, 0)
+    assert len(bars) == len(EURO_BARS)
+    for bar, at in zip(bars, EURO_BARS):
+        np.testing.assert_allclose(bar[:, 1], low[1] + at * h)  # flat
+        np.testing.assert_allclose(bar[[0, -1], 0], low[0] + np.array(EURO_REACH) * w)  # from left of the C into it
