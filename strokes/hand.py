@@ -287,9 +287,9 @@ class Hand:
         stand_ins: True (default, not in Graves): the characters the network cannot write are drawn from
             ones it can, then finished: Q as an O given a tail, X as an x enlarged, 4 as an L squashed
             and given a stem, 5 as its own, given a bar where it drew none, 8 as an S closed by a
-            stroke (`strokes.standins`), and the symbols $ = % @ * £ €, which it never saw, from S -
-            o a x L C (`strokes.symbols`); a string: only those of "QX458$=%@*£€" it holds; False:
-            the network's own (and the unknown symbol for the symbols).
+            stroke (`strokes.standins`), and the symbols $ = % @ * £ € °, which it never saw, from
+            S - o a x L C o (`strokes.symbols`); a string: only those of "QX458$=%@*£€°" it holds;
+            False: the network's own (and the unknown symbol for the symbols).
         """
         if pick not in PICKS:
             raise HandError(f"pick must be one of {', '.join(PICKS)}, got {pick!r}")

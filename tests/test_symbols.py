@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from strokes.standins import add_strokes, ink_bounds, substitute
-from strokes.symbols import (AT_RADIUS, DOLLAR_REACH, EQUALS_GAP, PERCENT_HEIGHT, PERCENT_RING, PERCENT_WIDTH,
+from strokes.symbols import (AT_RADIUS, DEGREE, DEGREE_RISE, DOLLAR_REACH, EQUALS_GAP, PERCENT_HEIGHT, PERCENT_RING, PERCENT_WIDTH,
                              EURO_BARS, EURO_REACH, POUND_BAR, STAR, STAR_REACH, STAR_RISE, SYMBOLS, at_ring, dollar,
                              equals, euro, percent, pound, reshape, star)
 from strokes.transforms import offsets_to_points, points_to_offsets
@@ -138,3 +138,17 @@ def test_a_euro_sign_is_a_c_with_two_bars_across_it():
     for bar, at in zip(bars, EURO_BARS):
         np.testing.assert_allclose(bar[:, 1], low[1] + at * h)  # flat
         np.testing.assert_allclose(bar[[0, -1], 0], low[0] + np.array(EURO_REACH) * w)  # from left of the C into it
+
+
+def test_a_degree_sign_is_its_o_shrunk_and_lifted_with_the_rest_closed_up():
+    o, after = circle(10, -10, 10, n=17), stroke((40, -10), (50, 0))  # an o 20 across on the line y = 0
+    offsets, phi, first = line_of(o, after)
+    text = "o C"
+    lo, hi = ink_bounds(offsets, phi, text, 0)
+    out, phi2 = add_strokes(offsets, phi, text, {0: "\u00b0"})
+    assert len(out) == len(offsets) == len(phi2)  # no stroke added
+    pts, old = absolute(out, first), absolute(offsets, first)
+    ring = pts[lo + 1: hi + 1]
+    np.testing.assert_allclose(np.ptp(ring, 0), DEGREE * 20, atol=1e-9)
+    np.testing.assert_allclose(ring.min(0), [0, -20 - DEGREE_RISE * 20], atol=1e-9)  # high on the line
+    np.testing.assert_allclose(pts[hi + 1:], old[hi + 1:] - [(1 - DEGREE) * 20, 0], atol=1e-9)  # closed up
