@@ -102,6 +102,10 @@ def build_parser() -> Parser:
                         "the rest, rings the a of an @, strikes a small x into a *, hooks and bars the L of a £, bars the C of a € and shrinks and lifts the o of a °; CHARS (some of "
                         f"{STAND_IN_CHARS.replace('%', '%%')}) only those; 'off' leaves the network's own "
                         "(default %(default)s)")
+    p.add_argument("--accents", choices=["on", "off"], default="on",
+                   help="accented letters the model's alphabet lacks (é, ü, ñ, ç, ...): 'on' writes the plain "
+                        "letter and draws its accent over it (under it, a cedilla); 'off' the plain letter alone "
+                        "(default %(default)s)")
     p.add_argument("--judge", metavar="FILE.pt", action="append", help="recogniser for --candidates and --read; "
                    "give it again to have several judge together, the mean of their scores (default: the two "
                    "shipped with strokes; python -m strokes.recognizer train makes one)")
@@ -151,7 +155,7 @@ def main(argv=None) -> int:
         texts = [t.replace("\\n", "\n") for t in args.text]  # a typed \n is a line break too
         lines = [w for text in texts for w in wrap_text(text, args.max_chars_per_line)]
         hand.prepare(lines, keep=stand_in_chars(args.stand_ins))  # fails on text with nothing to write before any warning
-        missing = hand.missing_characters(lines, args.stand_ins)
+        missing = hand.missing_characters(lines, args.stand_ins, args.accents == "on")
         if missing:
             shown = "".join(sorted(missing))
             sys.stderr.write(f"generate.py: warning: {sum(missing.values())} character(s) not in the model's "
@@ -167,7 +171,8 @@ def main(argv=None) -> int:
                              retries=args.retries, keep_predictions=bool(args.density_plot), progress=True,
                              candidates=args.candidates, judge=judge, pick=args.pick,
                              capital_rounds=args.capital_rounds, acronyms=args.acronyms,
-                             capital_doubt=args.capital_doubt, stand_ins=args.stand_ins)
+                             capital_doubt=args.capital_doubt, stand_ins=args.stand_ins,
+                             accents=args.accents == "on")
     except HandError as e:
         return fail(str(e))
 

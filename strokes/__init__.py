@@ -16,6 +16,7 @@ Modules:
     acronyms    runs of capitals ("CPU") written letter by letter, then set together
     standins    Q, X, 4, 5 and 8 drawn from what the network writes well: an O with a tail, an L with a stem, ...
     symbols     $ = % @ * £ € °, which IAM-OnDB lacks, drawn from S - o a x L C o with strokes added
+    accents     accented letters the alphabet lacks (é ü ñ ç): the plain letter, then its accent's strokes
     defaults    generate.py's sampling settings, shared with the tools that match it (no torch)
     render      offsets -> SVG paths -> a laid-out page
     plots       attention and predicted-density pictures

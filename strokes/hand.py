@@ -31,6 +31,7 @@ import torch
 from tqdm import tqdm
 
 from . import transforms
+from .accents import add_accents, align, split
 from .acronyms import set_runs, spread
 from .alphabet import Alphabet, prepare_text
 from .attention import check_attention, finished_reading, step_cap, window_weights
@@ -255,7 +256,8 @@ class Hand:
     def write(self, lines: list[str], bias: float = 0.75, temperature: float = 1.0, style: Style | None = None,
               seed: int = 0, retries: int = 0, keep_predictions: bool = False, progress: bool = False,
               candidates: int = 1, judge=None, pick: str = "word", capital_rounds: int = 1,
-              acronyms: str = "apart", capital_doubt: float = 0.0, stand_ins: bool | str = True) -> list[Written]:
+              acronyms: str = "apart", capital_doubt: float = 0.0, stand_ins: bool | str = True,
+              accents: bool = True) -> list[Written]:
         """Write each line of text; returns one `Written` per line, in order.
 
         bias: Graves' sampling bias b >= 0 (0 = the model's own distribution; larger is neater).
@@ -290,6 +292,9 @@ class Hand:
             stroke (`strokes.standins`), and the symbols $ = % @ * £ € °, which it never saw, from
             S - o a x L C o (`strokes.symbols`); a string: only those of "QX458$=%@*£€°" it holds;
             False: the network's own (and the unknown symbol for the symbols).
+        accents: True (default, not in Graves): an accented letter outside the alphabet ("é") is
+            written as its plain letter and given its accent's strokes (`strokes.accents`); False:
+            the plain letter alone ("e").
         """
         if pick not in PICKS:
             raise HandError(f"pick must be one of {', '.join(PICKS)}, got {pick!r}")
@@ -305,6 +310,7 @@ class Hand:
             raise HandError(f"acronyms must be one of {', '.join(ACRONYMS)}, got {acronyms!r}")
         chars = stand_in_chars(stand_ins)
         asked = self.prepare(lines, keep=chars)
+        accented = [self.accented(line) if accents else [] for line in lines]  # (position in asked, marks, char)
         prepared = list(asked)  # what the network reads
         runs, marks = [[] for _ in prepared], [{} for _ in prepared]
         if acronyms == "apart":
@@ -314,6 +320,8 @@ class Hand:
             for i, (p, line_runs) in enumerate(zip(prepared, runs)):
                 prepared[i], runs[i], marks[i] = substitute(p, line_runs, chars)
                 levels[i] += [False] * (len(runs[i]) - len(line_runs))
+        same = lambda a, b: a == b or STAND_INS.get(a) == b  # noqa: E731
+        on_window = [[(align(a, p, same)[u], m) for u, m, _ in acc] for a, p, acc in zip(asked, prepared, accented)]
         todo = [i for i, line in enumerate(lines) if line.strip()]
         results: list[Written | None] = [None] * len(lines)
         for attempt in range(retries + 1):
@@ -334,16 +342,23 @@ class Hand:
             todo = [i for i in todo if not results[i].ok]
             if not todo:
                 break
-        for r, text, line_runs, line_marks, line_levels in zip(results, asked, runs, marks, levels):
+        for r, text, line_runs, line_marks, line_levels, line_accents, acc in zip(results, asked, runs, marks, levels,
+                                                                                   on_window, accented):
             if r is None:
                 continue
+            steps = len(r.offsets)  # the network's own steps; strokes added after them
             if line_marks:  # an X's x enlarged, a 4's L squashed, before their neighbours are set against them
                 r.offsets = resize_all(r.offsets, r.phi, r.window_text, line_marks)
             if line_runs:  # letters drawn apart set together
                 r.offsets = set_runs(r.offsets, r.phi, line_runs, r.window_text, level=line_levels)
             if line_marks:  # a Q's tail, a 4's stem, a 5's bar: strokes after the network's own
                 r.offsets, r.phi = add_strokes(r.offsets, r.phi, r.window_text, line_marks)
-            r.written_text = text
+            if line_accents:  # accents over their letters, after the network's strokes too
+                r.offsets, r.phi = add_accents(r.offsets, r.phi, line_accents, r.window_text, steps)
+            shown = list(text)
+            for u, _, char in acc:
+                shown[u] = char
+            r.written_text = "".join(shown)
         return [r if r is not None else blank(line) for r, line in zip(results, lines)]
 
     def prepare(self, lines: list[str], keep: str = "") -> list[str]:
@@ -360,10 +375,23 @@ class Hand:
             prepared.append(mapped)
         return prepared
 
-    def missing_characters(self, lines: list[str], stand_ins: bool | str = True) -> Counter:
+    def missing_characters(self, lines: list[str], stand_ins: bool | str = True, accents: bool = True) -> Counter:
         """The characters of `lines` outside the alphabet that `write` replaces (`prepare_text`), with
-        their counts; those drawn from stand-ins (`stand_ins`, as for `write`) are not replaced."""
+        their counts; those drawn from stand-ins (`stand_ins`, as for `write`) and, with `accents`,
+        accented letters given their accents are not replaced."""
         total, kept = Counter(), stand_in_chars(stand_ins)
         for line in lines:
             total += prepare_text(line, self.alphabet)[1]
-        return Counter({c: n for c, n in total.items() if c not in kept})
+        return Counter({c: n for c, n in total.items() if c not in kept and not (accents and self.accented(c))})
+
+    def accented(self, line: str) -> list[tuple[int, str, str]]:
+        """(position in the prepared line, marks, character) of each letter of `line` outside the
+        alphabet that `write` draws as its plain letter with accents (`strokes.accents.split`)."""
+        out, at = [], 0
+        for ch in line:
+            mapped = prepare_text(ch, self.alphabet)[0]
+            base, marks = split(ch)
+            if marks and ch not in self.alphabet and mapped == base and base in self.alphabet:
+                out.append((at, marks, ch))
+            at += len(mapped)
+        return out

@@ -236,3 +236,14 @@ def test_stand_ins_flag_is_accepted_and_checked(checkpoints, tmp_path):
     bad = cli("ab", "-o", tmp_path / "b.svg", "--checkpoint", checkpoints["synthesis"], "--stand-ins", "maybe")
     assert bad.returncode == 2 and "--stand-ins" in bad.stderr and "Traceback" not in bad.stderr
     assert len(bad.stderr.strip().splitlines()) == 1 and not (tmp_path / "b.svg").exists()
+
+
+def test_accents_flag_is_accepted_and_checked_and_accented_letters_are_not_warned_about(checkpoints, tmp_path):
+    out = tmp_path / "o.svg"
+    run = cli("ab c\u00e1", "-o", out, "--checkpoint", checkpoints["synthesis"], "--candidates", 1)
+    assert run.returncode == 0 and out.exists(), run.stderr
+    assert "warning" not in run.stderr  # the á is drawn with its accent, not replaced
+    off = cli("ab c\u00e1", "-o", out, "--checkpoint", checkpoints["synthesis"], "--candidates", 1, "--accents", "off")
+    assert off.returncode == 0 and "replaced" in off.stderr and "\u00e1" in off.stderr
+    bad = cli("ab", "-o", tmp_path / "b.svg", "--checkpoint", checkpoints["synthesis"], "--accents", "maybe")
+    assert bad.returncode == 2 and "--accents" in bad.stderr and "Traceback" not in bad.stderr

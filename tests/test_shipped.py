@@ -176,6 +176,19 @@ def test_symbols_outside_the_alphabet_are_drawn_from_stand_ins_not_replaced(hand
         hand.prepare(["@"])
 
 
+def test_accented_letters_are_written_plain_and_given_their_accents(hand):
+    """"café": the network reads "cafe", the ink shows "café" with one stroke more (the acute);
+    with accents off the plain letter alone, and é is then reported as replaced."""
+    from strokes.render import offsets_to_strokes
+    on = hand.write(["caf\u00e9"], seed=0, candidates=1)[0]
+    off = hand.write(["caf\u00e9"], seed=0, candidates=1, accents=False)[0]
+    assert (on.written_text, on.window_text) == ("caf\u00e9", "cafe") and off.written_text == "cafe"
+    assert len(offsets_to_strokes(on.offsets)) == len(offsets_to_strokes(off.offsets)) + 1
+    np.testing.assert_array_equal(on.offsets[: len(off.offsets) - 1], off.offsets[:-1])  # the same draw
+    assert hand.missing_characters(["caf\u00e9"]) == {}
+    assert hand.missing_characters(["caf\u00e9"], accents=False) == {"\u00e9": 1}
+
+
 def test_q_tail_comes_after_the_network_steps_so_densities_still_line_up(hand, tmp_path):
     from strokes.standins import TAIL_POINTS
     w = hand.write(["Quiet"], seed=0, keep_predictions=True)[0]
