@@ -5,7 +5,8 @@ IAM-OnDB's transcriptions are English: no é, ü, ñ or ç. Text to write is map
 synthesis network (Graves 2013, section 5) writes "cafe" for "café". A person writes the letter
 and then the accent, a stroke or two above it. So `accents` notes, for each accented letter of a
 line, its position in the text the network reads and its marks (Unicode combining characters:
-acute, grave, circumflex, diaeresis, tilde, ring, caron, cedilla), and after sampling `add_accents`
+acute, grave, circumflex, diaeresis, tilde, ring, caron, cedilla, ogonek; the slash of an ø, which
+Unicode does not decompose, as the long solidus overlay), and after sampling `add_accents`
 finds the letter's ink by the window (eq. 46: the steps whose window peak is on it; inside a word
 the letters are joined, so pen lifts do not separate them) and adds each mark's strokes after the
 line's last point, sized by the line's typical letter height, like the strokes of
@@ -30,8 +31,12 @@ SHAPES = {
     "\u0303": [[(-0.3, -0.35), (-0.12, -0.55), (0.1, -0.38), (0.3, -0.58)]],  # tilde
     "\u030a": [[(0.0, -0.3), (0.14, -0.44), (0.0, -0.58), (-0.14, -0.44), (0.0, -0.3)]],  # ring above
     "\u0327": [[(0.0, 0.0), (0.12, 0.2), (-0.1, 0.35)]],  # cedilla, below
+    "\u0328": [[(0.3, 0.0), (0.15, 0.2), (0.35, 0.32)]],  # ogonek, below at the right
+    "\u0338": [[(-0.45, 0.65), (0.45, -0.65)]],  # a slash through the letter (ø), about its centre
 }
-BELOW = frozenset({"\u0327"})
+BELOW = frozenset({"\u0327", "\u0328"})
+THROUGH = frozenset({"\u0338"})
+OVERLAYS = {"\u00f8": "o\u0338", "\u00d8": "O\u0338"}  # letters Unicode does not decompose: ø, Ø
 LOWER_TOP = 1.1  # a lower-case letter's marks sit above a top no higher than this many typical letter heights over its lowest point
 POINTS_PER_SEGMENT = 3  # points along each straight piece of a mark
 
@@ -39,7 +44,7 @@ POINTS_PER_SEGMENT = 3  # points along each straight piece of a mark
 def split(ch: str) -> tuple[str, str]:
     """(base letter, its marks that SHAPES draws) of one character: split("é") == ("e", "\u0301");
     ("", "") for a character without such marks."""
-    parts = unicodedata.normalize("NFD", ch)
+    parts = OVERLAYS.get(ch) or unicodedata.normalize("NFD", ch)
     marks = "".join(c for c in parts[1:] if c in SHAPES)
     return (parts[0], marks) if marks and len(parts[0]) == 1 else ("", "")
 
@@ -74,7 +79,8 @@ def mark_strokes(ink: np.ndarray, marks: str, height: float) -> list[np.ndarray]
     middle = (ink[:, 0].min() + ink[:, 0].max()) / 2
     out = []
     for mark in marks:
-        anchor = np.array([middle, ink[:, 1].max() if mark in BELOW else ink[:, 1].min()])
+        low, high = ink[:, 1].min(), ink[:, 1].max()
+        anchor = np.array([middle, high if mark in BELOW else (low + high) / 2 if mark in THROUGH else low])
         out += [_polyline(anchor + height * np.array(shape)) for shape in SHAPES[mark]]
     return out
 

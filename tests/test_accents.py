@@ -9,7 +9,8 @@ from strokes.transforms import offsets_to_points, points_to_offsets
 @pytest.mark.parametrize("char, base, marks", [
     ("é", "e", "\u0301"), ("è", "e", "\u0300"), ("ê", "e", "\u0302"), ("ü", "u", "\u0308"),
     ("ñ", "n", "\u0303"), ("ç", "c", "\u0327"), ("Å", "A", "\u030a"), ("ř", "r", "\u030c"),
-    ("e", "", ""), ("ß", "", ""), ("ø", "", ""),  # no accent to draw (ø is a letter of its own)
+    ("ę", "e", "\u0328"), ("ø", "o", "\u0338"), ("Ø", "O", "\u0338"),  # Unicode does not decompose ø
+    ("e", "", ""), ("ß", "", ""), ("æ", "", ""),  # no accent to draw
 ])
 def test_split_finds_the_base_letter_and_the_marks_it_can_draw(char, base, marks):
     assert split(char) == (base, marks)
@@ -33,6 +34,9 @@ def test_marks_sit_over_the_letter_and_a_cedilla_under_it():
         assert len(strokes) == len(SHAPES[mark])
         pts = np.concatenate(strokes)
         assert pts[:, 1].max() < -10 and abs(pts[:, 0].mean() - 5) < 3  # above it, over its middle
+    slash, = mark_strokes(ink, "\u0338", 10.0)
+    assert slash[:, 1].min() < -10 and slash[:, 1].max() > 0  # through it, beyond its top and bottom
+    np.testing.assert_allclose(slash.mean(0), [5, -5])  # about its centre
     cedilla, = mark_strokes(ink, "\u0327", 10.0)
     assert cedilla[:, 1].min() >= 0 and cedilla[0, 0] == pytest.approx(5)  # below it
     acute, = mark_strokes(ink, "\u0301", 10.0)
