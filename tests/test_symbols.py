@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from strokes.standins import add_strokes, ink_bounds, substitute
-from strokes.symbols import (AT_RADIUS, DEGREE, DEGREE_RISE, DOLLAR_REACH, EQUALS_GAP, PERCENT_HEIGHT, PERCENT_RING, PERCENT_WIDTH,
+from strokes.symbols import (AT_RADIUS, DEGREE, DEGREE_RISE, UNDERSCORE, DOLLAR_REACH, EQUALS_GAP, PERCENT_HEIGHT, PERCENT_RING, PERCENT_WIDTH,
                              EURO_BARS, EURO_REACH, POUND_BAR, STAR, STAR_REACH, STAR_RISE, SYMBOLS, at_ring, dollar,
                              equals, euro, percent, pound, reshape, star)
 from strokes.transforms import offsets_to_points, points_to_offsets
@@ -152,3 +152,18 @@ def test_a_degree_sign_is_its_o_shrunk_and_lifted_with_the_rest_closed_up():
     np.testing.assert_allclose(np.ptp(ring, 0), DEGREE * 20, atol=1e-9)
     np.testing.assert_allclose(ring.min(0), [0, -20 - DEGREE_RISE * 20], atol=1e-9)  # high on the line
     np.testing.assert_allclose(pts[hi + 1:], old[hi + 1:] - [(1 - DEGREE) * 20, 0], atol=1e-9)  # closed up
+
+
+def test_an_underscore_is_the_hyphen_lengthened_and_lowered_onto_the_line_before_it():
+    word = np.concatenate([stroke((-40, -10), (-40, 0)), stroke((-38, 0), (-20, 0), per=12)])  # ink on y = 0
+    hyphen, after = stroke((0, -5), (10, -5)), stroke((30, -10), (40, 0))
+    offsets, phi, first = line_of(word, hyphen, after)
+    text = "w - c"
+    lo, hi = ink_bounds(offsets, phi, text, 2)
+    out, phi2 = add_strokes(offsets, phi, text, {2: "_"})
+    assert len(out) == len(offsets) == len(phi2)  # no stroke added: the hyphen itself moves
+    pts, old = absolute(out, first), absolute(offsets, first)
+    line = pts[lo + 1: hi + 1]
+    np.testing.assert_allclose(line[:, 1], 0, atol=1e-9)  # on the line of the letters before it
+    np.testing.assert_allclose([line[:, 0].min(), np.ptp(line[:, 0])], [0, UNDERSCORE * 10], atol=1e-9)
+    np.testing.assert_allclose(pts[hi + 1:], old[hi + 1:] + [(UNDERSCORE - 1) * 10, 0], atol=1e-9)  # room after
