@@ -2,15 +2,15 @@
 stroke through it, = as a hyphen and a second one above it, % as a small o, a copy of it and a
 slash, @ as an a in a ring, * as a small x with an upright stroke through it, £ as an L with a
 hook and a bar, € as a C with two bars across it, ° as a small raised o, _ as a hyphen lowered
-to the line and lengthened.
+to the line and lengthened, < and > as a v turned on its side.
 
-The transcriptions of IAM-OnDB hold no $, %, =, @, *, £, €, ° or _, so the synthesis network (Graves 2013,
+The transcriptions of IAM-OnDB hold no $, %, =, @, *, £, €, °, _, < or >, so the synthesis network (Graves 2013,
 section 5) has no letter for them: given one, it reads the unknown symbol and draws a stray mark
 ("20%" comes out as "201", "a@b.com" as "a/b.com"). Each is a character it writes well with a stroke
 or two added, as a person builds it: `strokes.standins.substitute` gives the network the stand-in
 (SYMBOLS) as a word of its own, and after sampling `strokes.standins.add_strokes` first lets
 `reshape` make room for the symbol (an @'s ring is wider than its a) or shrink the stand-in (a %'s
-o, a *'s x, a °'s o, an _'s hyphen), then calls the maker here with the stand-in's ink, which returns the strokes to add after the
+o, a *'s x, a °'s o, an _'s hyphen; turn a <'s v), then calls the maker here with the stand-in's ink, which returns the strokes to add after the
 line's last point (the network's own steps keep their places, as for a Q's tail). Each maker takes
 the ink as points (n, 2) and its longest stroke, raw units, y down, and returns a list of strokes
 (m, 2); the ink is never empty. The network's "/" is too rare in the training lines to draw
@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import numpy as np
 
-SYMBOLS = {"$": "S", "=": "-", "%": "o", "@": "a", "*": "x", "£": "L", "€": "C", "\u00b0": "o", "_": "-"}  # symbol -> its stand-in
+SYMBOLS = {"$": "S", "=": "-", "%": "o", "@": "a", "*": "x", "£": "L", "€": "C", "\u00b0": "o", "_": "-", "<": "v", ">": "v"}  # symbol -> its stand-in
 DOLLAR_REACH = 0.2  # a $'s stroke reaches this fraction of the S's height above and below it
 EQUALS_GAP = 0.45  # the second bar of an = sits this fraction of the first's length above it
 PERCENT_RING = 0.45  # a %'s rings are its o shrunk to this size
@@ -42,6 +42,7 @@ DEGREE_RISE = 0.7  # ... with its top this many o heights above the o's top (nea
 UNDERSCORE = 1.5  # an _ is its hyphen lengthened this many times ...
 LINE_SHARE = 85  # ... and lowered onto the line: this percentile of the heights of the ink before it (its letters' feet)
 LINE_BEFORE = 60  # ... over this many points of it
+TURN = {"<": np.pi / 2, ">": -np.pi / 2}  # a v turned (radians, y down) so that its point is left (<) or right (>)
 RING_POINTS = 24  # points along an @'s ring
 LINE_POINTS = 6  # points along a straight stroke (strokes.standins.STROKE_POINTS)
 
@@ -129,9 +130,10 @@ def reshape(char: str, offsets: np.ndarray, a: int, b: int) -> np.ndarray:
     shrunk to PERCENT_RING about its left edge and lifted to the top of the %, and room on its right
     for the rest; for a *, the x shrunk to STAR about its top left corner and lifted; for a °, the o
     shrunk to DEGREE and lifted, the ink after it moved left by as much as the o narrowed; for an _,
-    the hyphen lengthened by UNDERSCORE and lowered onto the line of the ink before it. Same length
-    out; other symbols unchanged."""
-    if b - a < 2 or char not in ("@", "%", "*", "\u00b0", "_"):
+    the hyphen lengthened by UNDERSCORE and lowered onto the line of the ink before it; for < and >,
+    the v turned by TURN about its centre, the ink after it moved by as much as it widened. Same
+    length out; other symbols unchanged."""
+    if b - a < 2 or char not in ("@", "%", "*", "\u00b0", "_", "<", ">"):
         return np.array(offsets, dtype=np.float64, copy=True)
     ink = np.cumsum(offsets[:, :2], axis=0)[a + 1: b + 1]  # (n, 2)
     low, high = ink.min(0), ink.max(0)
@@ -141,6 +143,8 @@ def reshape(char: str, offsets: np.ndarray, a: int, b: int) -> np.ndarray:
         return _room(offsets, a, b, side, side)
     if char == "*":
         return _scale(offsets, a, b, low, low - [0.0, STAR_RISE * h], STAR, 0.0)
+    if char in TURN:
+        return _turn(offsets, a, b, TURN[char])
     if char == "_":
         before = np.cumsum(offsets[:, :2], axis=0)[max(0, a + 1 - LINE_BEFORE): a + 1, 1]
         line = np.percentile(before, LINE_SHARE) if len(before) else high[1] + 0.6 * w  # no ink before: a guess
@@ -149,6 +153,23 @@ def reshape(char: str, offsets: np.ndarray, a: int, b: int) -> np.ndarray:
         return _scale(offsets, a, b, low, low - [0.0, DEGREE_RISE * h], DEGREE, -(1 - DEGREE) * w)
     top = np.array([low[0], high[1] - PERCENT_HEIGHT * h])  # the %'s top left; its foot on the o's line
     return _scale(offsets, a, b, low, top, PERCENT_RING, PERCENT_WIDTH * w - w)
+
+
+def _turn(offsets: np.ndarray, a: int, b: int, angle: float) -> np.ndarray:
+    """A copy of offsets (T, 3) with the ink offsets[a + 1 : b + 1] turned by `angle` (radians, y
+    down) about the centre of its box, which keeps its left edge; the ink after it moved right by as
+    much as the ink widened."""
+    out = np.array(offsets, dtype=np.float64, copy=True)
+    ink = np.cumsum(out[:, :2], axis=0)[a + 1: b + 1]  # (n, 2)
+    centre = (ink.min(0) + ink.max(0)) / 2
+    c, s = np.cos(angle), np.sin(angle)
+    turned = (ink - centre) @ np.array([[c, s], [-s, c]]) + centre  # row vectors: [x c - y s, x s + y c]
+    turned[:, 0] += ink[:, 0].min() - turned[:, 0].min()
+    out[a + 1, :2] += turned[0] - ink[0]
+    out[a + 2: b + 1, :2] = np.diff(turned, axis=0)
+    if b + 1 < len(out):
+        out[b + 1, :2] += ink[-1] - turned[-1] + [np.ptp(turned[:, 0]) - np.ptp(ink[:, 0]), 0.0]
+    return out
 
 
 def _scale(offsets: np.ndarray, a: int, b: int, about: np.ndarray, to: np.ndarray, k: float,
@@ -175,8 +196,9 @@ def at_ring(ink: np.ndarray, body: np.ndarray) -> list[np.ndarray]:
 
 
 def degree(ink: np.ndarray, body: np.ndarray) -> list[np.ndarray]:
-    """No strokes: a ° is its o alone, shrunk and lifted by `reshape` (an _ its hyphen, lowered)."""
+    """No strokes: a ° is its o alone, shrunk and lifted by `reshape` (an _ its hyphen, lowered; a <
+    or > its v, turned)."""
     return []
 
 
-MAKERS = {"$": dollar, "=": equals, "%": percent, "@": at_ring, "*": star, "£": pound, "€": euro, "\u00b0": degree, "_": degree}
+MAKERS = {"$": dollar, "=": equals, "%": percent, "@": at_ring, "*": star, "£": pound, "€": euro, "\u00b0": degree, "_": degree, "<": degree, ">": degree}

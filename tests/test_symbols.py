@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from strokes.standins import add_strokes, ink_bounds, substitute
-from strokes.symbols import (AT_RADIUS, DEGREE, DEGREE_RISE, UNDERSCORE, DOLLAR_REACH, EQUALS_GAP, PERCENT_HEIGHT, PERCENT_RING, PERCENT_WIDTH,
+from strokes.symbols import (AT_RADIUS, DEGREE, DEGREE_RISE, TURN, UNDERSCORE, DOLLAR_REACH, EQUALS_GAP, PERCENT_HEIGHT, PERCENT_RING, PERCENT_WIDTH,
                              EURO_BARS, EURO_REACH, POUND_BAR, STAR, STAR_REACH, STAR_RISE, SYMBOLS, at_ring, dollar,
                              equals, euro, percent, pound, reshape, star)
 from strokes.transforms import offsets_to_points, points_to_offsets
@@ -167,3 +167,21 @@ def test_an_underscore_is_the_hyphen_lengthened_and_lowered_onto_the_line_before
     np.testing.assert_allclose(line[:, 1], 0, atol=1e-9)  # on the line of the letters before it
     np.testing.assert_allclose([line[:, 0].min(), np.ptp(line[:, 0])], [0, UNDERSCORE * 10], atol=1e-9)
     np.testing.assert_allclose(pts[hi + 1:], old[hi + 1:] + [(UNDERSCORE - 1) * 10, 0], atol=1e-9)  # room after
+
+
+@pytest.mark.parametrize("char, point", [("<", "left"), (">", "right")])
+def test_angle_brackets_are_a_v_turned_on_its_side(char, point):
+    v = stroke((0, -10), (5, 0), (10, -10))  # a v, its point at the bottom middle
+    after = stroke((30, -10), (40, 0))
+    offsets, phi, first = line_of(v, after)
+    text = "v c"
+    lo, hi = ink_bounds(offsets, phi, text, 0)
+    out, _ = add_strokes(offsets, phi, text, {0: char})
+    pts, old = absolute(out, first), absolute(offsets, first)
+    ink = pts[lo + 1: hi + 1]
+    tip = ink[np.argmin(ink[:, 0]) if point == "left" else np.argmax(ink[:, 0])]
+    np.testing.assert_allclose(tip, ink[len(v) // 2], atol=1e-9)  # the v's point is now at the side
+    np.testing.assert_allclose(tip[1], -5, atol=1e-9)  # at mid-height
+    np.testing.assert_allclose(ink[:, 0].min(), 0, atol=1e-9)  # its left edge kept
+    np.testing.assert_allclose(pts[hi + 1:], old[hi + 1:], atol=1e-9)  # as wide as tall: the rest stays
+    assert abs(TURN[char]) == pytest.approx(np.pi / 2)
