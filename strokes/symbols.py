@@ -4,16 +4,17 @@ slash, @ as an a in a ring, * as a small x with an upright stroke through it, £
 hook and a bar, € as a C with two bars across it, ° as a small raised o, _ as a hyphen lowered
 to the line and lengthened, < and > as a v turned on its side.
 
-The transcriptions of IAM-OnDB hold no $, %, =, @, *, £, €, °, _, < or >, so the synthesis network (Graves 2013,
-section 5) has no letter for them: given one, it reads the unknown symbol and draws a stray mark
-("20%" comes out as "201", "a@b.com" as "a/b.com"). Each is a character it writes well with a stroke
-or two added, as a person builds it: `strokes.standins.substitute` gives the network the stand-in
-(SYMBOLS) as a word of its own, and after sampling `strokes.standins.add_strokes` first lets
-`reshape` make room for the symbol (an @'s ring is wider than its a) or shrink the stand-in (a %'s
-o, a *'s x, a °'s o, an _'s hyphen; turn a <'s v), then calls the maker here with the stand-in's ink, which returns the strokes to add after the
-line's last point (the network's own steps keep their places, as for a Q's tail). Each maker takes
-the ink as points (n, 2) and its longest stroke, raw units, y down, and returns a list of strokes
-(m, 2); the ink is never empty. The network's "/" is too rare in the training lines to draw
+The transcriptions of IAM-OnDB hold none of these, so the synthesis network (Graves 2013, section
+5) has no letter for them: given one, it reads the unknown symbol and draws a stray mark ("20%"
+comes out as "201", "a@b.com" as "a/b.com"). Each is a character it writes well, reshaped or with a
+stroke or two added, as a person builds it: `strokes.standins.substitute` gives the network the
+stand-in (SYMBOLS) as a word of its own, and after sampling `strokes.standins.add_strokes` first
+lets `reshape` make room for the symbol (an @'s ring is wider than its a) or reshape the stand-in
+(shrink a %'s, a *'s or a °'s letter, lower an _'s hyphen, turn a <'s v), then calls the maker
+(MAKERS) with the stand-in's ink, which returns the strokes to add after the line's last point (the
+network's own steps keep their places, as for a Q's tail). Each maker takes the ink as points
+(n, 2) and its longest stroke, raw units, y down, and returns a list of strokes (m, 2); the ink is
+never empty. The network's "/" is too rare in the training lines to draw
 reliably (a "20 o/o" reads as "20 oG"), so a %'s slash is drawn here, straight.
 
 Not in Graves (2013); on by default with the other stand-ins (`Hand.write(stand_ins=...)`,
@@ -23,7 +24,8 @@ from __future__ import annotations
 
 import numpy as np
 
-SYMBOLS = {"$": "S", "=": "-", "%": "o", "@": "a", "*": "x", "£": "L", "€": "C", "\u00b0": "o", "_": "-", "<": "v", ">": "v"}  # symbol -> its stand-in
+SYMBOLS = {"$": "S", "=": "-", "%": "o", "@": "a", "*": "x", "£": "L", "€": "C",  # symbol -> its stand-in
+           "\u00b0": "o", "_": "-", "<": "v", ">": "v"}
 DOLLAR_REACH = 0.2  # a $'s stroke reaches this fraction of the S's height above and below it
 EQUALS_GAP = 0.45  # the second bar of an = sits this fraction of the first's length above it
 PERCENT_RING = 0.45  # a %'s rings are its o shrunk to this size
@@ -195,10 +197,11 @@ def at_ring(ink: np.ndarray, body: np.ndarray) -> list[np.ndarray]:
     return [_arc((low + high) / 2, r, *AT_ARC, 2 * RING_POINTS)]
 
 
-def degree(ink: np.ndarray, body: np.ndarray) -> list[np.ndarray]:
-    """No strokes: a ° is its o alone, shrunk and lifted by `reshape` (an _ its hyphen, lowered; a <
-    or > its v, turned)."""
+def reshaped_only(ink: np.ndarray, body: np.ndarray) -> list[np.ndarray]:
+    """No strokes: a ° is its o alone, shrunk and lifted by `reshape`, an _ its hyphen, lowered, a <
+    or > its v, turned."""
     return []
 
 
-MAKERS = {"$": dollar, "=": equals, "%": percent, "@": at_ring, "*": star, "£": pound, "€": euro, "\u00b0": degree, "_": degree, "<": degree, ">": degree}
+MAKERS = {"$": dollar, "=": equals, "%": percent, "@": at_ring, "*": star, "£": pound, "€": euro, "\u00b0": reshaped_only,
+          "_": reshaped_only, "<": reshaped_only, ">": reshaped_only}
