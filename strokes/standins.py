@@ -63,20 +63,21 @@ FIVE_BAR = 0.8  # a 5's bar reaches this fraction of the way from its start to t
 FIVE_BAR_MIN = 0.35  # ... and is at least this fraction of the body's height long (a narrow body)
 FIVE_BAR_RISE = 0.05  # the bar rises to the right by this fraction of its length, as a pen's does
 FLAT = 1.5  # a stroke at least this many times wider than tall is a bar the network drew itself
-STROKE_POINTS = 6  # points along a 4's stem or a 5's bar, as TAIL_POINTS
+STROKE_POINTS = 6  # points along a 4's stem, a 5's bar or an 8's closing stroke, as TAIL_POINTS
 
 
 def substitute(text: str, runs: list[list[int]] = (), chars: str | None = None
                ) -> tuple[str, list[list[int]], dict[int, str]]:
-    """`text` with each character of STAND_INS (of those in `chars`, default all) replaced by its stand-in, drawn as a word of its own: a
-    space before it where its word has ink before it, and after it where more of its word follows;
+    """`text` with each character of STAND_INS (of those in `chars`, default all) replaced by its
+    stand-in, drawn as a word of its own: a space before it where its word has ink before it, and
+    after it where more of its word follows;
     `runs` (letter positions set together after sampling, as `strokes.acronyms.spread` gives them)
     moved to the new positions, followed by a run [character before, stand-in, character after] for
     each stand-in given spaces (stand-ins next to each other share one run); and the stand-ins'
     positions with the character each stands for.
 
     substitute("a Queen") == ("a O ueen", [[2, 4]], {2: "Q"}); substitute("in 1945") ==
-    ("in 19 L 5", [[4, 6, 8]], {6: "4", 8: "5"}); text without Q, X, 4 or 5 is unchanged.
+    ("in 19 L 5", [[4, 6, 8]], {6: "4", 8: "5"}); text without those characters is unchanged.
     """
     chosen = STAND_INS if chars is None else {c: STAND_INS[c] for c in chars}
     out, where, marks, added = "", [], {}, []
@@ -108,7 +109,7 @@ def substitute(text: str, runs: list[list[int]] = (), chars: str | None = None
 
 
 def restore(text: str, marks: dict[int, str]) -> str:
-    """`text` with the capitals of `marks` back in place of their stand-ins (positions unchanged)."""
+    """`text` with the characters of `marks` back in place of their stand-ins (positions unchanged)."""
     return "".join(marks.get(u, c) for u, c in enumerate(text))
 
 
