@@ -94,12 +94,11 @@ def build_parser() -> Parser:
                         "own (as it writes capitals best) and sets them together; 'joined' gives it the text as it "
                         "is (default %(default)s)")
     p.add_argument("--stand-ins", type=stand_ins_arg, default="on", metavar="{on,off,CHARS}",
-                   help="characters the network cannot write (it saw 16 Q and 3 X, no $ = %% @ * £ € ° _ < >, and draws no 4, "
-                        "few 5 with their bar and few 8): 'on' has it write an O, an x, an L, its own 5, an S, "
-                        "an S, a hyphen, an o, an a, an x, an L, a C, an o, a hyphen and a v in their place, then gives the O a tail, enlarges the x, "
-                        "squashes the L and gives it a stem, gives a 5 without one a bar, closes the S into an "
-                        "8, strikes the S of a $, doubles the hyphen of an =, makes the o a %%'s ring and draws "
-                        "the rest, rings the a of an @, strikes a small x into a *, hooks and bars the L of a £, bars the C of a €, shrinks and lifts the o of a ° and lowers and lengthens the hyphen of an _ and turns the v of a < or >; CHARS (some of "
+                   help="characters the network cannot write (Q, X, 4, 5 and 8, which it saw too rarely, and the "
+                        "symbols $ = %% @ * £ € ° _ < > #, which its training text lacks or uses otherwise): 'on' has it write a "
+                        "character it can in their place and finishes it after sampling (a Q is an O given a "
+                        "tail, a 4 an L given a stem, an 8 an S closed by a stroke, a $ an S struck through, an "
+                        "@ an a in a ring; README, 'Write text as handwriting'); CHARS (some of "
                         f"{STAND_IN_CHARS.replace('%', '%%')}) only those; 'off' leaves the network's own "
                         "(default %(default)s)")
     p.add_argument("--accents", choices=["on", "off"], default="on",

@@ -2,7 +2,7 @@
 stroke through it, = as a hyphen and a second one above it, % as a small o, a copy of it and a
 slash, @ as an a in a ring, * as a small x with an upright stroke through it, £ as an L with a
 hook and a bar, € as a C with two bars across it, ° as a small raised o, _ as a hyphen lowered
-to the line and lengthened, < and > as a v turned on its side.
+to the line and lengthened, < and > as a v turned on its side, # as an = crossed by two strokes.
 
 The transcriptions of IAM-OnDB hold none of these, so the synthesis network (Graves 2013, section
 5) has no letter for them: given one, it reads the unknown symbol and draws a stray mark ("20%"
@@ -14,7 +14,8 @@ lets `reshape` make room for the symbol (an @'s ring is wider than its a) or res
 (MAKERS) with the stand-in's ink, which returns the strokes to add after the line's last point (the
 network's own steps keep their places, as for a Q's tail). Each maker takes the ink as points
 (n, 2) and its longest stroke, raw units, y down, and returns a list of strokes (m, 2); the ink is
-never empty. The network's "/" is too rare in the training lines to draw
+never empty. A # is in the alphabet, but IAM-OnDB's transcriptions use it for a word crossed out
+(90 times), so the network draws a scribble for it; it is drawn as a stand-in too. The network's "/" is too rare in the training lines to draw
 reliably (a "20 o/o" reads as "20 oG"), so a %'s slash is drawn here, straight.
 
 Not in Graves (2013); on by default with the other stand-ins (`Hand.write(stand_ins=...)`,
@@ -25,7 +26,7 @@ from __future__ import annotations
 import numpy as np
 
 SYMBOLS = {"$": "S", "=": "-", "%": "o", "@": "a", "*": "x", "£": "L", "€": "C",  # symbol -> its stand-in
-           "\u00b0": "o", "_": "-", "<": "v", ">": "v"}
+           "\u00b0": "o", "_": "-", "<": "v", ">": "v", "#": "-"}
 DOLLAR_REACH = 0.2  # a $'s stroke reaches this fraction of the S's height above and below it
 EQUALS_GAP = 0.45  # the second bar of an = sits this fraction of the first's length above it
 PERCENT_RING = 0.45  # a %'s rings are its o shrunk to this size
@@ -45,6 +46,7 @@ UNDERSCORE = 1.5  # an _ is its hyphen lengthened this many times ...
 LINE_SHARE = 85  # ... and lowered onto the line: this percentile of the heights of the ink before it (its letters' feet)
 LINE_BEFORE = 60  # ... over this many points of it
 TURN = {"<": np.pi / 2, ">": -np.pi / 2}  # a v turned (radians, y down) so that its point is left (<) or right (>)
+HASH_LEAN = 0.3  # a #'s crossing strokes lean right by this share of the gap between its bars, up and down
 RING_POINTS = 24  # points along an @'s ring
 LINE_POINTS = 6  # points along a straight stroke (strokes.standins.STROKE_POINTS)
 
@@ -91,6 +93,17 @@ def star(ink: np.ndarray, body: np.ndarray) -> list[np.ndarray]:
     low, high = ink.min(0), ink.max(0)
     x, reach = (low[0] + high[0]) / 2, STAR_REACH * (high[1] - low[1])
     return [_line(np.array([x, low[1] - reach]), np.array([x, high[1] + reach]))]
+
+
+def hash_sign(ink: np.ndarray, body: np.ndarray) -> list[np.ndarray]:
+    """The strokes that make a hyphen (its longest stroke `body`) a #: a second bar above it, as for
+    an =, and two strokes across both bars at a third and two thirds of their length, leaning right."""
+    low, high = body.min(0), body.max(0)
+    w = max(high[0] - low[0], 1e-9)
+    gap, y = EQUALS_GAP * w, (low[1] + high[1]) / 2
+    crossing = [_line(np.array([low[0] + f * w - HASH_LEAN * gap, y + 0.6 * gap]),
+                      np.array([low[0] + f * w + HASH_LEAN * gap, y - 1.6 * gap])) for f in (1 / 3, 2 / 3)]
+    return equals(ink, body) + crossing
 
 
 def pound(ink: np.ndarray, body: np.ndarray) -> list[np.ndarray]:
@@ -203,5 +216,5 @@ def reshaped_only(ink: np.ndarray, body: np.ndarray) -> list[np.ndarray]:
     return []
 
 
-MAKERS = {"$": dollar, "=": equals, "%": percent, "@": at_ring, "*": star, "£": pound, "€": euro, "\u00b0": reshaped_only,
+MAKERS = {"$": dollar, "=": equals, "%": percent, "@": at_ring, "*": star, "£": pound, "€": euro, "#": hash_sign, "\u00b0": reshaped_only,
           "_": reshaped_only, "<": reshaped_only, ">": reshaped_only}

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from strokes.standins import add_strokes, ink_bounds, substitute
-from strokes.symbols import (AT_RADIUS, DEGREE, DEGREE_RISE, TURN, UNDERSCORE, DOLLAR_REACH, EQUALS_GAP, PERCENT_HEIGHT, PERCENT_RING, PERCENT_WIDTH,
+from strokes.symbols import (AT_RADIUS, DEGREE, DEGREE_RISE, HASH_LEAN, TURN, UNDERSCORE, hash_sign, DOLLAR_REACH, EQUALS_GAP, PERCENT_HEIGHT, PERCENT_RING, PERCENT_WIDTH,
                              EURO_BARS, EURO_REACH, POUND_BAR, STAR, STAR_REACH, STAR_RISE, SYMBOLS, at_ring, dollar,
                              equals, euro, percent, pound, reshape, star)
 from strokes.transforms import offsets_to_points, points_to_offsets
@@ -185,3 +185,15 @@ def test_angle_brackets_are_a_v_turned_on_its_side(char, point):
     np.testing.assert_allclose(ink[:, 0].min(), 0, atol=1e-9)  # its left edge kept
     np.testing.assert_allclose(pts[hi + 1:], old[hi + 1:], atol=1e-9)  # as wide as tall: the rest stays
     assert abs(TURN[char]) == pytest.approx(np.pi / 2)
+
+
+def test_a_hash_is_an_equals_sign_crossed_by_two_leaning_strokes():
+    hyphen = stroke((0, -10), (30, -10))[:, :2]
+    upper, left, right = hash_sign(hyphen, hyphen)
+    np.testing.assert_allclose(upper, hyphen + [0, -EQUALS_GAP * 30])  # the = of it
+    gap = EQUALS_GAP * 30
+    for cross, x in ((left, 10), (right, 20)):
+        assert cross[:, 1].max() > -10 and cross[:, 1].min() < -10 - gap  # across both bars
+        assert cross[-1, 0] > cross[0, 0]  # leaning right as it rises
+        t = (cross[0, 1] - (-10)) / (cross[0, 1] - cross[-1, 1])  # where it crosses the lower bar
+        assert cross[0, 0] + t * (cross[-1, 0] - cross[0, 0]) == pytest.approx(x - HASH_LEAN * gap + t * 2 * HASH_LEAN * gap)
