@@ -2,7 +2,7 @@
 stroke through it, = as a hyphen and a second one above it, % as a small o, a copy of it and a
 slash, @ as an a in a ring, * as a small x with an upright stroke through it, £ as an L with a
 hook and a bar, € as a C with two bars across it, ° as a small raised o, _ as a hyphen lowered
-to the line and lengthened, < and > as a v turned on its side, # as an = crossed by two strokes.
+to the line and lengthened, < and > as a v turned on its side, # as an = crossed by two strokes, & as a 3 mirrored and struck upright (the "ɛ|" a hand writes).
 
 The transcriptions of IAM-OnDB hold none of these, so the synthesis network (Graves 2013, section
 5) has no letter for them: given one, it reads the unknown symbol and draws a stray mark ("20%"
@@ -10,7 +10,7 @@ comes out as "201", "a@b.com" as "a/b.com"). Each is a character it writes well,
 stroke or two added, as a person builds it: `strokes.standins.substitute` gives the network the
 stand-in (SYMBOLS) as a word of its own, and after sampling `strokes.standins.add_strokes` first
 lets `reshape` make room for the symbol (an @'s ring is wider than its a) or reshape the stand-in
-(shrink a %'s, a *'s or a °'s letter, lower an _'s hyphen, turn a <'s v), then calls the maker
+(shrink a %'s, a *'s or a °'s letter, lower an _'s hyphen, turn a <'s v, mirror an &'s 3), then calls the maker
 (MAKERS) with the stand-in's ink, which returns the strokes to add after the line's last point (the
 network's own steps keep their places, as for a Q's tail). Each maker takes the ink as points
 (n, 2) and its longest stroke, raw units, y down, and returns a list of strokes (m, 2); the ink is
@@ -26,7 +26,7 @@ from __future__ import annotations
 import numpy as np
 
 SYMBOLS = {"$": "S", "=": "-", "%": "o", "@": "a", "*": "x", "£": "L", "€": "C",  # symbol -> its stand-in
-           "\u00b0": "o", "_": "-", "<": "v", ">": "v", "#": "-"}
+           "\u00b0": "o", "_": "-", "<": "v", ">": "v", "#": "-", "&": "3"}
 DOLLAR_REACH = 0.2  # a $'s stroke reaches this fraction of the S's height above and below it
 EQUALS_GAP = 0.45  # the second bar of an = sits this fraction of the first's length above it
 PERCENT_RING = 0.45  # a %'s rings are its o shrunk to this size
@@ -148,7 +148,7 @@ def reshape(char: str, offsets: np.ndarray, a: int, b: int) -> np.ndarray:
     the hyphen lengthened by UNDERSCORE and lowered onto the line of the ink before it; for < and >,
     the v turned by TURN about its centre, the ink after it moved by as much as it widened. Same
     length out; other symbols unchanged."""
-    if b - a < 2 or char not in ("@", "%", "*", "\u00b0", "_", "<", ">"):
+    if b - a < 2 or char not in ("@", "%", "*", "\u00b0", "_", "<", ">", "&"):
         return np.array(offsets, dtype=np.float64, copy=True)
     ink = np.cumsum(offsets[:, :2], axis=0)[a + 1: b + 1]  # (n, 2)
     low, high = ink.min(0), ink.max(0)
@@ -160,6 +160,8 @@ def reshape(char: str, offsets: np.ndarray, a: int, b: int) -> np.ndarray:
         return _scale(offsets, a, b, low, low - [0.0, STAR_RISE * h], STAR, 0.0)
     if char in TURN:
         return _turn(offsets, a, b, TURN[char])
+    if char == "&":
+        return _mirror(offsets, a, b)
     if char == "_":
         before = np.cumsum(offsets[:, :2], axis=0)[max(0, a + 1 - LINE_BEFORE): a + 1, 1]
         line = np.percentile(before, LINE_SHARE) if len(before) else high[1] + 0.6 * w  # no ink before: a guess
@@ -168,6 +170,19 @@ def reshape(char: str, offsets: np.ndarray, a: int, b: int) -> np.ndarray:
         return _scale(offsets, a, b, low, low - [0.0, DEGREE_RISE * h], DEGREE, -(1 - DEGREE) * w)
     top = np.array([low[0], high[1] - PERCENT_HEIGHT * h])  # the %'s top left; its foot on the o's line
     return _scale(offsets, a, b, low, top, PERCENT_RING, PERCENT_WIDTH * w - w)
+
+
+def _mirror(offsets: np.ndarray, a: int, b: int) -> np.ndarray:
+    """A copy of offsets (T, 3) with the ink offsets[a + 1 : b + 1] mirrored left to right within its
+    box; the ink after it keeps its place."""
+    out = np.array(offsets, dtype=np.float64, copy=True)
+    ink = np.cumsum(out[:, :2], axis=0)[a + 1: b + 1]  # (n, 2)
+    mirrored = ink * [-1.0, 1.0] + [ink[:, 0].min() + ink[:, 0].max(), 0.0]
+    out[a + 1, :2] += mirrored[0] - ink[0]
+    out[a + 2: b + 1, :2] = np.diff(mirrored, axis=0)
+    if b + 1 < len(out):
+        out[b + 1, :2] += ink[-1] - mirrored[-1]
+    return out
 
 
 def _turn(offsets: np.ndarray, a: int, b: int, angle: float) -> np.ndarray:
@@ -216,5 +231,5 @@ def reshaped_only(ink: np.ndarray, body: np.ndarray) -> list[np.ndarray]:
     return []
 
 
-MAKERS = {"$": dollar, "=": equals, "%": percent, "@": at_ring, "*": star, "£": pound, "€": euro, "#": hash_sign, "\u00b0": reshaped_only,
+MAKERS = {"$": dollar, "=": equals, "%": percent, "@": at_ring, "*": star, "£": pound, "€": euro, "#": hash_sign, "&": dollar, "\u00b0": reshaped_only,
           "_": reshaped_only, "<": reshaped_only, ">": reshaped_only}

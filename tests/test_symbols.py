@@ -197,3 +197,19 @@ def test_a_hash_is_an_equals_sign_crossed_by_two_leaning_strokes():
         assert cross[-1, 0] > cross[0, 0]  # leaning right as it rises
         t = (cross[0, 1] - (-10)) / (cross[0, 1] - cross[-1, 1])  # where it crosses the lower bar
         assert cross[0, 0] + t * (cross[-1, 0] - cross[0, 0]) == pytest.approx(x - HASH_LEAN * gap + t * 2 * HASH_LEAN * gap)
+
+
+def test_an_ampersand_is_a_3_mirrored_and_struck_upright():
+    three = stroke((0, -20), (10, -15), (2, -10), (10, -5), (0, 0))  # a 3, opening left, 20 high
+    after = stroke((30, -10), (40, 0))
+    offsets, phi, first = line_of(three, after)
+    text = "3 c"
+    lo, hi = ink_bounds(offsets, phi, text, 0)
+    out, _ = add_strokes(offsets, phi, text, {0: "&"})
+    pts, old = absolute(out, first), absolute(offsets, first)
+    ink = pts[lo + 1: hi + 1]
+    np.testing.assert_allclose(ink, old[lo + 1: hi + 1] * [-1, 1] + [10, 0], atol=1e-9)  # mirrored in its box
+    np.testing.assert_allclose(pts[hi + 1: len(offsets)], old[hi + 1:], atol=1e-9)  # the rest keeps its place
+    stroke_ = pts[len(offsets):]
+    np.testing.assert_allclose(stroke_[:, 0], 5, atol=1e-9)  # upright through its middle
+    assert stroke_[:, 1].min() < -20 and stroke_[:, 1].max() > 0  # beyond its top and bottom
