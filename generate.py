@@ -95,7 +95,7 @@ def build_parser() -> Parser:
                         "is (default %(default)s)")
     p.add_argument("--stand-ins", type=stand_ins_arg, default="on", metavar="{on,off,CHARS}",
                    help="characters the network cannot write (Q, X, 4, 5 and 8, which it saw too rarely, and the "
-                        "symbols $ = %% @ * £ € ° _ < > # &, which its training text lacks or uses otherwise): 'on' has it write a "
+                        "symbols $ = %% @ * £ € ° _ < > # & [ ], which its training text lacks or uses otherwise): 'on' has it write a "
                         "character it can in their place and finishes it after sampling (a Q is an O given a "
                         "tail, a 4 an L given a stem, an 8 an S closed by a stroke, a $ an S struck through, an "
                         "@ an a in a ring; README, 'Write text as handwriting'); CHARS (some of "

@@ -30,7 +30,7 @@ where more of its word follows, as `strokes.acronyms` does for runs of capitals:
   at the end of the line's ink, so that the network's own steps keep their places (the window
   weights and predicted densities of each step still line up with them).
 
-The symbols $ = % @ * £ € ° _ < > # &, which the training texts lack (or use otherwise), are stand-ins too (`strokes.symbols`).
+The symbols $ = % @ * £ € ° _ < > # & [ ], which the training texts lack (or use otherwise), are stand-ins too (`strokes.symbols`).
 
 Where a character's ink lies: from the last pen lift before the window's peak (eq. 46) reaches it
 to the last one before the window reaches the next non-space character (`strokes.acronyms.cut`).
@@ -39,7 +39,7 @@ Z, with 6 training examples, keeps the network's own: an enlarged z read worse b
 (docs/capitals.md). By eye, blind, the 4 from an L read better in 11 of 12 lines with a 4 and
 worse in none, the 5 given a bar better in 19 of 24 and worse in 1, the 8 from an S better in 22
 of 24 and worse in none (README). Not in Graves (2013); `Hand.write(stand_ins=True)` (default; or
-a string, some of "QX458$=%@*£€°_<>#&") and `generate.py --stand-ins`.
+a string, some of "QX458$=%@*£€°_<>#&[]") and `generate.py --stand-ins`.
 """
 from __future__ import annotations
 

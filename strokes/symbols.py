@@ -2,7 +2,8 @@
 stroke through it, = as a hyphen and a second one above it, % as a small o, a copy of it and a
 slash, @ as an a in a ring, * as a small x with an upright stroke through it, £ as an L with a
 hook and a bar, € as a C with two bars across it, ° as a small raised o, _ as a hyphen lowered
-to the line and lengthened, < and > as a v turned on its side, # as an = crossed by two strokes, & as a 3 mirrored and struck upright (the "ɛ|" a hand writes).
+to the line and lengthened, < and > as a v turned on its side, # as an = crossed by two strokes, & as a 3 mirrored and struck upright (the "ɛ|" a hand writes),
+[ and ] as an L given a top bar (mirrored for ]).
 
 The transcriptions of IAM-OnDB hold none of these, so the synthesis network (Graves 2013, section
 5) has no letter for them: given one, it reads the unknown symbol and draws a stray mark ("20%"
@@ -10,7 +11,7 @@ comes out as "201", "a@b.com" as "a/b.com"). Each is a character it writes well,
 stroke or two added, as a person builds it: `strokes.standins.substitute` gives the network the
 stand-in (SYMBOLS) as a word of its own, and after sampling `strokes.standins.add_strokes` first
 lets `reshape` make room for the symbol (an @'s ring is wider than its a) or reshape the stand-in
-(shrink a %'s, a *'s or a °'s letter, lower an _'s hyphen, turn a <'s v, mirror an &'s 3), then calls the maker
+(shrink a %'s, a *'s or a °'s letter, lower an _'s hyphen, turn a <'s v, mirror an &'s 3 or a ]'s L), then calls the maker
 (MAKERS) with the stand-in's ink, which returns the strokes to add after the line's last point (the
 network's own steps keep their places, as for a Q's tail). Each maker takes the ink as points
 (n, 2) and its longest stroke, raw units, y down, and returns a list of strokes (m, 2); the ink is
@@ -26,7 +27,7 @@ from __future__ import annotations
 import numpy as np
 
 SYMBOLS = {"$": "S", "=": "-", "%": "o", "@": "a", "*": "x", "£": "L", "€": "C",  # symbol -> its stand-in
-           "\u00b0": "o", "_": "-", "<": "v", ">": "v", "#": "-", "&": "3"}
+           "\u00b0": "o", "_": "-", "<": "v", ">": "v", "#": "-", "&": "3", "[": "L", "]": "L"}
 DOLLAR_REACH = 0.2  # a $'s stroke reaches this fraction of the S's height above and below it
 EQUALS_GAP = 0.45  # the second bar of an = sits this fraction of the first's length above it
 PERCENT_RING = 0.45  # a %'s rings are its o shrunk to this size
@@ -46,6 +47,7 @@ UNDERSCORE = 1.5  # an _ is its hyphen lengthened this many times ...
 LINE_SHARE = 85  # ... and lowered onto the line: this percentile of the heights of the ink before it (its letters' feet)
 LINE_BEFORE = 60  # ... over this many points of it
 TURN = {"<": np.pi / 2, ">": -np.pi / 2}  # a v turned (radians, y down) so that its point is left (<) or right (>)
+BRACKET_BAR = 0.8  # a bracket's top bar is this share of its foot's length
 HASH_LEAN = 0.3  # a #'s crossing strokes lean right by this share of the gap between its bars, up and down
 RING_POINTS = 24  # points along an @'s ring
 LINE_POINTS = 6  # points along a straight stroke (strokes.standins.STROKE_POINTS)
@@ -106,6 +108,16 @@ def hash_sign(ink: np.ndarray, body: np.ndarray) -> list[np.ndarray]:
     return equals(ink, body) + crossing
 
 
+def bracket(ink: np.ndarray, body: np.ndarray) -> list[np.ndarray]:
+    """The top bar that makes an L (ink (n, 2); mirrored for a ]) a bracket: from the top of its
+    stem toward its foot's side, as long as the foot."""
+    low, high = ink.min(0), ink.max(0)
+    top = ink[ink[:, 1].argmin()]  # the top of the stem
+    foot = high[0] - low[0]
+    toward = 1.0 if top[0] - low[0] < high[0] - top[0] else -1.0  # the foot lies on the stem's right ([) or left (])
+    return [_line(top, top + [toward * BRACKET_BAR * foot, 0.0])]
+
+
 def pound(ink: np.ndarray, body: np.ndarray) -> list[np.ndarray]:
     """The strokes that make the L (ink (n, 2)) a £: a hook over to the right from the top of its
     stem (as at the top of an f), and a bar across the stem at POUND_BAR[0] of its height."""
@@ -148,7 +160,7 @@ def reshape(char: str, offsets: np.ndarray, a: int, b: int) -> np.ndarray:
     the hyphen lengthened by UNDERSCORE and lowered onto the line of the ink before it; for < and >,
     the v turned by TURN about its centre, the ink after it moved by as much as it widened. Same
     length out; other symbols unchanged."""
-    if b - a < 2 or char not in ("@", "%", "*", "\u00b0", "_", "<", ">", "&"):
+    if b - a < 2 or char not in ("@", "%", "*", "\u00b0", "_", "<", ">", "&", "]"):
         return np.array(offsets, dtype=np.float64, copy=True)
     ink = np.cumsum(offsets[:, :2], axis=0)[a + 1: b + 1]  # (n, 2)
     low, high = ink.min(0), ink.max(0)
@@ -160,7 +172,7 @@ def reshape(char: str, offsets: np.ndarray, a: int, b: int) -> np.ndarray:
         return _scale(offsets, a, b, low, low - [0.0, STAR_RISE * h], STAR, 0.0)
     if char in TURN:
         return _turn(offsets, a, b, TURN[char])
-    if char == "&":
+    if char in ("&", "]"):
         return _mirror(offsets, a, b)
     if char == "_":
         before = np.cumsum(offsets[:, :2], axis=0)[max(0, a + 1 - LINE_BEFORE): a + 1, 1]
@@ -231,5 +243,5 @@ def reshaped_only(ink: np.ndarray, body: np.ndarray) -> list[np.ndarray]:
     return []
 
 
-MAKERS = {"$": dollar, "=": equals, "%": percent, "@": at_ring, "*": star, "£": pound, "€": euro, "#": hash_sign, "&": dollar, "\u00b0": reshaped_only,
+MAKERS = {"$": dollar, "=": equals, "%": percent, "@": at_ring, "*": star, "£": pound, "€": euro, "#": hash_sign, "&": dollar, "[": bracket, "]": bracket, "\u00b0": reshaped_only,
           "_": reshaped_only, "<": reshaped_only, ">": reshaped_only}

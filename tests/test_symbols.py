@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from strokes.standins import add_strokes, ink_bounds, substitute
-from strokes.symbols import (AT_RADIUS, DEGREE, DEGREE_RISE, HASH_LEAN, TURN, UNDERSCORE, hash_sign, DOLLAR_REACH, EQUALS_GAP, PERCENT_HEIGHT, PERCENT_RING, PERCENT_WIDTH,
+from strokes.symbols import (AT_RADIUS, BRACKET_BAR, DEGREE, DEGREE_RISE, HASH_LEAN, TURN, UNDERSCORE, hash_sign, DOLLAR_REACH, EQUALS_GAP, PERCENT_HEIGHT, PERCENT_RING, PERCENT_WIDTH,
                              EURO_BARS, EURO_REACH, POUND_BAR, STAR, STAR_REACH, STAR_RISE, SYMBOLS, at_ring, dollar,
                              equals, euro, percent, pound, reshape, star)
 from strokes.transforms import offsets_to_points, points_to_offsets
@@ -213,3 +213,20 @@ def test_an_ampersand_is_a_3_mirrored_and_struck_upright():
     stroke_ = pts[len(offsets):]
     np.testing.assert_allclose(stroke_[:, 0], 5, atol=1e-9)  # upright through its middle
     assert stroke_[:, 1].min() < -20 and stroke_[:, 1].max() > 0  # beyond its top and bottom
+
+
+@pytest.mark.parametrize("char", ["[", "]"])
+def test_brackets_are_an_l_given_a_top_bar_mirrored_for_the_closing_one(char):
+    ell = stroke((0, -20), (0, 4), (8, 4))  # an L, 24 tall, its foot 8 long, reaching below the line
+    after = stroke((30, -10), (40, 0))
+    offsets, phi, first = line_of(ell, after)
+    text = "L c"
+    out, _ = add_strokes(offsets, phi, text, {0: char})
+    pts, old = absolute(out, first), absolute(offsets, first)
+    ink, bar = pts[: len(ell)], pts[len(offsets):]
+    flip = char == "]"
+    np.testing.assert_allclose(ink, old[: len(ell)] * [-1, 1] + [8, 0] if flip else old[: len(ell)], atol=1e-9)
+    stem_x = 8 if flip else 0
+    np.testing.assert_allclose(bar[0], [stem_x, -20], atol=1e-9)  # from the top of the stem
+    np.testing.assert_allclose(bar[:, 1], -20, atol=1e-9)  # flat
+    np.testing.assert_allclose(bar[-1, 0], stem_x + (-1 if flip else 1) * BRACKET_BAR * 8, atol=1e-9)  # toward the foot
