@@ -20,6 +20,8 @@ import unicodedata
 
 import numpy as np
 
+from .standins import append_stroke
+
 # Each mark's strokes in units of the letter's height h, about the top middle of its ink (x right,
 # y down: negative is above the letter); a cedilla's about its bottom middle.
 SHAPES = {
@@ -96,8 +98,6 @@ def add_accents(offsets: np.ndarray, phi: np.ndarray, marks: list[tuple[int, str
     height H (the median over its letters' inks), and a lower-case letter's marks sit no higher
     than LOWER_TOP x H above its lowest point, since its ink may hold the upstroke from the letter
     before or its own tall stroke (a long i)."""
-    from .standins import append_stroke  # one place that appends strokes to a line
-
     out, phi = np.array(offsets, dtype=np.float64, copy=True), np.asarray(phi)
     if not marks or not steps:
         return out, phi

@@ -46,6 +46,7 @@ from __future__ import annotations
 import numpy as np
 
 from .acronyms import cut, window_peak
+from .transforms import offsets_to_points, redraw
 from .symbols import MAKERS as SYMBOL_MAKERS, SYMBOLS, reshape
 
 STAND_INS = {"Q": "O", "X": "x", "4": "L", "5": "5", "8": "S", **SYMBOLS}  # character -> what the network writes
@@ -150,34 +151,22 @@ def append_stroke(offsets: np.ndarray, phi: np.ndarray, stroke: np.ndarray) -> t
 def enlarge(offsets: np.ndarray, a: int, b: int, scale: float = CAPITAL_SCALE) -> np.ndarray:
     """A copy of offsets (T, 3) with the ink offsets[a + 1 : b + 1] scaled by `scale` about its lowest
     left corner (so it stands on the same line) and the ink after it moved right by as much as it grew."""
-    out = np.array(offsets, dtype=np.float64, copy=True)
     if b - a < 2:
-        return out
-    points = np.cumsum(out[:, :2], axis=0)  # (T, 2)
-    ink = points[a + 1: b + 1]
+        return np.array(offsets, dtype=np.float64, copy=True)
+    ink = offsets_to_points(offsets)[a + 1: b + 1, :2]  # (n, 2)
     corner = np.array([ink[:, 0].min(), ink[:, 1].max()])  # y grows downwards: max is the lowest
     grown = corner + (ink - corner) * scale
-    out[a + 1, :2] += grown[0] - ink[0]
-    out[a + 2: b + 1, :2] *= scale
-    if b + 1 < len(out):
-        out[b + 1, :2] += ink[-1] - grown[-1] + [grown[:, 0].max() - ink[:, 0].max(), 0.0]
-    return out
+    return redraw(offsets, a, b, grown, grown[:, 0].max() - ink[:, 0].max())
 
 
 def squash(offsets: np.ndarray, a: int, b: int, scale: float = FOUR_BAR) -> np.ndarray:
     """A copy of offsets (T, 3) with the ink offsets[a + 1 : b + 1] scaled vertically by `scale` about
     its top (an L whose foot becomes a 4's crossbar); the ink after it keeps its place."""
-    out = np.array(offsets, dtype=np.float64, copy=True)
     if b - a < 2:
-        return out
-    ink = np.cumsum(out[:, :2], axis=0)[a + 1: b + 1]  # (n, 2)
+        return np.array(offsets, dtype=np.float64, copy=True)
+    ink = offsets_to_points(offsets)[a + 1: b + 1, :2]  # (n, 2)
     top = ink[:, 1].min()
-    low = top + (ink[:, 1] - top) * scale  # (n,) the new heights
-    out[a + 1, 1] += low[0] - ink[0, 1]
-    out[a + 2: b + 1, 1] *= scale
-    if b + 1 < len(out):
-        out[b + 1, 1] += ink[-1, 1] - low[-1]
-    return out
+    return redraw(offsets, a, b, np.stack([ink[:, 0], top + (ink[:, 1] - top) * scale], 1))
 
 
 def resize_all(offsets: np.ndarray, phi: np.ndarray, text: str, marks: dict[int, str]) -> np.ndarray:

@@ -26,6 +26,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .transforms import offsets_to_points, redraw
+
 SYMBOLS = {"$": "S", "=": "-", "%": "o", "@": "a", "*": "x", "£": "L", "€": "C",  # symbol -> its stand-in
            "\u00b0": "o", "_": "-", "<": "v", ">": "v", "#": "-", "&": "3", "[": "L", "]": "L"}
 DOLLAR_REACH = 0.2  # a $'s stroke reaches this fraction of the S's height above and below it
@@ -141,92 +143,43 @@ def euro(ink: np.ndarray, body: np.ndarray) -> list[np.ndarray]:
                   np.array([low[0] + EURO_REACH[1] * w, low[1] + f * h])) for f in EURO_BARS]
 
 
-def _room(offsets: np.ndarray, a: int, b: int, left: float, right: float) -> np.ndarray:
-    """A copy of offsets (T, 3) with the ink offsets[a + 1 :] moved right by `left` and the ink after
-    offsets[b] by `right` more."""
-    out = np.array(offsets, dtype=np.float64, copy=True)
-    out[a + 1, 0] += left
-    if b + 1 < len(out):
-        out[b + 1, 0] += right
-    return out
-
-
 def reshape(char: str, offsets: np.ndarray, a: int, b: int) -> np.ndarray:
     """offsets (T, 3) made ready for the strokes of symbol `char`, whose stand-in's ink is
-    offsets[a + 1 : b + 1]: for an @, room on both sides of the a for its ring; for a %, the o
-    shrunk to PERCENT_RING about its left edge and lifted to the top of the %, and room on its right
-    for the rest; for a *, the x shrunk to STAR about its top left corner and lifted; for a °, the o
-    shrunk to DEGREE and lifted, the ink after it moved left by as much as the o narrowed; for an _,
-    the hyphen lengthened by UNDERSCORE and lowered onto the line of the ink before it; for < and >,
-    the v turned by TURN about its centre, the ink after it moved by as much as it widened. Same
-    length out; other symbols unchanged."""
+    offsets[a + 1 : b + 1] (`strokes.transforms.redraw`): for an @, room on both sides of the a for
+    its ring; for < and >, the v turned by TURN about its centre, keeping its left edge, the ink after
+    it moved by as much as it widened; for & and ], the 3 or the L mirrored in its box; for a *, the x
+    shrunk to STAR about its top left corner and lifted; for an _, the hyphen lengthened by
+    UNDERSCORE and lowered onto the line of the ink before it; for a °, the o shrunk to DEGREE and
+    lifted, the ink after it moved left by as much as the o narrowed; for a %, the o shrunk to
+    PERCENT_RING about its left edge and lifted to the top of the %, and room on its right for the
+    rest. Same length out; other symbols unchanged."""
     if b - a < 2 or char not in ("@", "%", "*", "\u00b0", "_", "<", ">", "&", "]"):
         return np.array(offsets, dtype=np.float64, copy=True)
-    ink = np.cumsum(offsets[:, :2], axis=0)[a + 1: b + 1]  # (n, 2)
+    points = offsets_to_points(offsets)[:, :2]  # (T, 2)
+    ink = points[a + 1: b + 1]  # (n, 2)
     low, high = ink.min(0), ink.max(0)
     w, h = high - low
     if char == "@":
         side = max(0.0, AT_RADIUS * max(w, h) - w / 2)
-        return _room(offsets, a, b, side, side)
-    if char == "*":
-        return _scale(offsets, a, b, low, low - [0.0, STAR_RISE * h], STAR, 0.0)
+        return redraw(offsets, a, b, ink + [side, 0.0], 2 * side)
     if char in TURN:
-        return _turn(offsets, a, b, TURN[char])
+        c, s = np.cos(TURN[char]), np.sin(TURN[char])
+        turned = (ink - (low + high) / 2) @ np.array([[c, s], [-s, c]])  # row vectors: [x c - y s, x s + y c]
+        turned += [low[0] - turned[:, 0].min(), (low[1] + high[1]) / 2]
+        return redraw(offsets, a, b, turned, np.ptp(turned[:, 0]) - w)
     if char in ("&", "]"):
-        return _mirror(offsets, a, b)
-    if char == "_":
-        before = np.cumsum(offsets[:, :2], axis=0)[max(0, a + 1 - LINE_BEFORE): a + 1, 1]
+        return redraw(offsets, a, b, ink * [-1.0, 1.0] + [low[0] + high[0], 0.0])
+    if char == "*":
+        k, top_left, room = STAR, low - [0.0, STAR_RISE * h], 0.0
+    elif char == "_":
+        before = points[max(0, a + 1 - LINE_BEFORE): a + 1, 1]
         line = np.percentile(before, LINE_SHARE) if len(before) else high[1] + 0.6 * w  # no ink before: a guess
-        return _scale(offsets, a, b, low, np.array([low[0], line - UNDERSCORE * h]), UNDERSCORE, (UNDERSCORE - 1) * w)
-    if char == "\u00b0":
-        return _scale(offsets, a, b, low, low - [0.0, DEGREE_RISE * h], DEGREE, -(1 - DEGREE) * w)
-    top = np.array([low[0], high[1] - PERCENT_HEIGHT * h])  # the %'s top left; its foot on the o's line
-    return _scale(offsets, a, b, low, top, PERCENT_RING, PERCENT_WIDTH * w - w)
-
-
-def _mirror(offsets: np.ndarray, a: int, b: int) -> np.ndarray:
-    """A copy of offsets (T, 3) with the ink offsets[a + 1 : b + 1] mirrored left to right within its
-    box; the ink after it keeps its place."""
-    out = np.array(offsets, dtype=np.float64, copy=True)
-    ink = np.cumsum(out[:, :2], axis=0)[a + 1: b + 1]  # (n, 2)
-    mirrored = ink * [-1.0, 1.0] + [ink[:, 0].min() + ink[:, 0].max(), 0.0]
-    out[a + 1, :2] += mirrored[0] - ink[0]
-    out[a + 2: b + 1, :2] = np.diff(mirrored, axis=0)
-    if b + 1 < len(out):
-        out[b + 1, :2] += ink[-1] - mirrored[-1]
-    return out
-
-
-def _turn(offsets: np.ndarray, a: int, b: int, angle: float) -> np.ndarray:
-    """A copy of offsets (T, 3) with the ink offsets[a + 1 : b + 1] turned by `angle` (radians, y
-    down) about the centre of its box, which keeps its left edge; the ink after it moved right by as
-    much as the ink widened."""
-    out = np.array(offsets, dtype=np.float64, copy=True)
-    ink = np.cumsum(out[:, :2], axis=0)[a + 1: b + 1]  # (n, 2)
-    centre = (ink.min(0) + ink.max(0)) / 2
-    c, s = np.cos(angle), np.sin(angle)
-    turned = (ink - centre) @ np.array([[c, s], [-s, c]]) + centre  # row vectors: [x c - y s, x s + y c]
-    turned[:, 0] += ink[:, 0].min() - turned[:, 0].min()
-    out[a + 1, :2] += turned[0] - ink[0]
-    out[a + 2: b + 1, :2] = np.diff(turned, axis=0)
-    if b + 1 < len(out):
-        out[b + 1, :2] += ink[-1] - turned[-1] + [np.ptp(turned[:, 0]) - np.ptp(ink[:, 0]), 0.0]
-    return out
-
-
-def _scale(offsets: np.ndarray, a: int, b: int, about: np.ndarray, to: np.ndarray, k: float,
-           room: float) -> np.ndarray:
-    """A copy of offsets (T, 3) with the ink offsets[a + 1 : b + 1] scaled by k about the point
-    `about` and moved so that point lands on `to`; the ink after it keeps its place, moved right by
-    `room`."""
-    out = np.array(offsets, dtype=np.float64, copy=True)
-    ink = np.cumsum(out[:, :2], axis=0)[a + 1: b + 1]  # (n, 2)
-    small = to + (ink - about) * k
-    out[a + 1, :2] += small[0] - ink[0]
-    out[a + 2: b + 1, :2] *= k
-    if b + 1 < len(out):
-        out[b + 1, :2] += ink[-1] - small[-1] + [room, 0.0]
-    return out
+        k, top_left, room = UNDERSCORE, np.array([low[0], line - UNDERSCORE * h]), (UNDERSCORE - 1) * w
+    elif char == "\u00b0":
+        k, top_left, room = DEGREE, low - [0.0, DEGREE_RISE * h], -(1 - DEGREE) * w
+    else:  # %: its top left, with its foot on the o's line
+        k, top_left, room = PERCENT_RING, np.array([low[0], high[1] - PERCENT_HEIGHT * h]), PERCENT_WIDTH * w - w
+    return redraw(offsets, a, b, top_left + (ink - low) * k, room)
 
 
 def at_ring(ink: np.ndarray, body: np.ndarray) -> list[np.ndarray]:

@@ -121,6 +121,21 @@ def offsets_to_points(offsets: np.ndarray, origin=(0.0, 0.0)) -> np.ndarray:
     return points
 
 
+def redraw(offsets: np.ndarray, a: int, b: int, points: np.ndarray, room: float = 0.0) -> np.ndarray:
+    """A copy of offsets (T, 3) whose ink offsets[a + 1 : b + 1] lies on `points` (b - a, 2), given as
+    `offsets_to_points(offsets)` gives positions; the pen states are kept, and the ink after it keeps
+    its place, moved right by `room`. The one edit behind every reshaped letter (`strokes.standins`,
+    `strokes.symbols`): only the offsets into, within and out of the ink change."""
+    out = np.array(offsets, dtype=np.float64, copy=True)
+    old = np.cumsum(out[:, :2], axis=0)[a + 1: b + 1]  # (n, 2)
+    points = np.asarray(points, dtype=np.float64)
+    out[a + 1, :2] += points[0] - old[0]
+    out[a + 2: b + 1, :2] = np.diff(points, axis=0)
+    if b + 1 < len(out):
+        out[b + 1, :2] += old[-1] - points[-1] + [room, 0.0]
+    return out
+
+
 # ----------------------------------------------------------------------------- normalisation
 
 def compute_stats(offsets_list) -> dict:

@@ -3,9 +3,10 @@ import numpy as np
 import pytest
 
 from strokes.standins import add_strokes, ink_bounds, substitute
-from strokes.symbols import (AT_RADIUS, BRACKET_BAR, DEGREE, DEGREE_RISE, HASH_LEAN, TURN, UNDERSCORE, hash_sign, DOLLAR_REACH, EQUALS_GAP, PERCENT_HEIGHT, PERCENT_RING, PERCENT_WIDTH,
-                             EURO_BARS, EURO_REACH, POUND_BAR, STAR, STAR_REACH, STAR_RISE, SYMBOLS, at_ring, dollar,
-                             equals, euro, percent, pound, reshape, star)
+from strokes.symbols import (AT_RADIUS, AT_ARC, BRACKET_BAR, DEGREE, DEGREE_RISE, DOLLAR_REACH, EQUALS_GAP, EURO_BARS,
+                             EURO_REACH, HASH_LEAN, LINE_POINTS, PERCENT_HEIGHT, PERCENT_RING, PERCENT_WIDTH, POUND_BAR,
+                             STAR, STAR_REACH, STAR_RISE, SYMBOLS, UNDERSCORE, dollar, equals, euro, hash_sign, pound,
+                             reshape)
 from strokes.transforms import offsets_to_points, points_to_offsets
 
 
@@ -35,6 +36,23 @@ def absolute(offsets, first):
     return offsets_to_points(offsets, origin=first[:2])[:, :2]
 
 
+class Finished:
+    """`add_strokes` run on the pieces' line with `char` marked on piece `at`: the offsets before
+    (`offsets`) and after (`out`), their points (`old`, `pts`, absolute as the pieces were given),
+    the stand-in's ink bounds (`lo`, `hi`) and the strokes added after the line (`added`)."""
+
+    def __init__(self, char, *pieces, at=0):
+        self.offsets, phi, first = line_of(*pieces)
+        text = " ".join("a" * len(pieces))
+        self.lo, self.hi = ink_bounds(self.offsets, phi, text, 2 * at)
+        self.out, phi2 = add_strokes(self.offsets, phi, text, {2 * at: char})
+        assert len(phi2) == len(self.out)
+        self.old, self.pts = absolute(self.offsets, first), absolute(self.out, first)
+        self.ink = self.pts[self.lo + 1: self.hi + 1]  # the stand-in, reshaped
+        self.rest = self.pts[self.hi + 1: len(self.offsets)]  # the line's ink after it
+        self.added = self.pts[len(self.offsets):]
+
+
 @pytest.mark.parametrize("text, network, runs, marks", [
     ("a@b.com", "a a b.com", [[0, 2, 4]], {2: "@"}),
     ("$5 or 20%", "S 5 or 20 o", [[0, 2], [8, 10]], {0: "$", 2: "5", 10: "%"}),
@@ -61,62 +79,43 @@ def test_an_equals_sign_is_the_hyphen_and_a_copy_of_it_above():
 
 def test_an_at_sign_makes_room_for_its_ring_round_the_a():
     before, a, after = stroke((-30, -10), (-20, 0)), circle(10, -5, 5), stroke((25, -10), (35, 0))
-    offsets, phi, first = line_of(before, a, after)
-    text = "b a c"
-    lo, hi = ink_bounds(offsets, phi, text, 2)
-    roomy = reshape("@", offsets, lo, hi)
-    pts, old = absolute(roomy, first), absolute(offsets, first)
+    f = Finished("@", before, a, after, at=1)
     (w, h), low = np.ptp(a[:, :2], 0), a[:, :2].min(0)
     side = AT_RADIUS * max(w, h) - w / 2  # the ring reaches this far beyond the a on each side
-    np.testing.assert_allclose(pts[: lo + 1], old[: lo + 1])  # the ink before stays
-    np.testing.assert_allclose(pts[lo + 1: hi + 1], old[lo + 1: hi + 1] + [side, 0])
-    np.testing.assert_allclose(pts[hi + 1:], old[hi + 1:] + [2 * side, 0])
-    ring, = at_ring(pts[lo + 1: hi + 1], pts[lo + 1: hi + 1])
+    np.testing.assert_allclose(f.pts[: f.lo + 1], f.old[: f.lo + 1])  # the ink before stays
+    np.testing.assert_allclose(f.ink, f.old[f.lo + 1: f.hi + 1] + [side, 0])
+    np.testing.assert_allclose(f.rest, f.old[f.hi + 1:] + [2 * side, 0])
     centre = low + [w / 2 + side, h / 2]
-    np.testing.assert_allclose(np.hypot(*(ring - centre).T), AT_RADIUS * max(w, h))
-    assert ring[:, 0].min() > pts[: lo + 1, 0].max() and ring[:, 0].max() < pts[hi + 1:, 0].min()  # clear of both
-    out, phi2 = add_strokes(offsets, phi, text, {2: "@"})
-    np.testing.assert_allclose(absolute(out, first)[len(offsets):], ring, atol=1e-9)  # the same, end to end
-    assert len(phi2) == len(out)
+    np.testing.assert_allclose(np.hypot(*(f.added - centre).T), AT_RADIUS * max(w, h))  # a ring round the a
+    angles = np.arctan2(*(f.added - centre)[:, ::-1].T)
+    np.testing.assert_allclose(angles[[0, -1]] % (2 * np.pi), np.array(AT_ARC) % (2 * np.pi), atol=1e-9)
+    assert f.added[:, 0].min() > f.pts[: f.lo + 1, 0].max() and f.added[:, 0].max() < f.rest[:, 0].min()  # clear of both
 
 
 def test_a_percent_is_its_o_shrunk_to_the_top_left_a_copy_at_the_foot_and_a_slash():
     o, after = circle(10, -10, 10, n=17), stroke((40, -10), (50, 0))  # an o 20 across on the line y = 0
-    offsets, phi, first = line_of(o, after)
-    text = "o c"
-    lo, hi = ink_bounds(offsets, phi, text, 0)
-    small = reshape("%", offsets, lo, hi)
-    pts, old = absolute(small, first), absolute(offsets, first)
-    ring = pts[lo + 1: hi + 1]
-    np.testing.assert_allclose(np.ptp(ring, 0), PERCENT_RING * 20, atol=1e-9)
-    np.testing.assert_allclose(ring.min(0), [0, -PERCENT_HEIGHT * 20], atol=1e-9)  # at the top left of the %
-    np.testing.assert_allclose(pts[hi + 1:], old[hi + 1:] + [(PERCENT_WIDTH - 1) * 20, 0], atol=1e-9)  # room on its right
-    copy, slash = percent(ring, ring)
+    f = Finished("%", o, after)
+    np.testing.assert_allclose(np.ptp(f.ink, 0), PERCENT_RING * 20, atol=1e-9)
+    np.testing.assert_allclose(f.ink.min(0), [0, -PERCENT_HEIGHT * 20], atol=1e-9)  # at the top left of the %
+    np.testing.assert_allclose(f.rest, f.old[f.hi + 1:] + [(PERCENT_WIDTH - 1) * 20, 0], atol=1e-9)  # room on its right
+    copy, slash = f.added[: len(o)], f.added[len(o):]
+    assert len(slash) == LINE_POINTS
     np.testing.assert_allclose(copy.max(0), [PERCENT_WIDTH * 20, 0], atol=1e-9)  # the second ring at the foot, on the line
-    np.testing.assert_allclose(np.ptp(copy, 0), np.ptp(ring, 0), atol=1e-9)
+    np.testing.assert_allclose(copy - copy[0], f.ink - f.ink[0], atol=1e-9)  # the same ring
     assert slash[0, 1] == pytest.approx(0, abs=1e-9) and slash[-1, 1] == pytest.approx(-PERCENT_HEIGHT * 20)  # the full height
     assert slash[0, 0] < slash[-1, 0]  # leaning right
-    np.testing.assert_array_equal(reshape("$", offsets, lo, hi), offsets)  # other symbols: no reshaping
+    np.testing.assert_array_equal(reshape("$", f.offsets, f.lo, f.hi), f.offsets)  # other symbols: no reshaping
 
 
 def test_an_asterisk_is_a_smaller_raised_x_struck_upright():
     x = np.concatenate([stroke((0, -10), (10, 0)), stroke((10, -10), (0, 0))])  # an x 10 high on y = 0
-    after = stroke((30, -10), (40, 0))
-    offsets, phi, first = line_of(x, after)
-    text = "x c"
-    lo, hi = ink_bounds(offsets, phi, text, 0)
-    small = reshape("*", offsets, lo, hi)
-    pts, old = absolute(small, first), absolute(offsets, first)
-    ink = pts[lo + 1: hi + 1]
-    np.testing.assert_allclose(np.ptp(ink, 0), STAR * 10, atol=1e-9)
-    np.testing.assert_allclose(ink.min(0), [0, -10 - STAR_RISE * 10], atol=1e-9)  # its top left lifted
-    np.testing.assert_allclose(pts[hi + 1:], old[hi + 1:], atol=1e-9)  # the rest keeps its place
-    new, = star(ink, ink)
-    np.testing.assert_allclose(new[:, 0], STAR * 5, atol=1e-9)  # upright through the middle
-    top, bottom = ink[:, 1].min(), ink[:, 1].max()
-    np.testing.assert_allclose(new[[0, -1], 1], [top - STAR_REACH * STAR * 10, bottom + STAR_REACH * STAR * 10])
-    out, phi2 = add_strokes(offsets, phi, text, {0: "*"})  # reshapes, then adds the stroke
-    np.testing.assert_allclose(absolute(out, first)[len(offsets):], new, atol=1e-9)
+    f = Finished("*", x, stroke((30, -10), (40, 0)))
+    np.testing.assert_allclose(np.ptp(f.ink, 0), STAR * 10, atol=1e-9)
+    np.testing.assert_allclose(f.ink.min(0), [0, -10 - STAR_RISE * 10], atol=1e-9)  # its top left lifted
+    np.testing.assert_allclose(f.rest, f.old[f.hi + 1:], atol=1e-9)  # the rest keeps its place
+    np.testing.assert_allclose(f.added[:, 0], STAR * 5, atol=1e-9)  # upright through the middle
+    top, bottom = f.ink[:, 1].min(), f.ink[:, 1].max()
+    np.testing.assert_allclose(f.added[[0, -1], 1], [top - STAR_REACH * STAR * 10, bottom + STAR_REACH * STAR * 10])
 
 
 def test_a_pound_sign_is_an_l_with_a_hook_over_its_stem_and_a_bar_across_it():
@@ -141,50 +140,32 @@ def test_a_euro_sign_is_a_c_with_two_bars_across_it():
 
 
 def test_a_degree_sign_is_its_o_shrunk_and_lifted_with_the_rest_closed_up():
-    o, after = circle(10, -10, 10, n=17), stroke((40, -10), (50, 0))  # an o 20 across on the line y = 0
-    offsets, phi, first = line_of(o, after)
-    text = "o C"
-    lo, hi = ink_bounds(offsets, phi, text, 0)
-    out, phi2 = add_strokes(offsets, phi, text, {0: "\u00b0"})
-    assert len(out) == len(offsets) == len(phi2)  # no stroke added
-    pts, old = absolute(out, first), absolute(offsets, first)
-    ring = pts[lo + 1: hi + 1]
-    np.testing.assert_allclose(np.ptp(ring, 0), DEGREE * 20, atol=1e-9)
-    np.testing.assert_allclose(ring.min(0), [0, -20 - DEGREE_RISE * 20], atol=1e-9)  # high on the line
-    np.testing.assert_allclose(pts[hi + 1:], old[hi + 1:] - [(1 - DEGREE) * 20, 0], atol=1e-9)  # closed up
+    f = Finished("\u00b0", circle(10, -10, 10, n=17), stroke((40, -10), (50, 0)))  # an o 20 across on y = 0
+    assert len(f.added) == 0  # no stroke added
+    np.testing.assert_allclose(np.ptp(f.ink, 0), DEGREE * 20, atol=1e-9)
+    np.testing.assert_allclose(f.ink.min(0), [0, -20 - DEGREE_RISE * 20], atol=1e-9)  # high on the line
+    np.testing.assert_allclose(f.rest, f.old[f.hi + 1:] - [(1 - DEGREE) * 20, 0], atol=1e-9)  # closed up
 
 
 def test_an_underscore_is_the_hyphen_lengthened_and_lowered_onto_the_line_before_it():
     word = np.concatenate([stroke((-40, -10), (-40, 0)), stroke((-38, 0), (-20, 0), per=12)])  # ink on y = 0
-    hyphen, after = stroke((0, -5), (10, -5)), stroke((30, -10), (40, 0))
-    offsets, phi, first = line_of(word, hyphen, after)
-    text = "w - c"
-    lo, hi = ink_bounds(offsets, phi, text, 2)
-    out, phi2 = add_strokes(offsets, phi, text, {2: "_"})
-    assert len(out) == len(offsets) == len(phi2)  # no stroke added: the hyphen itself moves
-    pts, old = absolute(out, first), absolute(offsets, first)
-    line = pts[lo + 1: hi + 1]
-    np.testing.assert_allclose(line[:, 1], 0, atol=1e-9)  # on the line of the letters before it
-    np.testing.assert_allclose([line[:, 0].min(), np.ptp(line[:, 0])], [0, UNDERSCORE * 10], atol=1e-9)
-    np.testing.assert_allclose(pts[hi + 1:], old[hi + 1:] + [(UNDERSCORE - 1) * 10, 0], atol=1e-9)  # room after
+    f = Finished("_", word, stroke((0, -5), (10, -5)), stroke((30, -10), (40, 0)), at=1)
+    assert len(f.added) == 0  # no stroke added: the hyphen itself moves
+    np.testing.assert_allclose(f.ink[:, 1], 0, atol=1e-9)  # on the line of the letters before it
+    np.testing.assert_allclose([f.ink[:, 0].min(), np.ptp(f.ink[:, 0])], [0, UNDERSCORE * 10], atol=1e-9)
+    np.testing.assert_allclose(f.rest, f.old[f.hi + 1:] + [(UNDERSCORE - 1) * 10, 0], atol=1e-9)  # room after
 
 
 @pytest.mark.parametrize("char, point", [("<", "left"), (">", "right")])
 def test_angle_brackets_are_a_v_turned_on_its_side(char, point):
     v = stroke((0, -10), (5, 0), (10, -10))  # a v, its point at the bottom middle
-    after = stroke((30, -10), (40, 0))
-    offsets, phi, first = line_of(v, after)
-    text = "v c"
-    lo, hi = ink_bounds(offsets, phi, text, 0)
-    out, _ = add_strokes(offsets, phi, text, {0: char})
-    pts, old = absolute(out, first), absolute(offsets, first)
-    ink = pts[lo + 1: hi + 1]
-    tip = ink[np.argmin(ink[:, 0]) if point == "left" else np.argmax(ink[:, 0])]
-    np.testing.assert_allclose(tip, ink[len(v) // 2], atol=1e-9)  # the v's point is now at the side
+    f = Finished(char, v, stroke((30, -10), (40, 0)))
+    tip = f.ink[np.argmin(f.ink[:, 0]) if point == "left" else np.argmax(f.ink[:, 0])]
+    np.testing.assert_allclose(tip, f.ink[len(v) // 2], atol=1e-9)  # the v's point is now at the side
     np.testing.assert_allclose(tip[1], -5, atol=1e-9)  # at mid-height
-    np.testing.assert_allclose(ink[:, 0].min(), 0, atol=1e-9)  # its left edge kept
-    np.testing.assert_allclose(pts[hi + 1:], old[hi + 1:], atol=1e-9)  # as wide as tall: the rest stays
-    assert abs(TURN[char]) == pytest.approx(np.pi / 2)
+    np.testing.assert_allclose(f.ink[:, 0].min(), 0, atol=1e-9)  # its left edge kept
+    np.testing.assert_allclose(np.ptp(f.ink, 0), [10, 10], atol=1e-9)  # turned, not stretched
+    np.testing.assert_allclose(f.rest, f.old[f.hi + 1:], atol=1e-9)  # as wide as tall: the rest stays
 
 
 def test_a_hash_is_an_equals_sign_crossed_by_two_leaning_strokes():
@@ -201,32 +182,20 @@ def test_a_hash_is_an_equals_sign_crossed_by_two_leaning_strokes():
 
 def test_an_ampersand_is_a_3_mirrored_and_struck_upright():
     three = stroke((0, -20), (10, -15), (2, -10), (10, -5), (0, 0))  # a 3, opening left, 20 high
-    after = stroke((30, -10), (40, 0))
-    offsets, phi, first = line_of(three, after)
-    text = "3 c"
-    lo, hi = ink_bounds(offsets, phi, text, 0)
-    out, _ = add_strokes(offsets, phi, text, {0: "&"})
-    pts, old = absolute(out, first), absolute(offsets, first)
-    ink = pts[lo + 1: hi + 1]
-    np.testing.assert_allclose(ink, old[lo + 1: hi + 1] * [-1, 1] + [10, 0], atol=1e-9)  # mirrored in its box
-    np.testing.assert_allclose(pts[hi + 1: len(offsets)], old[hi + 1:], atol=1e-9)  # the rest keeps its place
-    stroke_ = pts[len(offsets):]
-    np.testing.assert_allclose(stroke_[:, 0], 5, atol=1e-9)  # upright through its middle
-    assert stroke_[:, 1].min() < -20 and stroke_[:, 1].max() > 0  # beyond its top and bottom
+    f = Finished("&", three, stroke((30, -10), (40, 0)))
+    np.testing.assert_allclose(f.ink, f.old[f.lo + 1: f.hi + 1] * [-1, 1] + [10, 0], atol=1e-9)  # mirrored in its box
+    np.testing.assert_allclose(f.rest, f.old[f.hi + 1:], atol=1e-9)  # the rest keeps its place
+    np.testing.assert_allclose(f.added[:, 0], 5, atol=1e-9)  # upright through its middle
+    assert f.added[:, 1].min() < -20 and f.added[:, 1].max() > 0  # beyond its top and bottom
 
 
 @pytest.mark.parametrize("char", ["[", "]"])
 def test_brackets_are_an_l_given_a_top_bar_mirrored_for_the_closing_one(char):
     ell = stroke((0, -20), (0, 4), (8, 4))  # an L, 24 tall, its foot 8 long, reaching below the line
-    after = stroke((30, -10), (40, 0))
-    offsets, phi, first = line_of(ell, after)
-    text = "L c"
-    out, _ = add_strokes(offsets, phi, text, {0: char})
-    pts, old = absolute(out, first), absolute(offsets, first)
-    ink, bar = pts[: len(ell)], pts[len(offsets):]
+    f = Finished(char, ell, stroke((30, -10), (40, 0)))
     flip = char == "]"
-    np.testing.assert_allclose(ink, old[: len(ell)] * [-1, 1] + [8, 0] if flip else old[: len(ell)], atol=1e-9)
+    np.testing.assert_allclose(f.ink, f.old[: len(ell)] * [-1, 1] + [8, 0] if flip else f.old[: len(ell)], atol=1e-9)
     stem_x = 8 if flip else 0
-    np.testing.assert_allclose(bar[0], [stem_x, -20], atol=1e-9)  # from the top of the stem
-    np.testing.assert_allclose(bar[:, 1], -20, atol=1e-9)  # flat
-    np.testing.assert_allclose(bar[-1, 0], stem_x + (-1 if flip else 1) * BRACKET_BAR * 8, atol=1e-9)  # toward the foot
+    np.testing.assert_allclose(f.added[0], [stem_x, -20], atol=1e-9)  # from the top of the stem
+    np.testing.assert_allclose(f.added[:, 1], -20, atol=1e-9)  # flat
+    np.testing.assert_allclose(f.added[-1, 0], stem_x + (-1 if flip else 1) * BRACKET_BAR * 8, atol=1e-9)  # toward the foot

@@ -213,3 +213,20 @@ def test_preprocess_default_is_graves_clip_only_and_rejects_bad_points():
     assert tf.Preprocess.from_dict(full.to_dict()) == full
     o, _ = tf.preprocess(random_points(np.random.default_rng(5)), full)
     assert np.isfinite(o).all() and o[-1, 2] == 1
+
+
+def test_redraw_puts_a_stretch_of_ink_on_new_points_and_keeps_the_rest():
+    rng = np.random.default_rng(3)
+    points = np.concatenate([rng.normal(0, 10, (12, 2)), (rng.random((12, 1)) < 0.3).astype(float)], 1)
+    offsets = tf.points_to_offsets(points)
+    before = tf.offsets_to_points(offsets)
+    a, b = 3, 8  # the ink offsets[4:9]
+    new = rng.normal(50, 5, (b - a, 2))
+    out = tf.redraw(offsets, a, b, new, room=7.0)
+    after = tf.offsets_to_points(out)
+    np.testing.assert_allclose(after[: a + 1], before[: a + 1])  # the ink before untouched
+    np.testing.assert_allclose(after[a + 1: b + 1, :2], new)  # the stretch on its new points
+    np.testing.assert_allclose(after[b + 1:, :2], before[b + 1:, :2] + [7.0, 0.0])  # the rest moved by room
+    np.testing.assert_array_equal(out[:, 2], offsets[:, 2])  # pen states kept
+    np.testing.assert_allclose(tf.redraw(offsets, a, b, before[a + 1: b + 1, :2]), offsets, atol=1e-12)  # no move
+    np.testing.assert_allclose(tf.offsets_to_points(tf.redraw(offsets, 8, 11, new[:3]))[9:, :2], new[:3])  # to the end
