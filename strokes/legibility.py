@@ -38,16 +38,19 @@ EXIT_USAGE = 2
 
 def legibility(hand, texts: list[str], judge: Recognizer | Panel, bias: float = 0.75, candidates: int = 1,
                seed: int = 0, batch_size: int = 25, style=None, reader: Recognizer | Panel | None = None,
-               pick: str = "word", capital_rounds: int = 1, acronyms: str = "apart", capital_doubt: float = 0.0) -> dict:
+               pick: str = "word", capital_rounds: int = 1, acronyms: str = "apart", capital_doubt: float = 0.0,
+               stand_ins: bool | str = True) -> dict:
     """Write `texts` (no retries; with candidates > 1 `judge` picks each word or line, as `pick`
     says, words with capitals or digits drawn `capital_rounds` times, runs of capitals as `acronyms`
-    says, a line's first capitals doubted with weight `capital_doubt`, `Hand.write`) and read them back with
+    says, a line's first capitals doubted with weight `capital_doubt`, characters drawn from
+    `stand_ins`, `Hand.write`; the recognisers read the tall n that stands in for an N as an n, so
+    count it misread) and read them back with
     `reader` (default: the judge): CER, exact lines, attention failures."""
     t0, written = time.perf_counter(), []
     for i in range(0, len(texts), batch_size):
         written += hand.write(texts[i:i + batch_size], bias=bias, seed=seed + i, candidates=candidates, judge=judge,
                               style=style, pick=pick, capital_rounds=capital_rounds, acronyms=acronyms,
-                              capital_doubt=capital_doubt)
+                              capital_doubt=capital_doubt, stand_ins=stand_ins)
     seconds = time.perf_counter() - t0
     readings = (reader or judge).read([w.offsets for w in written])
     wanted = [w.written_text for w in written]
@@ -101,6 +104,9 @@ def main(argv=None) -> int:
                    help="how runs of capitals are written (generate.py --acronyms; default %(default)s)")
     p.add_argument("--letters", action="store_true", help="also print, under each row, every capital letter "
                    "and digit asked for: how often the reader (and the judge) misread it, of how many")
+    p.add_argument("--stand-ins", default="on", metavar="{on,off,CHARS}",
+                   help="as generate.py's (default %(default)s); the readers read the tall n for an N as an n, "
+                        "so to count the network's own N, leave N out")
     p.add_argument("--style", type=int, help="write in this style preset")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--data", help="strokes HDF5 file: also the judge's CER on its real --split lines")
@@ -115,9 +121,11 @@ def main(argv=None) -> int:
     if args.data and not Path(args.data).is_file():
         print(f"legibility: --data {args.data}: no such file; make it with python -m strokes.data", file=sys.stderr)
         return EXIT_USAGE
-    from .hand import Hand, HandError
+    from .hand import Hand, HandError, stand_in_chars
     from .judge import load_judge
+    stand_ins = {"on": True, "off": False}.get(args.stand_ins, args.stand_ins)
     try:
+        stand_in_chars(stand_ins)  # a character without a stand-in: one line, before any work
         hand = Hand.from_checkpoint(args.checkpoint)
         judge = load_judge(args.judge)
         reader = load_judge(args.reader) if args.reader else judge
@@ -155,7 +163,7 @@ def main(argv=None) -> int:
         for bias in args.bias:
             r = legibility(hand, texts, judge, bias, candidates, args.seed, style=style, reader=reader,
                            pick=pick if candidates > 1 else "word", capital_rounds=rounds, acronyms=mode,
-                           capital_doubt=doubt)
+                           capital_doubt=doubt, stand_ins=stand_ins)
             judged = f" {r['judge_cer']:.3f} |" if two else ""
             shown = f"{pick}, capitals x{rounds}" if rounds > 1 else pick
             shown += f", acronyms {mode}" if len(args.acronyms) > 1 or mode != "apart" else ""

@@ -86,9 +86,12 @@ def test_capital_rounds_let_the_judge_find_readable_capitals(hand):
     from strokes.evaluate import sentences
     from strokes.judge import load_judge
     from strokes.legibility import legibility, title_case
+    from strokes.defaults import STAND_IN_CHARS
     judge, texts = load_judge(), [title_case(t) for t in sentences(8, seed=11)]
-    once = legibility(hand, texts, judge, bias=0.75, candidates=4, seed=0, batch_size=8)
-    thrice = legibility(hand, texts, judge, bias=0.75, candidates=4, seed=0, batch_size=8, capital_rounds=3)
+    own_n = STAND_IN_CHARS.replace("N", "")  # the network's own N: a capital, drawn in rounds
+    once = legibility(hand, texts, judge, bias=0.75, candidates=4, seed=0, batch_size=8, stand_ins=own_n)
+    thrice = legibility(hand, texts, judge, bias=0.75, candidates=4, seed=0, batch_size=8, capital_rounds=3,
+                        stand_ins=own_n)
     (wrong1, caps), (wrong3, caps3) = once["misread"]["capitals"], thrice["misread"]["capitals"]
     assert caps == caps3 > 30
     assert wrong3 < 0.8 * wrong1, (wrong1, wrong3, caps)
@@ -138,6 +141,23 @@ def test_q_and_x_are_drawn_from_stand_ins_and_other_text_is_untouched(hand):
     assert len(offsets_to_strokes(q.offsets)) == len(offsets_to_strokes(o_only.offsets)) + 1
     plain = [hand.write(["the quick fox"], seed=1, stand_ins=s)[0] for s in (True, False)]
     np.testing.assert_array_equal(plain[0].offsets, plain[1].offsets)
+
+
+def test_a_words_first_n_is_the_networks_n_enlarged_where_it_stands(hand):
+    """"Nine nights": the network reads "nine nights" (the n inside its word), and the ink is its own
+    "nine nights" with the first n, ending at the foot of its second leg, 1.8 times as tall."""
+    from strokes.standins import CAPITAL_SCALE, n_bounds
+    big = hand.write(["Nine nights"], seed=0, candidates=1)[0]
+    assert (big.written_text, big.window_text) == ("Nine nights", "nine nights") and big.check.ok
+    own = hand.write(["nine nights"], seed=0, candidates=1, stand_ins=False)[0]
+    assert len(big.offsets) == len(own.offsets)
+    a, b = n_bounds(own.offsets, own.phi, own.window_text, 0)
+    pts, own_pts = np.cumsum(big.offsets[:, :2], 0), np.cumsum(own.offsets[:, :2], 0)
+    assert b - a >= 6 and own_pts[a + 1: b + 1, 0].max() < own_pts[b + 1:, 0].max()  # an n, not the whole line
+    assert np.ptp(pts[a + 1: b + 1], 0) == pytest.approx(CAPITAL_SCALE * np.ptp(own_pts[a + 1: b + 1], 0))
+    np.testing.assert_allclose(np.diff(pts[b + 1:], axis=0), np.diff(own_pts[b + 1:], axis=0), atol=1e-6)  # the rest as drawn
+    mid = hand.write(["McNeil"], seed=0, candidates=1)[0]
+    assert mid.window_text == "McNeil"  # an N inside a word is the network's own
 
 
 def test_a_four_is_drawn_from_an_l_given_a_stem_and_stand_ins_can_be_chosen(hand):

@@ -6,9 +6,9 @@ import pytest
 
 from strokes.acronyms import joined, set_together, spread
 from strokes.defaults import STAND_IN_CHARS
-from strokes.standins import (CAPITAL_SCALE, FIVE_BAR_MIN, FOUR_BAR, FOUR_STEM, FOUR_STEM_AT, STAND_INS, STROKE_POINTS,
-                              TAIL_POINTS, add_strokes, closing, enlarge, five_bar, has_bar, ink_bounds, resize_all,
-                              restore, squash, stem, substitute, tail)
+from strokes.standins import (CAPITAL_SCALE, FIVE_BAR_MIN, FOUR_BAR, FOUR_STEM, FOUR_STEM_AT, IN_WORD, STAND_INS,
+                              STROKE_POINTS, TAIL_POINTS, add_strokes, closing, enlarge, five_bar, has_bar, ink_bounds,
+                              n_bounds, resize_all, restore, squash, stem, substitute, tail)
 from strokes.transforms import offsets_to_points, points_to_offsets
 
 
@@ -29,6 +29,8 @@ def at(offsets, first):
     ("5 or 6", "5 or 6", [], {0: "5"}),  # a 5 stands in for itself: it is finished after sampling
     ("room 808", "room S 0 S", [[5, 7, 9]], {5: "8", 9: "8"}),
     ("MaX", "Ma x", [[1, 3]], {3: "X"}),
+    ("Nine Nights", "nine nights", [], {0: "N", 5: "N"}),  # an N stays in its word: enlarged where it stands
+    ("McNeil and N.", "McNeil and n.", [], {11: "N"}),  # only an N that begins a word
 ])
 def test_substitute_puts_stand_ins_apart_from_the_rest_of_their_word(text, network, runs, marks):
     assert substitute(text) == (network, runs, marks)
@@ -43,13 +45,15 @@ def test_substitute_moves_acronym_runs_and_round_trips_on_random_text():
     assert marks == {8: "Q", 16: "X"}
     rng = random.Random(0)
     for _ in range(500):
-        text = "".join(rng.choice("aQXB q.458") for _ in range(rng.randint(0, 20)))
+        text = "".join(rng.choice("aQXNB q.458") for _ in range(rng.randint(0, 20)))
         spaced, runs = spread(text)
         out, all_runs, marks = substitute(spaced, runs)
         assert joined(restore(out, marks), all_runs) == text
         assert not set("QX48") & set(out)
         assert all(out[u] == STAND_INS[c] for u, c in marks.items())
-        assert all((u == 0 or out[u - 1] == " ") and (u == len(out) - 1 or out[u + 1] == " ") for u in marks)
+        assert all(u == 0 or out[u - 1] == " " for u in marks)  # each begins a word ...
+        assert all(u == len(out) - 1 or out[u + 1] == " " for u, c in marks.items() if c not in IN_WORD)  # ... or is one
+        assert not any(c == "N" and (u == 0 or out[u - 1] == " ") for u, c in enumerate(out))  # mid-word: its own
         only, only_runs, only_marks = substitute(spaced, runs, chars="Q")  # only some stand in
         assert "X" in only or "X" not in text
         assert joined(restore(only, only_marks), only_runs) == text and set(only_marks.values()) <= {"Q"}
@@ -127,6 +131,35 @@ def test_stand_ins_are_found_by_the_window():
     out, phi2 = add_strokes(out, phi, text, marks)
     assert len(out) == len(phi2) == len(offsets) + TAIL_POINTS
     np.testing.assert_array_equal(resize_all(offsets, phi, text, {}), offsets)  # nothing marked: nothing changes
+
+
+def path(*corners, n=4):
+    """One stroke through `corners` (x, y; y down), n points per segment, the pen lifted at its end."""
+    pts = [corners[0]] + [np.array(b) * s + np.array(a) * (1 - s) for a, b in zip(corners, corners[1:])
+                          for s in np.linspace(0, 1, n + 1)[1:]]
+    out = np.concatenate([np.array(pts, dtype=float), np.zeros((len(pts), 1))], 1)
+    out[-1, 2] = 1
+    return out
+
+
+@pytest.mark.parametrize("moves_on", ["at the hump", "in the next letter"])
+def test_the_n_for_an_n_ends_at_its_second_leg_wherever_the_window_moves_on(moves_on):
+    # "ne" in one stroke, x-height 10 on the line y = 0: a lead-in, two legs, then the connector into an e
+    word = path((0, 0), (3, -10), (3, 0), (6, -10), (9, -10), (9, 0), (12, -6), (16, -6), (13, -10), (11, -3), (15, 0))
+    leg_end = 5 * 4  # the fifth corner: the foot of the second leg
+    before = path((-30, 0), (-20, -10))  # a word before it, apart
+    offsets = points_to_offsets(np.concatenate([before, word]))
+    on = len(before) + (10 if moves_on == "at the hump" else leg_end + 4)  # the first step whose window peak is past the n
+    phi = np.eye(5)[np.r_[np.zeros(len(before)), np.full(on - len(before), 2), np.full(len(offsets) - on, 3)].astype(int)]
+    text = "a ne"
+    a, b = n_bounds(offsets, phi, text, 2)
+    assert (a, b) == (len(before) - 1, len(before) + leg_end)
+    out = resize_all(offsets, phi, text, {2: "N"})
+    pts, old = at(out, before[0]), at(offsets, before[0])
+    n = pts[a + 1: b + 1]
+    np.testing.assert_allclose(n, old[a + 1: b + 1] * CAPITAL_SCALE, atol=1e-9)  # about its lower left, (0, 0)
+    np.testing.assert_allclose(pts[: a + 1], old[: a + 1], atol=1e-9)
+    np.testing.assert_allclose(pts[b + 1:], old[b + 1:] + [(CAPITAL_SCALE - 1) * 9, 0], atol=1e-9)  # the e moves right
 
 
 def test_set_together_without_levelling_moves_left_only():
