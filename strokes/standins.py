@@ -1,5 +1,5 @@
-"""Stand-ins for characters the network cannot write: Q as an O with a tail, X as a large x, N as a
-large n, 4 as an L given a stem, 5 as its own body given a bar, and 8 as an S closed by a stroke.
+"""Stand-ins for characters the network cannot write: Q as an O with a tail, X as a large x, N and
+M as a large n and m, 4 as an L given a stem, 5 as its own body given a bar, and 8 as an S closed by a stroke.
 
 The 10,732 training lines of IAM-OnDB hold 16 capital Q and 3 capital X (against 270 N and 1,136
 T). Asked for a Q, the synthesis network (Graves 2013, section 5) writes an O, a C or a lower-case
@@ -10,20 +10,21 @@ stroke of an open 4, never the second) and a 5 mostly as its body without the ba
 It writes a capital L well, and an open 4 is an L with a stem through its foot. An 8 (39 in the
 lines) it draws mostly as an f, an S or a loop on a stroke; a capital S it writes well, and many
 people write an 8 as an S and a stroke from its end back to its start. A capital N (270 in the
-lines) it mostly draws as an M, a V or strokes run together, while its lower-case n reads well, and
-a tall n is how many people write an N.
+lines) it mostly draws as an M, a V or strokes run together, and an M (about as rare) as an N or
+strokes run together, while its lower-case n and m read well, and a tall n or m is how many people
+write an N or an M.
 
 So `substitute` gives the network the stand-in in the character's place (an L for a 4, the 5
 itself, an S for an 8), as a word of its own (a space before it where its word has ink before it, and after it
 where more of its word follows, as `strokes.acronyms` does for runs of capitals: "Queen" ->
-"O ueen", "1945" -> "19 L 5"), except the n for an N, which takes the N's place inside its word,
-and only where the N begins one ("Nine" -> "nine": drawn apart, a word's first capital leaves the
+"O ueen", "1945" -> "19 L 5"), except the n for an N and the m for an M, which take its place
+inside its word, and only where it begins one ("Nine" -> "nine": drawn apart, a word's first capital leaves the
 rest of the word worse, docs/capitals.md); after sampling the stand-ins are finished:
 
 - an x is enlarged (`resize_all`, `enlarge`) by CAPITAL_SCALE about its lowest left point, to a
-  capital's height, and the ink after it moves right by as much as the x grew; an n likewise, its
-  ink ending at the foot of its second leg (`n_bounds`: the window moves on anywhere from its hump to
-  the next letter, so it cannot end the n itself); an L is squashed
+  capital's height, and the ink after it moves right by as much as the x grew; an n or m likewise,
+  its ink ending at the foot of its last leg (`leg_bounds`: the window moves on anywhere from its
+  last hump to the next letter, so it cannot end the letter itself); an L is squashed
   (`squash`) about its top to FOUR_BAR of its height, so that its foot becomes a 4's crossbar;
 - the stand-in and the rest of its word are set together (`strokes.acronyms.set_runs`, without
   moving the rest up or down, since it may hang below the line: "Query");
@@ -44,8 +45,9 @@ to the last one before the window reaches the next non-space character (`strokes
 Z, with 6 training examples, keeps the network's own: an enlarged z read worse by eye, blind
 (docs/capitals.md). By eye, blind, the 4 from an L read better in 11 of 12 lines with a 4 and
 worse in none, the 5 given a bar better in 19 of 24 and worse in 1, the 8 from an S better in 22
-of 24 and worse in none, the n for an N better in 14 of 24 and worse in 2 (README). Not in Graves
-(2013); `Hand.write(stand_ins=True)` (default; or a string, some of "QXN458$=%@*£€°_<>#&[]") and
+of 24 and worse in none, the n for an N better in 14 of 24 and worse in 2, the m for an M better
+in 20 of 24 and worse in none (README). Not in Graves (2013); `Hand.write(stand_ins=True)` (default;
+or a string, some of "QXNM458$=%@*£€°_<>#&[]") and
 `generate.py --stand-ins`.
 """
 from __future__ import annotations
@@ -56,8 +58,8 @@ from .acronyms import cut, window_peak
 from .transforms import offsets_to_points, redraw
 from .symbols import MAKERS as SYMBOL_MAKERS, SYMBOLS, reshape
 
-STAND_INS = {"Q": "O", "X": "x", "N": "n", "4": "L", "5": "5", "8": "S", **SYMBOLS}  # character -> what the network writes
-IN_WORD = frozenset("N")  # written inside its word (only where it begins one), then enlarged where it stands
+STAND_INS = {"Q": "O", "X": "x", "N": "n", "M": "m", "4": "L", "5": "5", "8": "S", **SYMBOLS}  # character -> what the network writes
+IN_WORD = {"N": 2, "M": 3}  # written inside its word (only where it begins one), enlarged where it stands: its legs
 LOWER_STAND_INS = frozenset({"x"})  # drawn as often as capitals, as the X it stands for (strokes.hand)
 CAPITAL_SCALE = 1.8  # an x grown to a capital's height: capitals stand about 1.8 x-heights tall (by eye)
 # The tail of a Q in the unit box of its O (x right, y down; 0-1 spans the O): from inside the loop,
@@ -73,7 +75,7 @@ FIVE_BAR_MIN = 0.35  # ... and is at least this fraction of the body's height lo
 FIVE_BAR_RISE = 0.05  # the bar rises to the right by this fraction of its length, as a pen's does
 FLAT = 1.5  # a stroke at least this many times wider than tall is a bar the network drew itself
 STROKE_POINTS = 6  # points along a 4's stem, a 5's bar or an 8's closing stroke, as TAIL_POINTS
-LEG = 0.5  # a leg of an n: a down-stroke falling at least this fraction of the height of the n's ink (by eye)
+LEG = 0.5  # a leg of an n or m: a down-stroke falling at least this fraction of the height of its ink (by eye)
 
 
 def substitute(text: str, runs: list[list[int]] = (), chars: str | None = None
@@ -142,19 +144,20 @@ def ink_bounds(offsets: np.ndarray, phi: np.ndarray, text: str, u: int) -> tuple
     return cut(offsets, peak, u), cut(offsets, peak, nxt)
 
 
-def n_bounds(offsets: np.ndarray, phi: np.ndarray, text: str, u: int) -> tuple[int, int]:
-    """(a, b): the ink of the n at position u of `text` (the first letter of its word, written into
-    it) is offsets[a + 1 : b + 1], from the last pen lift before the window's peak reaches it to the
-    end of its second leg: the second down-stroke that falls at least LEG of the height of the ink
-    written before the window moves on (the window moves on anywhere from the n's hump to the
-    letter after it, so it cannot end the n itself), or the first pen lift, or the end."""
+def leg_bounds(offsets: np.ndarray, phi: np.ndarray, text: str, u: int, legs: int = 2) -> tuple[int, int]:
+    """(a, b): the ink of the n (legs=2) or m (3) at position u of `text` (the first letter of its
+    word, written into it) is offsets[a + 1 : b + 1], from the last pen lift before the window's peak
+    reaches it to the foot of its last leg: its `legs`-th down-stroke that falls at least LEG of the
+    height of the ink written before the window moves on (the window moves on anywhere from the
+    letter's last hump to the letter after it, so it cannot end the letter itself), or the first pen
+    lift, or the end."""
     peak = window_peak(phi)
     a = cut(offsets, peak, u)
     on = np.flatnonzero(peak > u)
     moved = max(int(on[0]) if len(on) else len(offsets) - 1, a + 2)
     y = np.cumsum(offsets[:, :2], axis=0)[:, 1]  # (T,) y grows downwards
     height = np.ptp(y[a + 1: moved + 1]) if moved > a else 0.0
-    legs, t, last = 0, a + 1, len(offsets) - 1
+    found, t, last = 0, a + 1, len(offsets) - 1
     while t < last:
         if offsets[t, 2] > 0.5:
             return a, t
@@ -162,8 +165,8 @@ def n_bounds(offsets: np.ndarray, phi: np.ndarray, text: str, u: int) -> tuple[i
         while t < last and y[t + 1] > y[t] and offsets[t, 2] < 0.5:
             t += 1
         if t > start and y[t] - y[start] >= LEG * height:
-            legs += 1
-            if legs == 2:
+            found += 1
+            if found == legs:
                 return a, t
         t = max(t, start + 1)
     return a, last
@@ -216,15 +219,15 @@ def squash(offsets: np.ndarray, a: int, b: int, scale: float = FOUR_BAR) -> np.n
 
 
 def resize_all(offsets: np.ndarray, phi: np.ndarray, text: str, marks: dict[int, str]) -> np.ndarray:
-    """Ink written from `substitute` text with the x of every X and the n of every N in `marks`
-    enlarged (`enlarge`; the n's ink from `n_bounds`) and the L of every 4 squashed (`squash`). offsets (T, 3) raw units, phi (T, U + 1) window weights
+    """Ink written from `substitute` text with the x of every X, the n of every N and the m of every
+    M in `marks` enlarged (`enlarge`; the n's and m's ink from `leg_bounds`) and the L of every 4 squashed (`squash`). offsets (T, 3) raw units, phi (T, U + 1) window weights
     over `text`; same length out."""
     out = np.array(offsets, dtype=np.float64, copy=True)
     for u, char in marks.items():
         if char == "X":
             out = enlarge(out, *ink_bounds(out, phi, text, u))
-        elif char == "N":
-            out = enlarge(out, *n_bounds(out, phi, text, u))
+        elif char in IN_WORD:
+            out = enlarge(out, *leg_bounds(out, phi, text, u, IN_WORD[char]))
         elif char == "4":
             out = squash(out, *ink_bounds(out, phi, text, u))
     return out

@@ -88,7 +88,7 @@ def test_capital_rounds_let_the_judge_find_readable_capitals(hand):
     from strokes.legibility import legibility, title_case
     from strokes.defaults import STAND_IN_CHARS
     judge, texts = load_judge(), [title_case(t) for t in sentences(8, seed=11)]
-    own_n = STAND_IN_CHARS.replace("N", "")  # the network's own N: a capital, drawn in rounds
+    own_n = STAND_IN_CHARS.replace("N", "").replace("M", "")  # the network's own N and M: capitals, drawn in rounds
     once = legibility(hand, texts, judge, bias=0.75, candidates=4, seed=0, batch_size=8, stand_ins=own_n)
     thrice = legibility(hand, texts, judge, bias=0.75, candidates=4, seed=0, batch_size=8, capital_rounds=3,
                         stand_ins=own_n)
@@ -143,21 +143,24 @@ def test_q_and_x_are_drawn_from_stand_ins_and_other_text_is_untouched(hand):
     np.testing.assert_array_equal(plain[0].offsets, plain[1].offsets)
 
 
-def test_a_words_first_n_is_the_networks_n_enlarged_where_it_stands(hand):
+@pytest.mark.parametrize("text, legs", [("Nine nights", 2), ("Money matters", 3)])
+def test_a_words_first_n_or_m_is_the_networks_own_enlarged_where_it_stands(hand, text, legs):
     """"Nine nights": the network reads "nine nights" (the n inside its word), and the ink is its own
-    "nine nights" with the first n, ending at the foot of its second leg, 1.8 times as tall."""
-    from strokes.standins import CAPITAL_SCALE, n_bounds
-    big = hand.write(["Nine nights"], seed=0, candidates=1)[0]
-    assert (big.written_text, big.window_text) == ("Nine nights", "nine nights") and big.check.ok
-    own = hand.write(["nine nights"], seed=0, candidates=1, stand_ins=False)[0]
+    "nine nights" with the first n, ending at the foot of its second leg (an m's third), 1.8 times
+    as large."""
+    from strokes.standins import CAPITAL_SCALE, leg_bounds
+    big = hand.write([text], seed=0, candidates=1)[0]
+    lower = text[0].lower() + text[1:]
+    assert (big.written_text, big.window_text) == (text, lower) and big.check.ok
+    own = hand.write([lower], seed=0, candidates=1, stand_ins=False)[0]
     assert len(big.offsets) == len(own.offsets)
-    a, b = n_bounds(own.offsets, own.phi, own.window_text, 0)
+    a, b = leg_bounds(own.offsets, own.phi, own.window_text, 0, legs)
     pts, own_pts = np.cumsum(big.offsets[:, :2], 0), np.cumsum(own.offsets[:, :2], 0)
-    assert b - a >= 6 and own_pts[a + 1: b + 1, 0].max() < own_pts[b + 1:, 0].max()  # an n, not the whole line
+    assert b - a >= 3 * legs and own_pts[a + 1: b + 1, 0].max() < own_pts[b + 1:, 0].max()  # a letter, not the line
     assert np.ptp(pts[a + 1: b + 1], 0) == pytest.approx(CAPITAL_SCALE * np.ptp(own_pts[a + 1: b + 1], 0))
     np.testing.assert_allclose(np.diff(pts[b + 1:], axis=0), np.diff(own_pts[b + 1:], axis=0), atol=1e-6)  # the rest as drawn
     mid = hand.write(["McNeil"], seed=0, candidates=1)[0]
-    assert mid.window_text == "McNeil"  # an N inside a word is the network's own
+    assert mid.window_text == "mcNeil"  # the N inside the word is the network's own
 
 
 def test_a_four_is_drawn_from_an_l_given_a_stem_and_stand_ins_can_be_chosen(hand):

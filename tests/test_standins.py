@@ -8,7 +8,7 @@ from strokes.acronyms import joined, set_together, spread
 from strokes.defaults import STAND_IN_CHARS
 from strokes.standins import (CAPITAL_SCALE, FIVE_BAR_MIN, FOUR_BAR, FOUR_STEM, FOUR_STEM_AT, IN_WORD, STAND_INS,
                               STROKE_POINTS, TAIL_POINTS, add_strokes, closing, enlarge, five_bar, has_bar, ink_bounds,
-                              n_bounds, resize_all, restore, squash, stem, substitute, tail)
+                              leg_bounds, resize_all, restore, squash, stem, substitute, tail)
 from strokes.transforms import offsets_to_points, points_to_offsets
 
 
@@ -28,9 +28,9 @@ def at(offsets, first):
     ("a4 b", "a L b", [[0, 2]], {2: "4"}),  # the run ends with the word
     ("5 or 6", "5 or 6", [], {0: "5"}),  # a 5 stands in for itself: it is finished after sampling
     ("room 808", "room S 0 S", [[5, 7, 9]], {5: "8", 9: "8"}),
-    ("MaX", "Ma x", [[1, 3]], {3: "X"}),
+    ("MaX", "ma x", [[1, 3]], {0: "M", 3: "X"}),
     ("Nine Nights", "nine nights", [], {0: "N", 5: "N"}),  # an N stays in its word: enlarged where it stands
-    ("McNeil and N.", "McNeil and n.", [], {11: "N"}),  # only an N that begins a word
+    ("McNeil and N.", "mcNeil and n.", [], {0: "M", 11: "N"}),  # only an N or M that begins a word
 ])
 def test_substitute_puts_stand_ins_apart_from_the_rest_of_their_word(text, network, runs, marks):
     assert substitute(text) == (network, runs, marks)
@@ -40,12 +40,12 @@ def test_substitute_puts_stand_ins_apart_from_the_rest_of_their_word(text, netwo
 def test_substitute_moves_acronym_runs_and_round_trips_on_random_text():
     spaced, runs = spread("the FAQs and XML")  # "the F A Qs and X M L"
     out, all_runs, marks = substitute(spaced, runs)
-    assert out == "the F A O s and x M L"
+    assert out == "the F A O s and x m L"
     assert all_runs == [[4, 6, 8], [16, 18, 20], [8, 10]]  # the acronyms' runs first, then the stand-in's
-    assert marks == {8: "Q", 16: "X"}
+    assert marks == {8: "Q", 16: "X", 18: "M"}
     rng = random.Random(0)
     for _ in range(500):
-        text = "".join(rng.choice("aQXNB q.458") for _ in range(rng.randint(0, 20)))
+        text = "".join(rng.choice("aQXNMB q.458") for _ in range(rng.randint(0, 20)))
         spaced, runs = spread(text)
         out, all_runs, marks = substitute(spaced, runs)
         assert joined(restore(out, marks), all_runs) == text
@@ -53,7 +53,7 @@ def test_substitute_moves_acronym_runs_and_round_trips_on_random_text():
         assert all(out[u] == STAND_INS[c] for u, c in marks.items())
         assert all(u == 0 or out[u - 1] == " " for u in marks)  # each begins a word ...
         assert all(u == len(out) - 1 or out[u + 1] == " " for u, c in marks.items() if c not in IN_WORD)  # ... or is one
-        assert not any(c == "N" and (u == 0 or out[u - 1] == " ") for u, c in enumerate(out))  # mid-word: its own
+        assert not any(c in "NM" and (u == 0 or out[u - 1] == " ") for u, c in enumerate(out))  # mid-word: its own
         only, only_runs, only_marks = substitute(spaced, runs, chars="Q")  # only some stand in
         assert "X" in only or "X" not in text
         assert joined(restore(only, only_marks), only_runs) == text and set(only_marks.values()) <= {"Q"}
@@ -152,7 +152,7 @@ def test_the_n_for_an_n_ends_at_its_second_leg_wherever_the_window_moves_on(move
     on = len(before) + (10 if moves_on == "at the hump" else leg_end + 4)  # the first step whose window peak is past the n
     phi = np.eye(5)[np.r_[np.zeros(len(before)), np.full(on - len(before), 2), np.full(len(offsets) - on, 3)].astype(int)]
     text = "a ne"
-    a, b = n_bounds(offsets, phi, text, 2)
+    a, b = leg_bounds(offsets, phi, text, 2)
     assert (a, b) == (len(before) - 1, len(before) + leg_end)
     out = resize_all(offsets, phi, text, {2: "N"})
     pts, old = at(out, before[0]), at(offsets, before[0])
