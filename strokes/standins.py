@@ -1,5 +1,6 @@
 """Stand-ins for characters the network cannot write: Q as an O with a tail, X as a large x, N and
-M as a large n and m, 4 as an L given a stem, 5 as its own body given a bar, and 8 as an S closed by a stroke.
+M as a large n and m, F as its own with its bar joined to its stem, 4 as an L given a stem, 5 as
+its own body given a bar, and 8 as an S closed by a stroke.
 
 The 10,732 training lines of IAM-OnDB hold 16 capital Q and 3 capital X (against 270 N and 1,136
 T). Asked for a Q, the synthesis network (Graves 2013, section 5) writes an O, a C or a lower-case
@@ -12,19 +13,20 @@ lines) it draws mostly as an f, an S or a loop on a stroke; a capital S it write
 people write an 8 as an S and a stroke from its end back to its start. A capital N (270 in the
 lines) it mostly draws as an M, a V or strokes run together, and an M (about as rare) as an N or
 strokes run together, while its lower-case n and m read well, and a tall n or m is how many people
-write an N or an M.
+write an N or an M. A word's first F it mostly draws as a T with its bar as a dash apart from the
+stem, leading into the next letter ("T-or" for "For").
 
 So `substitute` gives the network the stand-in in the character's place (an L for a 4, the 5
-itself, an S for an 8), as a word of its own (a space before it where its word has ink before it, and after it
-where more of its word follows, as `strokes.acronyms` does for runs of capitals: "Queen" ->
-"O ueen", "1945" -> "19 L 5"), except the n for an N and the m for an M, which take its place
-inside its word, and only where it begins one ("Nine" -> "nine": drawn apart, a word's first capital leaves the
-rest of the word worse, docs/capitals.md); after sampling the stand-ins are finished:
+itself, an S for an 8), as a word of its own (a space before it where its word has ink before it,
+and after it where more of its word follows, as `strokes.acronyms` does for runs of capitals:
+"Queen" -> "O ueen", "1945" -> "19 L 5"), except the n for an N, the m for an M and the F itself,
+which take its place inside its word, and only where it begins one ("Nine" -> "nine": drawn
+apart, a word's first capital leaves the rest of the word worse; `strokes.capitals`). After
+sampling the stand-ins are finished:
 
 - an x is enlarged (`resize_all`, `enlarge`) by CAPITAL_SCALE about its lowest left point, to a
   capital's height, and the ink after it moves right by as much as the x grew; an n or m likewise,
-  its ink ending at the foot of its last leg (`leg_bounds`: the window moves on anywhere from its
-  last hump to the next letter, so it cannot end the letter itself); an L is squashed
+  its ink ending at the foot of its last leg (`strokes.capitals.leg_bounds`); an L is squashed
   (`squash`) about its top to FOUR_BAR of its height, so that its foot becomes a 4's crossbar;
 - the stand-in and the rest of its word are set together (`strokes.acronyms.set_runs`, without
   moving the rest up or down, since it may hang below the line: "Query");
@@ -32,10 +34,11 @@ rest of the word worse, docs/capitals.md); after sampling the stand-ins are fini
   the right, the shape of TAIL scaled to the O's box; the squashed L a stem (`stem`): a straight
   stroke parallel to its down-stroke, through its foot, down to the line the L stood on; a 5 that
   the network drew without a bar of its own (`has_bar`) a bar (`five_bar`) from the top of its
-  body to the right; an S a straight stroke from the end of its body back to its start (`closing`)
-  (`add_strokes`). These strokes are not the network's ink, and they are added
-  at the end of the line's ink, so that the network's own steps keep their places (the window
-  weights and predicted densities of each step still line up with them).
+  body to the right; an S a straight stroke from the end of its body back to its start
+  (`closing`); an F a level bar from its stem to the dash it drew apart, or one of its own where it
+  drew none (`strokes.capitals.f_bar`) (`add_strokes`). These strokes are not the network's ink,
+  and they are added at the end of the line's ink, so that the network's own steps keep their
+  places (the window weights and predicted densities of each step still line up with them).
 
 The symbols $ = % @ * £ € ° _ < > # & [ ], which the training texts lack (or use otherwise), are stand-ins too (`strokes.symbols`).
 
@@ -46,8 +49,8 @@ Z, with 6 training examples, keeps the network's own: an enlarged z read worse b
 (docs/capitals.md). By eye, blind, the 4 from an L read better in 11 of 12 lines with a 4 and
 worse in none, the 5 given a bar better in 19 of 24 and worse in 1, the 8 from an S better in 22
 of 24 and worse in none, the n for an N better in 14 of 24 and worse in 2, the m for an M better
-in 20 of 24 and worse in none (README). Not in Graves (2013); `Hand.write(stand_ins=True)` (default;
-or a string, some of "QXNM458$=%@*£€°_<>#&[]") and
+in 20 of 24 and worse in none, the F's bar better in 14 of 24 and worse in none (README). Not in Graves (2013); `Hand.write(stand_ins=True)` (default;
+or a string, some of "QXNMF458$=%@*£€°_<>#&[]") and
 `generate.py --stand-ins`.
 """
 from __future__ import annotations
@@ -55,11 +58,12 @@ from __future__ import annotations
 import numpy as np
 
 from .acronyms import cut, window_peak
+from .capitals import LEGS, STROKE_POINTS, bar_bounds, f_bar, leg_bounds
 from .transforms import offsets_to_points, redraw
 from .symbols import MAKERS as SYMBOL_MAKERS, SYMBOLS, reshape
 
-STAND_INS = {"Q": "O", "X": "x", "N": "n", "M": "m", "4": "L", "5": "5", "8": "S", **SYMBOLS}  # character -> what the network writes
-IN_WORD = {"N": 2, "M": 3}  # written inside its word (only where it begins one), enlarged where it stands: its legs
+STAND_INS = {"Q": "O", "X": "x", "N": "n", "M": "m", "F": "F", "4": "L", "5": "5", "8": "S", **SYMBOLS}  # character -> what the network writes
+IN_WORD = frozenset("NMF")  # written inside its word, and a stand-in only where it begins one
 LOWER_STAND_INS = frozenset({"x"})  # drawn as often as capitals, as the X it stands for (strokes.hand)
 CAPITAL_SCALE = 1.8  # an x grown to a capital's height: capitals stand about 1.8 x-heights tall (by eye)
 # The tail of a Q in the unit box of its O (x right, y down; 0-1 spans the O): from inside the loop,
@@ -74,8 +78,6 @@ FIVE_BAR = 0.8  # a 5's bar reaches this fraction of the way from its start to t
 FIVE_BAR_MIN = 0.35  # ... and is at least this fraction of the body's height long (a narrow body)
 FIVE_BAR_RISE = 0.05  # the bar rises to the right by this fraction of its length, as a pen's does
 FLAT = 1.5  # a stroke at least this many times wider than tall is a bar the network drew itself
-STROKE_POINTS = 6  # points along a 4's stem, a 5's bar or an 8's closing stroke, as TAIL_POINTS
-LEG = 0.5  # a leg of an n or m: a down-stroke falling at least this fraction of the height of its ink (by eye)
 
 
 def substitute(text: str, runs: list[list[int]] = (), chars: str | None = None
@@ -144,34 +146,6 @@ def ink_bounds(offsets: np.ndarray, phi: np.ndarray, text: str, u: int) -> tuple
     return cut(offsets, peak, u), cut(offsets, peak, nxt)
 
 
-def leg_bounds(offsets: np.ndarray, phi: np.ndarray, text: str, u: int, legs: int = 2) -> tuple[int, int]:
-    """(a, b): the ink of the n (legs=2) or m (3) at position u of `text` (the first letter of its
-    word, written into it) is offsets[a + 1 : b + 1], from the last pen lift before the window's peak
-    reaches it to the foot of its last leg: its `legs`-th down-stroke that falls at least LEG of the
-    height of the ink written before the window moves on (the window moves on anywhere from the
-    letter's last hump to the letter after it, so it cannot end the letter itself), or the first pen
-    lift, or the end."""
-    peak = window_peak(phi)
-    a = cut(offsets, peak, u)
-    on = np.flatnonzero(peak > u)
-    moved = max(int(on[0]) if len(on) else len(offsets) - 1, a + 2)
-    y = np.cumsum(offsets[:, :2], axis=0)[:, 1]  # (T,) y grows downwards
-    height = np.ptp(y[a + 1: moved + 1]) if moved > a else 0.0
-    found, t, last = 0, a + 1, len(offsets) - 1
-    while t < last:
-        if offsets[t, 2] > 0.5:
-            return a, t
-        start = t
-        while t < last and y[t + 1] > y[t] and offsets[t, 2] < 0.5:
-            t += 1
-        if t > start and y[t] - y[start] >= LEG * height:
-            found += 1
-            if found == legs:
-                return a, t
-        t = max(t, start + 1)
-    return a, last
-
-
 def tail(offsets: np.ndarray, a: int, b: int) -> np.ndarray | None:
     """The points (TAIL_POINTS, 2) of a Q's tail across the O whose ink is offsets[a + 1 : b + 1]
     (raw units, y down); None if that ink is fewer than 3 points."""
@@ -226,8 +200,8 @@ def resize_all(offsets: np.ndarray, phi: np.ndarray, text: str, marks: dict[int,
     for u, char in marks.items():
         if char == "X":
             out = enlarge(out, *ink_bounds(out, phi, text, u))
-        elif char in IN_WORD:
-            out = enlarge(out, *leg_bounds(out, phi, text, u, IN_WORD[char]))
+        elif char in LEGS:
+            out = enlarge(out, *leg_bounds(out, phi, text, u, LEGS[char]))
         elif char == "4":
             out = squash(out, *ink_bounds(out, phi, text, u))
     return out
@@ -306,13 +280,13 @@ def add_strokes(offsets: np.ndarray, phi: np.ndarray, text: str, marks: dict[int
     offsets and phi, one row longer per point added. offsets (T, 3) raw units, phi (T, U + 1)
     over `text`."""
     out, phi = np.array(offsets, dtype=np.float64, copy=True), np.asarray(phi)
-    makers = {"Q": tail, "4": stem, "5": five_bar, "8": closing}
+    makers = {"Q": tail, "4": stem, "5": five_bar, "8": closing, "F": f_bar}
     for u, char in sorted(marks.items()):  # room for a symbol's strokes first: it moves the ink after it
         if char in SYMBOL_MAKERS:
             out = reshape(char, out, *ink_bounds(out, phi, text, u))
     strokes = []
     for u, char in sorted(marks.items()):
-        a, b = ink_bounds(out, phi, text, u)
+        a, b = (bar_bounds if char == "F" else ink_bounds)(out, phi, text, u)
         if char in makers:
             strokes.append(makers[char](out, a, b))
         elif char in SYMBOL_MAKERS and b > a:  # a stand-in drawn in one stroke with its neighbour: none

@@ -148,7 +148,8 @@ def test_a_words_first_n_or_m_is_the_networks_own_enlarged_where_it_stands(hand,
     """"Nine nights": the network reads "nine nights" (the n inside its word), and the ink is its own
     "nine nights" with the first n, ending at the foot of its second leg (an m's third), 1.8 times
     as large."""
-    from strokes.standins import CAPITAL_SCALE, leg_bounds
+    from strokes.capitals import leg_bounds
+    from strokes.standins import CAPITAL_SCALE
     big = hand.write([text], seed=0, candidates=1)[0]
     lower = text[0].lower() + text[1:]
     assert (big.written_text, big.window_text) == (text, lower) and big.check.ok

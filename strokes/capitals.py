@@ -1,0 +1,112 @@
+"""Capitals the network draws wrong, written inside their word and finished there: a word's first N
+and M as a tall n and m, and an F's bar joined to its stem (`strokes.standins` substitutes them).
+
+The synthesis network (Graves 2013, section 5) writes a capital N mostly as an M, a V or strokes run
+together, an M as an N, and an F as a T whose bar is a dash apart from the stem, leading into the
+next letter ("T-or" for "For"). Its lower-case n and m read well, and a tall n or m is how many
+people write an N or an M, so `strokes.standins` gives the network an n or m in the capital's place,
+inside its word (drawn apart, a word's first capital leaves the rest of the word worse,
+docs/capitals.md), and enlarges it after sampling where it stands. An F is left as drawn and given
+one level stroke, from its stem to its dash. Both need the letter's own ink inside a word written
+in one stroke, where pen lifts do not separate the letters, and where the window (eq. 46) moves on
+to the next letter anywhere from the letter's last hump to that letter itself: so the ink is found
+from its shape, its legs and its stem, not from the window alone. Not in Graves.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .acronyms import cut, window_peak
+
+LEGS = {"N": 2, "M": 3}  # the n and m enlarged where they stand: the legs that end them
+STROKE_POINTS = 6  # points along an added stroke (an F's bar; a 4's stem, a 5's bar in strokes.standins): about
+                   # the network's own point rate over a capital's width (30-unit steps)
+LEG = 0.5  # a leg of an n or m: a down-stroke falling at least this fraction of the height of its ink (by eye)
+F_STEM = 0.6  # an F's stem: its first down-stroke falling at least this fraction of the height of its ink
+F_BAND = (0.3, 0.7)  # an F's middle bar lies between these fractions of its stem's height below its top
+F_REACH = 1.0  # ... and the ink that may be its bar, at most this many top-bar widths right of the stem
+F_TOUCH = 0.12  # a bar closer to the stem than this fraction of the stem's height touches it: nothing added
+F_BAR = (0.5, 0.6)  # where no ink may be a bar: one at this fraction of the stem, this many top-bar widths long
+F_TOP = 0.2  # the top bar: ink within this fraction of the stem's height of its top
+
+
+def leg_bounds(offsets: np.ndarray, phi: np.ndarray, text: str, u: int, legs: int = 2) -> tuple[int, int]:
+    """(a, b): the ink of the n (legs=2) or m (3) at position u of `text` (the first letter of its
+    word, written into it) is offsets[a + 1 : b + 1], from the last pen lift before the window's peak
+    reaches it to the foot of its last leg: its `legs`-th down-stroke that falls at least LEG of the
+    height of the ink written before the window moves on (the window moves on anywhere from the
+    letter's last hump to the letter after it, so it cannot end the letter itself), or the first pen
+    lift, or the end."""
+    peak = window_peak(phi)
+    a = cut(offsets, peak, u)
+    on = np.flatnonzero(peak > u)
+    moved = max(int(on[0]) if len(on) else len(offsets) - 1, a + 2)
+    y = np.cumsum(offsets[:, :2], axis=0)[:, 1]  # (T,) y grows downwards
+    height = np.ptp(y[a + 1: moved + 1]) if moved > a else 0.0
+    found, t, last = 0, a + 1, len(offsets) - 1
+    while t < last:
+        if offsets[t, 2] > 0.5:
+            return a, t
+        start = t
+        while t < last and y[t + 1] > y[t] and offsets[t, 2] < 0.5:
+            t += 1
+        if t > start and y[t] - y[start] >= LEG * height:
+            found += 1
+            if found == legs:
+                return a, t
+        t = max(t, start + 1)
+    return a, last
+
+
+def bar_bounds(offsets: np.ndarray, phi: np.ndarray, text: str, u: int) -> tuple[int, int]:
+    """(a, b): the ink of the F at position u of `text` (the first letter of its word) and of the
+    letter after it is offsets[a + 1 : b + 1]: from the last pen lift before the window's peak reaches
+    the F to the last step before it passes the next letter (the network may draw the F's bar as the
+    lead-in of that letter)."""
+    peak = window_peak(phi)
+    past = np.flatnonzero(peak > u + 1)
+    return cut(offsets, peak, u), (int(past[0]) - 1 if len(past) else len(offsets) - 1)
+
+
+def f_bar(offsets: np.ndarray, a: int, b: int) -> np.ndarray | None:
+    """The points (STROKE_POINTS, 2) of a middle bar for the F whose ink, with the letter after it,
+    is offsets[a + 1 : b + 1] (`bar_bounds`; raw units, y down). The network often draws an F as a T
+    and its bar as a dash apart from the stem, leading into the next letter ("T-or" for "For"). Its
+    stem is the first down-stroke that falls at least F_STEM of that ink's height; the bar runs
+    level from the stem to the leftmost ink right of it (within F_REACH top-bar widths) between
+    F_BAND of the stem's height, or, where there is no such ink, at F_BAR[0] of the stem's height,
+    F_BAR[1] top-bar widths long. None where that ink touches the stem already (within F_TOUCH of
+    its height: the F has a bar), or no stem is found."""
+    pts = np.cumsum(offsets[:, :2], axis=0)  # (T, 2)
+    y, last = pts[:, 1], min(b, len(offsets) - 1)
+    if last - a < 3:
+        return None
+    height, stem, t = np.ptp(y[a + 1: last + 1]), None, a + 1
+    while t < last and stem is None:
+        start = t
+        while t < last and y[t + 1] > y[t] and offsets[t, 2] < 0.5:
+            t += 1
+        if y[t] - y[start] >= F_STEM * height > 0:
+            stem = (start, t)
+        t = max(t, start + 1)
+    if stem is None:
+        return None
+    s, e = stem
+    top, tall = y[s], y[e] - y[s]
+    stem_x = lambda at: np.interp(at, y[s: e + 1], pts[s: e + 1, 0])  # noqa: E731  y rises strictly along it
+    steps = np.arange(a + 1, last + 1)
+    ink, others = pts[steps], (steps < s) | (steps > e)
+    crown = ink[ink[:, 1] <= top + F_TOP * tall]
+    width = max(crown[:, 0].max() - stem_x(top), 0.0) if len(crown) else 0.0
+    width = width if width > 0 else 0.5 * tall  # no top bar right of the stem: about a capital's width
+    near = ink[others & (ink[:, 1] >= top + F_BAND[0] * tall) & (ink[:, 1] <= top + F_BAND[1] * tall)]
+    near = near[(near[:, 0] > stem_x(near[:, 1])) & (near[:, 0] <= stem_x(near[:, 1]) + F_REACH * width)]
+    if len(near):
+        end = near[near[:, 0].argmin()]
+        if end[0] - stem_x(end[1]) < F_TOUCH * tall:
+            return None
+    else:
+        level = top + F_BAR[0] * tall
+        end = np.array([stem_x(level) + F_BAR[1] * width, level])
+    s_ = np.linspace(0.0, 1.0, STROKE_POINTS)
+    return np.stack([stem_x(end[1]) + s_ * (end[0] - stem_x(end[1])), np.full(STROKE_POINTS, end[1])], 1)

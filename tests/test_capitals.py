@@ -1,0 +1,81 @@
+"""Capitals finished inside their word (strokes.capitals): the tall n and m for N and M, the F's bar,
+on hand-made ink."""
+import numpy as np
+import pytest
+
+from strokes.capitals import F_BAR, F_TOUCH, bar_bounds, f_bar, leg_bounds
+from strokes.standins import CAPITAL_SCALE, STROKE_POINTS, add_strokes, resize_all
+from strokes.transforms import points_to_offsets
+from test_standins import at, circle
+
+
+def path(*corners, n=4):
+    """One stroke through `corners` (x, y; y down), n points per segment, the pen lifted at its end."""
+    pts = [corners[0]] + [np.array(b) * s + np.array(a) * (1 - s) for a, b in zip(corners, corners[1:])
+                          for s in np.linspace(0, 1, n + 1)[1:]]
+    out = np.concatenate([np.array(pts, dtype=float), np.zeros((len(pts), 1))], 1)
+    out[-1, 2] = 1
+    return out
+
+
+N_INK = [(0, 0), (3, -10), (3, 0), (6, -10), (9, -10), (9, 0)]  # a lead-in and two legs, x-height 10 on y = 0
+M_INK = [(0, 0), (3, -10), (3, 0), (6, -10), (9, -10), (9, 0), (12, -10), (15, -10), (15, 0)]  # three legs
+E_INK = [(18, -6), (22, -6), (19, -10), (17, -3), (21, 0)]  # the connector into an e, and the e
+
+
+@pytest.mark.parametrize("char, letter", [("N", N_INK), ("M", M_INK)])
+@pytest.mark.parametrize("moves_on", ["at the first hump", "in the next letter"])
+def test_the_n_or_m_ends_at_its_last_leg_wherever_the_window_moves_on(char, letter, moves_on):
+    word = path(*letter, *E_INK)  # "ne" or "me" in one stroke
+    leg_end = 4 * (len(letter) - 1)  # the last corner of the letter: the foot of its last leg
+    before = path((-30, 0), (-20, -10))  # a word before it, apart
+    offsets = points_to_offsets(np.concatenate([before, word]))
+    on = len(before) + (10 if moves_on == "at the first hump" else leg_end + 4)  # the first step whose window peak is past it
+    phi = np.eye(5)[np.r_[np.zeros(len(before)), np.full(on - len(before), 2), np.full(len(offsets) - on, 3)].astype(int)]
+    text = "a ne" if char == "N" else "a me"
+    a, b = leg_bounds(offsets, phi, text, 2, legs=2 if char == "N" else 3)
+    assert (a, b) == (len(before) - 1, len(before) + leg_end)
+    out = resize_all(offsets, phi, text, {2: char})
+    pts, old = at(out, before[0]), at(offsets, before[0])
+    np.testing.assert_allclose(pts[a + 1: b + 1], old[a + 1: b + 1] * CAPITAL_SCALE, atol=1e-9)  # about its lower left, (0, 0)
+    np.testing.assert_allclose(pts[: a + 1], old[: a + 1], atol=1e-9)
+    grew = (CAPITAL_SCALE - 1) * letter[-1][0]
+    np.testing.assert_allclose(pts[b + 1:], old[b + 1:] + [grew, 0], atol=1e-9)  # the e moves right
+
+
+def f_ink(dash):
+    """An F drawn as the network draws it, with the letter after it ("o"), on the line y = 0, 20 high:
+    a top bar, a stem, then `dash` (a stroke from its left end on, or None), then the o."""
+    parts = [path((0, -20), (10, -20)), path((1, -20), (1, 0))]
+    if dash is not None:
+        parts.append(path(*dash))
+    parts.append(circle(16, -5, 4))
+    return points_to_offsets(np.concatenate(parts))
+
+
+@pytest.mark.parametrize("dash, bar", [
+    (((5, -10), (8, -10), (11, -7)), ((1, -10), (5, -10))),  # "T-o": the dash apart from the stem: joined to it
+    (((1 + F_TOUCH * 10, -11), (7, -11)), None),  # the F's own bar, touching its stem: nothing added
+    (None, ((1, -20 + 20 * F_BAR[0]), (1 + 9 * F_BAR[1], -20 + 20 * F_BAR[0]))),  # a T: a bar of its own
+])
+def test_an_fs_bar_joins_its_stem_to_the_dash_the_network_drew_apart(dash, bar):
+    offsets = f_ink(dash)
+    start = np.array([0.0, -20.0])
+    got = f_bar(offsets, -1, len(offsets) - 1)
+    if bar is None:
+        assert got is None
+        return
+    got = got + start  # points_to_offsets keeps positions relative to the first point
+    assert got.shape == (STROKE_POINTS, 2)
+    np.testing.assert_allclose(got[[0, -1]], bar, atol=1e-9)
+    assert np.ptp(got[:, 1]) == 0  # level
+
+
+def test_an_fs_ink_runs_to_where_the_window_passes_the_letter_after_it():
+    offsets = f_ink(((5, -10), (8, -10), (11, -7)))
+    n = len(offsets)
+    phi = np.eye(5)[np.r_[np.zeros(12), np.ones(n - 16), np.full(4, 3)].astype(int)]  # "Fo c": F, o, then past it
+    assert bar_bounds(offsets, phi, "Fo c", 0) == (-1, n - 5)
+    out, phi2 = add_strokes(offsets, phi, "Fo c", {0: "F"})
+    assert len(out) == n + STROKE_POINTS and len(phi2) == len(out)
+    np.testing.assert_array_equal(out[:n, :2], offsets[:, :2])  # the network's ink keeps its place
