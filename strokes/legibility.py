@@ -43,8 +43,8 @@ def legibility(hand, texts: list[str], judge: Recognizer | Panel, bias: float = 
     """Write `texts` (no retries; with candidates > 1 `judge` picks each word or line, as `pick`
     says, words with capitals or digits drawn `capital_rounds` times, runs of capitals as `acronyms`
     says, a line's first capitals doubted with weight `capital_doubt`, characters drawn from
-    `stand_ins`, `Hand.write`; the recognisers read the tall n and m that stand in for an N and M as
-    lower case, so count them misread) and read them back with
+    `stand_ins`, `Hand.write`; the recognisers read the tall n and m and the l that stand in for an
+    N, M and K as lower case, so count them misread) and read them back with
     `reader` (default: the judge): CER, exact lines, attention failures."""
     t0, written = time.perf_counter(), []
     for i in range(0, len(texts), batch_size):
@@ -105,8 +105,8 @@ def main(argv=None) -> int:
     p.add_argument("--letters", action="store_true", help="also print, under each row, every capital letter "
                    "and digit asked for: how often the reader (and the judge) misread it, of how many")
     p.add_argument("--stand-ins", default="on", metavar="{on,off,CHARS}",
-                   help="as generate.py's (default %(default)s); the readers read the tall n and m for an N and M as "
-                        "lower case, so to count the network's own N and M, leave them out")
+                   help="as generate.py's (default %(default)s); the readers read the tall n and m and the l given "
+                        "arms that stand in for N, M and K as lower case, so to count the network's own, leave them out")
     p.add_argument("--style", type=int, help="write in this style preset")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--data", help="strokes HDF5 file: also the judge's CER on its real --split lines")

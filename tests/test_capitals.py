@@ -3,7 +3,7 @@ on hand-made ink."""
 import numpy as np
 import pytest
 
-from strokes.capitals import F_BAR, F_TOUCH, bar_bounds, f_bar, leg_bounds
+from strokes.capitals import F_BAR, F_TOUCH, K_ARM, K_JOIN, bar_bounds, f_bar, k_arms, k_room, leg_bounds
 from strokes.standins import CAPITAL_SCALE, STROKE_POINTS, add_strokes, resize_all
 from strokes.transforms import points_to_offsets
 from test_standins import at, circle
@@ -79,3 +79,26 @@ def test_an_fs_ink_runs_to_where_the_window_passes_the_letter_after_it():
     out, phi2 = add_strokes(offsets, phi, "Fo c", {0: "F"})
     assert len(out) == n + STROKE_POINTS and len(phi2) == len(out)
     np.testing.assert_array_equal(out[:n, :2], offsets[:, :2])  # the network's ink keeps its place
+
+
+def test_a_k_is_the_networks_l_given_room_and_arms():
+    # "li" in one stroke, the l 20 high on the line y = 0: a lead-in up, the stem down, the join into an i
+    word = path((0, 0), (4, -20), (2, 0), (6, -8), (6, 0))
+    foot = 2 * 4  # the second corner after the start: the foot of the stem
+    offsets = points_to_offsets(word)
+    phi = np.eye(3)[np.r_[np.zeros(foot + 2), np.ones(len(word) - foot - 2)].astype(int)]  # "li"
+    assert leg_bounds(offsets, phi, "li", 0, legs=1) == (-1, foot)
+    roomy = k_room(offsets, phi, "li", 0)
+    pts, old = at(roomy, word[0]), at(offsets, word[0])
+    np.testing.assert_allclose(pts[: foot + 1], old[: foot + 1], atol=1e-9)  # the l as drawn
+    np.testing.assert_allclose(pts[foot + 1:], old[foot + 1:] + [K_ARM * 20, 0], atol=1e-9)  # the rest moved right
+    assert roomy[foot, 2] == 1 and roomy[: foot, 2].sum() == 0  # the pen lifts at the foot: the join is not drawn
+    out, _ = add_strokes(roomy, phi, "li", {0: "K"})
+    arms = at(out, word[0])[len(word):]
+    assert len(arms) == 2 * STROKE_POINTS - 1 and out[len(word) - 1, 2] == 1 and out[-1, 2] == 1
+    stem_x = lambda y: 4 - 2 * (y + 20) / 20  # noqa: E731  the stem from (4, -20) down to (2, 0)
+    join = -20 + K_JOIN * 20
+    np.testing.assert_allclose(arms[[0, STROKE_POINTS - 1, -1]],
+                               [[stem_x(-20) + K_ARM * 20, -20], [stem_x(join), join], [stem_x(0) + K_ARM * 20, 0]],
+                               atol=1e-9)  # a "<" from the top right in to the stem and out to the foot's right
+    assert k_arms(offsets, -1, 1) is None  # too little ink
