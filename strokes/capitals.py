@@ -1,22 +1,25 @@
 """Capitals the network draws wrong, written inside their word and finished there: a word's first N
-and M as a tall n and m, K as an l given arms, and an F's bar joined to its stem (`strokes.standins`
-substitutes them).
+and M as a tall n and m, K as an l given arms, E as an L given bars, and an F's bar joined to its
+stem (`strokes.standins` substitutes them).
 
 The synthesis network (Graves 2013, section 5) writes a capital N mostly as an M, a V or strokes run
-together, an M as an N, a K as an l, an r or a C ("ling" for "King"), and an F as a T whose bar
-is a dash apart from the stem, leading into the next letter ("T-or" for "For"). Its lower-case n
+together, an M as an N, a K as an l, an r or a C ("ling" for "King"), an E as a t, a C or an L
+with a stray dash ("tmma" for "Emma"), and an F as a T whose bar is a dash apart from the stem,
+leading into the next letter ("T-or" for "For"). Its lower-case n
 and m read well, and a tall n or m is how many people write an N or an M, so `strokes.standins`
 gives the network an n or m in the capital's place, inside its word (drawn apart, a word's first
 capital leaves the rest of the word worse, docs/capitals.md), and enlarges it after sampling where
 it stands. A K is given to it as an l, which it writes well and which is a K's stem; after
 sampling the rest of the word moves right to make room (`k_room`) and the K's arms are drawn as
-one stroke, a "<" touching the stem (`k_arms`). An F is left as drawn and given one level stroke,
+one stroke, a "<" touching the stem (`k_arms`). An E is given to it as an L, which it writes well
+and which is an E's stem and foot; after sampling its top and middle bars are drawn as one stroke
+along the stem (`e_bars`). An F is left as drawn and given one level stroke,
 from its stem to its dash. Both need the letter's own ink inside a word written
 in one stroke, where pen lifts do not separate the letters, and where the window (eq. 46) moves on
 to the next letter anywhere from the letter's last hump to that letter itself: so the ink is found
 from its shape, its legs and its stem, not from the window alone. By eye, blind (README), the tall
 n made 14 of 24 lines better and 2 worse, the tall m 20 better and none worse, the K 21 better and
-none worse, the F's bar 14 better and none worse. Not in Graves.
+none worse, the E 23 better and none worse, the F's bar 14 better and none worse. Not in Graves.
 """
 from __future__ import annotations
 
@@ -36,6 +39,9 @@ F_BAR = (0.5, 0.6)  # where no ink may be a bar: one at this fraction of the ste
 F_TOP = 0.2  # the top bar: ink within this fraction of the stem's height of its top
 K_ARM = 0.5  # a K's arms reach this fraction of its stem's height right of it (by eye)
 K_JOIN = 0.55  # ... and meet the stem this fraction of its height below its top (by eye)
+E_TOP = 0.55  # an E's top bar reaches this fraction of its stem's height right of it (about its foot's reach, by eye)
+E_MID = 0.5  # its middle bar leaves the stem this fraction of its height below its top
+E_MID_BAR = 0.4  # ... and is this fraction of the stem's height long: short of the next letter, which its foot joins
 
 
 def leg_bounds(offsets: np.ndarray, phi: np.ndarray, text: str, u: int, legs: int = 2) -> tuple[int, int]:
@@ -164,3 +170,27 @@ def k_arms(offsets: np.ndarray, a: int, b: int) -> np.ndarray | None:
     upper = corners[0] + t * (corners[1] - corners[0])
     lower = corners[1] + t[1:] * (corners[2] - corners[1])
     return np.concatenate([upper, lower])
+
+
+def e_bars(offsets: np.ndarray, a: int, b: int) -> np.ndarray | None:
+    """The points (3 * STROKE_POINTS - 2, 2) of the bars that make an E of the L whose stem ends at
+    step b of offsets (`leg_bounds` with one leg; raw units, y down), the L's foot being the E's:
+    one stroke from E_TOP of the stem's height right of its top, in to its top, down along it to
+    E_MID of its height, and out again E_MID_BAR of its height. None if that ink is fewer than 3
+    points or holds no down-stroke."""
+    if b - a < 3:
+        return None
+    pts = np.cumsum(offsets[:, :2], axis=0)
+    s, e = stem_of(offsets, a, b)
+    if e - s < 2:
+        return None
+    y = pts[s: e + 1, 1]
+    top, tall = y[0], y[-1] - y[0]
+    stem_x = lambda at: np.interp(at, y, pts[s: e + 1, 0])  # noqa: E731  y rises strictly along it
+    mid = top + E_MID * tall
+    t = np.linspace(0.0, 1.0, STROKE_POINTS)
+    down = top + t[1:] * (mid - top)
+    return np.concatenate([
+        np.stack([stem_x(top) + (1 - t) * E_TOP * tall, np.full(STROKE_POINTS, top)], 1),  # the top bar, leftwards
+        np.stack([stem_x(down), down], 1),  # down the stem
+        np.stack([stem_x(mid) + t[1:] * E_MID_BAR * tall, np.full(STROKE_POINTS - 1, mid)], 1)])  # the middle bar

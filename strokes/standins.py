@@ -1,5 +1,5 @@
 """Stand-ins for characters the network cannot write: Q as an O with a tail, X as a large x, N and
-M as a large n and m, K as an l given arms, F as its own with its bar joined to its stem, 4 as an L given a stem, 5 as
+M as a large n and m, K as an l given arms, E as an L given bars, F as its own with its bar joined to its stem, 4 as an L given a stem, 5 as
 its own body given a bar, and 8 as an S closed by a stroke.
 
 The 10,732 training lines of IAM-OnDB hold 16 capital Q and 3 capital X (against 270 N and 1,136
@@ -14,13 +14,14 @@ people write an 8 as an S and a stroke from its end back to its start. A capital
 lines) it mostly draws as an M, a V or strokes run together, and an M (about as rare) as an N or
 strokes run together, while its lower-case n and m read well, and a tall n or m is how many people
 write an N or an M. A word's first F it mostly draws as a T with its bar as a dash apart from the
-stem, leading into the next letter ("T-or" for "For"), and a K as an l, an r or a C ("ling" for
-"King"), while its l, a K's stem, reads well.
+stem, leading into the next letter ("T-or" for "For"), a K as an l, an r or a C ("ling" for
+"King"), and an E as a t or a C ("tmma" for "Emma"), while its l, a K's stem, and its L, an E's
+stem and foot, read well.
 
 So `substitute` gives the network the stand-in in the character's place (an L for a 4, the 5
 itself, an S for an 8), as a word of its own (a space before it where its word has ink before it,
 and after it where more of its word follows, as `strokes.acronyms` does for runs of capitals:
-"Queen" -> "O ueen", "1945" -> "19 L 5"), except the n for an N, the m for an M, the l for a K and
+"Queen" -> "O ueen", "1945" -> "19 L 5"), except the n for an N, the m for an M, the l for a K, the L for an E and
 the F itself, which take its place inside its word, and only where it begins one ("Nine" -> "nine": drawn
 apart, a word's first capital leaves the rest of the word worse; `strokes.capitals`). After
 sampling the stand-ins are finished:
@@ -38,7 +39,8 @@ sampling the stand-ins are finished:
   the network drew without a bar of its own (`has_bar`) a bar (`five_bar`) from the top of its
   body to the right; an S a straight stroke from the end of its body back to its start
   (`closing`); an F a level bar from its stem to the dash it drew apart, or one of its own where it
-  drew none (`strokes.capitals.f_bar`); an l for a K its arms (`strokes.capitals.k_arms`)
+  drew none (`strokes.capitals.f_bar`); an l for a K its arms (`strokes.capitals.k_arms`); an L for
+  an E its bars (`strokes.capitals.e_bars`)
   (`add_strokes`). These strokes are not the network's ink,
   and they are added at the end of the line's ink, so that the network's own steps keep their
   places (the window weights and predicted densities of each step still line up with them).
@@ -53,8 +55,8 @@ Z, with 6 training examples, keeps the network's own: an enlarged z read worse b
 worse in none, the 5 given a bar better in 19 of 24 and worse in 1, the 8 from an S better in 22
 of 24 and worse in none, the n for an N better in 14 of 24 and worse in 2, the m for an M better
 in 20 of 24 and worse in none, the F's bar better in 14 of 24 and worse in none, the K from an l better in 21 of 24 and worse in
-none (README). Not in Graves (2013); `Hand.write(stand_ins=True)` (default;
-or a string, some of "QXNMFK458$=%@*£€°_<>#&[]") and
+none, the E from an L better in 23 of 24 and worse in none (README). Not in Graves (2013); `Hand.write(stand_ins=True)` (default;
+or a string, some of "QXNMFKE458$=%@*£€°_<>#&[]") and
 `generate.py --stand-ins`.
 """
 from __future__ import annotations
@@ -62,12 +64,12 @@ from __future__ import annotations
 import numpy as np
 
 from .acronyms import cut, window_peak
-from .capitals import LEGS, STROKE_POINTS, bar_bounds, f_bar, k_arms, k_room, leg_bounds
+from .capitals import LEGS, STROKE_POINTS, bar_bounds, e_bars, f_bar, k_arms, k_room, leg_bounds
 from .transforms import offsets_to_points, redraw
 from .symbols import MAKERS as SYMBOL_MAKERS, SYMBOLS, reshape
 
-STAND_INS = {"Q": "O", "X": "x", "N": "n", "M": "m", "F": "F", "K": "l", "4": "L", "5": "5", "8": "S", **SYMBOLS}  # character -> what the network writes
-IN_WORD = frozenset("NMFK")  # written inside its word, and a stand-in only where it begins one
+STAND_INS = {"Q": "O", "X": "x", "N": "n", "M": "m", "F": "F", "K": "l", "E": "L", "4": "L", "5": "5", "8": "S", **SYMBOLS}  # character -> what the network writes
+IN_WORD = frozenset("NMFKE")  # written inside its word, and a stand-in only where it begins one
 LOWER_STAND_INS = frozenset({"x"})  # drawn as often as capitals, as the X it stands for (strokes.hand)
 CAPITAL_SCALE = 1.8  # an x grown to a capital's height: capitals stand about 1.8 x-heights tall (by eye)
 # The tail of a Q in the unit box of its O (x right, y down; 0-1 spans the O): from inside the loop,
@@ -286,8 +288,8 @@ def add_strokes(offsets: np.ndarray, phi: np.ndarray, text: str, marks: dict[int
     offsets and phi, one row longer per point added. offsets (T, 3) raw units, phi (T, U + 1)
     over `text`."""
     out, phi = np.array(offsets, dtype=np.float64, copy=True), np.asarray(phi)
-    makers = {"Q": tail, "4": stem, "5": five_bar, "8": closing, "F": f_bar, "K": k_arms}
-    bounds = {"F": bar_bounds, "K": lambda *args: leg_bounds(*args, legs=1)}
+    makers = {"Q": tail, "4": stem, "5": five_bar, "8": closing, "F": f_bar, "K": k_arms, "E": e_bars}
+    bounds = {"F": bar_bounds, "K": lambda *args: leg_bounds(*args, legs=1), "E": lambda *args: leg_bounds(*args, legs=1)}
     for u, char in sorted(marks.items()):  # room for a symbol's strokes first: it moves the ink after it
         if char in SYMBOL_MAKERS:
             out = reshape(char, out, *ink_bounds(out, phi, text, u))

@@ -3,7 +3,8 @@ on hand-made ink."""
 import numpy as np
 import pytest
 
-from strokes.capitals import F_BAR, F_TOUCH, K_ARM, K_JOIN, bar_bounds, f_bar, k_arms, k_room, leg_bounds
+from strokes.capitals import (E_MID, E_MID_BAR, E_TOP, F_BAR, F_TOUCH, K_ARM, K_JOIN, bar_bounds, e_bars, f_bar, k_arms,
+                              k_room, leg_bounds)
 from strokes.standins import CAPITAL_SCALE, STROKE_POINTS, add_strokes, resize_all
 from strokes.transforms import points_to_offsets
 from test_standins import at, circle
@@ -102,3 +103,28 @@ def test_a_k_is_the_networks_l_given_room_and_arms():
                                [[stem_x(-20) + K_ARM * 20, -20], [stem_x(join), join], [stem_x(0) + K_ARM * 20, 0]],
                                atol=1e-9)  # a "<" from the top right in to the stem and out to the foot's right
     assert k_arms(offsets, -1, 1) is None  # too little ink
+
+
+def test_an_e_is_the_networks_l_given_a_top_and_a_middle_bar():
+    # "Lm" in one stroke, the L 20 high on the line y = 0: the stem down, its foot right, up into an m
+    word = path((1, -20), (0, 0), (8, 0), (10, -10), (10, 0))
+    foot = 4  # the first corner after the start: the foot of the stem
+    offsets = points_to_offsets(word)
+    phi = np.eye(3)[np.r_[np.zeros(foot + 6), np.ones(len(word) - foot - 6)].astype(int)]  # "Lm": the window
+    assert leg_bounds(offsets, phi, "Lm", 0, legs=1) == (-1, foot)                        # moves on in the foot
+    resized = resize_all(offsets, phi, "Lm", {0: "E"})
+    np.testing.assert_allclose(resized, offsets)  # the L and its foot are the network's own, where they stand
+    out, _ = add_strokes(offsets, phi, "Lm", {0: "E"})
+    np.testing.assert_allclose(out[: len(word) - 1], offsets[: len(word) - 1])  # the network's steps keep their places
+    bars = at(out, word[0])[len(word):]
+    assert len(bars) == 3 * STROKE_POINTS - 2 and out[len(word) - 1, 2] == 1 and out[-1, 2] == 1  # one stroke, added
+    stem_x = lambda y: 1 - (y + 20) / 20  # noqa: E731  the stem from (1, -20) down to (0, 0)
+    mid = -20 + E_MID * 20
+    np.testing.assert_allclose(bars[[0, STROKE_POINTS - 1, 2 * STROKE_POINTS - 2, -1]],
+                               [[stem_x(-20) + E_TOP * 20, -20], [stem_x(-20), -20], [stem_x(mid), mid],
+                                [stem_x(mid) + E_MID_BAR * 20, mid]], atol=1e-9)  # top bar in, down the stem, middle bar out
+    np.testing.assert_allclose(bars[STROKE_POINTS: 2 * STROKE_POINTS - 1, 0], stem_x(bars[STROKE_POINTS: 2 * STROKE_POINTS - 1, 1]),
+                               atol=1e-9)  # along the stem itself
+    assert np.ptp(bars[:STROKE_POINTS, 1]) == 0 and np.ptp(bars[2 * STROKE_POINTS - 2:, 1]) == 0  # both bars level
+    assert e_bars(offsets, -1, 1) is None  # too little ink
+    assert e_bars(points_to_offsets(path((0, 0), (5, -1), (10, -3))), -1, 8) is None  # no down-stroke
