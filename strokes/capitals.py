@@ -1,10 +1,10 @@
 """Capitals the network draws wrong, written inside their word and finished there: a word's first N
-and M as a tall n and m, K as an l given arms, E as an L given bars, and an F's bar joined to its
-stem (`strokes.standins` substitutes them).
+and M as a tall n and m, K as an l given arms, E as an L given bars, Z as a 7 given a foot, and an
+F's bar joined to its stem (`strokes.standins` substitutes them).
 
 The synthesis network (Graves 2013, section 5) writes a capital N mostly as an M, a V or strokes run
 together, an M as an N, a K as an l, an r or a C ("ling" for "King"), an E as a t, a C or an L
-with a stray dash ("tmma" for "Emma"), and an F as a T whose bar is a dash apart from the stem,
+with a stray dash ("tmma" for "Emma"), a Z as a 2, a 7 or a hook ("2oe", "7ack"), and an F as a T whose bar is a dash apart from the stem,
 leading into the next letter ("T-or" for "For"). Its lower-case n
 and m read well, and a tall n or m is how many people write an N or an M, so `strokes.standins`
 gives the network an n or m in the capital's place, inside its word (drawn apart, a word's first
@@ -13,13 +13,15 @@ it stands. A K is given to it as an l, which it writes well and which is a K's s
 sampling the rest of the word moves right to make room (`k_room`) and the K's arms are drawn as
 one stroke, a "<" touching the stem (`k_arms`). An E is given to it as an L, which it writes well
 and which is an E's stem and foot; after sampling its top and middle bars are drawn as one stroke
-along the stem (`e_bars`). An F is left as drawn and given one level stroke,
+along the stem (`e_bars`). A Z is given to it as a 7, which it writes in a word as a Z lacking its
+foot (often crossed, as many people cross a Z); after sampling the rest of the word moves right
+(`z_room`) and the foot is drawn level from the 7's foot (`z_foot`). An F is left as drawn and given one level stroke,
 from its stem to its dash. Both need the letter's own ink inside a word written
 in one stroke, where pen lifts do not separate the letters, and where the window (eq. 46) moves on
 to the next letter anywhere from the letter's last hump to that letter itself: so the ink is found
 from its shape, its legs and its stem, not from the window alone. By eye, blind (README), the tall
 n made 14 of 24 lines better and 2 worse, the tall m 20 better and none worse, the K 21 better and
-none worse, the E 23 better and none worse, the F's bar 14 better and none worse. Not in Graves.
+none worse, the E 23 better and none worse, the Z 21 of 24 better and 2 worse, the F's bar 14 better and none worse. Not in Graves.
 """
 from __future__ import annotations
 
@@ -37,8 +39,11 @@ F_REACH = 1.0  # ... and the ink that may be its bar, at most this many top-bar 
 F_TOUCH = 0.12  # a bar closer to the stem than this fraction of the stem's height touches it: nothing added
 F_BAR = (0.5, 0.6)  # where no ink may be a bar: one at this fraction of the stem, this many top-bar widths long
 F_TOP = 0.2  # the top bar: ink within this fraction of the stem's height of its top
+FLAT = 1.5  # a stroke at least this many times wider than tall is a bar the network drew itself
 K_ARM = 0.5  # a K's arms reach this fraction of its stem's height right of it (by eye)
 K_JOIN = 0.55  # ... and meet the stem this fraction of its height below its top (by eye)
+Z_ROOM = 0.35  # the ink after a Z's 7 moves this fraction of its height right: room for the foot (by eye)
+Z_FOOT = 0.4  # a Z's foot is as long as its top bar, and at least this fraction of its height
 E_TOP = 0.55  # an E's top bar reaches this fraction of its stem's height right of it (about its foot's reach, by eye)
 E_MID = 0.5  # its middle bar leaves the stem this fraction of its height below its top
 E_MID_BAR = 0.4  # ... and is this fraction of the stem's height long: short of the next letter, which its foot joins
@@ -50,7 +55,8 @@ def leg_bounds(offsets: np.ndarray, phi: np.ndarray, text: str, u: int, legs: in
     reaches it to the foot of its last leg: its `legs`-th down-stroke that falls at least LEG of the
     height of the ink written before the window moves on (the window moves on anywhere from the
     letter's last hump to the letter after it, so it cannot end the letter itself), or the first pen
-    lift, or the end."""
+    lift after it or after ink tall enough to hold one (a shorter tick drawn apart before the letter
+    is passed over), or the end."""
     peak = window_peak(phi)
     a = cut(offsets, peak, u)
     on = np.flatnonzero(peak > u)
@@ -60,7 +66,10 @@ def leg_bounds(offsets: np.ndarray, phi: np.ndarray, text: str, u: int, legs: in
     found, t, last = 0, a + 1, len(offsets) - 1
     while t < last:
         if offsets[t, 2] > 0.5:
-            return a, t
+            if found or np.ptp(y[a + 1: t + 1]) >= LEG * height:
+                return a, t
+            t += 1  # a tick too short to hold a leg, drawn apart before the letter: not its end
+            continue
         start = t
         while t < last and y[t + 1] > y[t] and offsets[t, 2] < 0.5:
             t += 1
@@ -136,17 +145,42 @@ def stem_of(offsets: np.ndarray, a: int, b: int) -> tuple[int, int]:
     return s, b
 
 
-def k_room(offsets: np.ndarray, phi: np.ndarray, text: str, u: int) -> np.ndarray:
+def k_room(offsets: np.ndarray, phi: np.ndarray, text: str, u: int, share: float = K_ARM) -> np.ndarray:
     """A copy of offsets (T, 3) with room for the arms of the K whose stem is the l at position u of
     `text` (`leg_bounds` with one leg): the pen lifted at the foot of the l, and the ink after it
-    moved right by K_ARM of the l's height (the l's join into the next letter is left out)."""
+    moved right by `share` of the l's height (the l's join into the next letter is left out)."""
     a, b = leg_bounds(offsets, phi, text, u, legs=1)
+    return room_after(offsets, a, b, b + 1, share)
+
+
+def z_room(offsets: np.ndarray, phi: np.ndarray, text: str, u: int) -> np.ndarray:
+    """A copy of offsets (T, 3) with room for the foot of the Z whose 7 is at position u of `text`:
+    as `k_room`, by Z_ROOM of its height, except that the stroke after the 7's foot keeps its place
+    where it is the 7's own bar (the network draws it after the stem: a flat stroke, FLAT times
+    wider than tall, reaching left of the 7's right edge), so that the Z is crossed as many people
+    cross it."""
+    a, b = leg_bounds(offsets, phi, text, u, legs=1)
+    start = b + 1
+    if b - a >= 3 and offsets[b, 2] > 0.5:
+        lifts = np.flatnonzero(offsets[b + 1:, 2] > 0.5)
+        c = b + 1 + int(lifts[0]) if len(lifts) else len(offsets) - 1
+        pts = np.cumsum(offsets[:, :2], axis=0)
+        bar = pts[b + 1: c + 1]
+        if c > b + 1 and np.ptp(bar[:, 0]) >= FLAT * np.ptp(bar[:, 1]) and bar[:, 0].min() < pts[a + 1: b + 1, 0].max():
+            start = c + 1
+    return room_after(offsets, a, b, start, Z_ROOM)
+
+
+def room_after(offsets: np.ndarray, a: int, b: int, start: int, share: float) -> np.ndarray:
+    """A copy of offsets (T, 3) with the pen lifted at step b and the ink from step `start` on moved
+    right by `share` of the height of the ink offsets[a + 1 : b + 1]; unchanged if that ink is
+    fewer than 3 points or nothing follows."""
     out = np.array(offsets, dtype=np.float64, copy=True)
-    if b - a < 3 or b + 1 >= len(out):
+    if b - a < 3 or start >= len(out):
         return out
     y = np.cumsum(out[:, :2], axis=0)[:, 1]
     out[b, 2] = 1.0
-    out[b + 1, 0] += K_ARM * np.ptp(y[a + 1: b + 1])
+    out[start, 0] += share * np.ptp(y[a + 1: b + 1])
     return out
 
 
@@ -194,3 +228,23 @@ def e_bars(offsets: np.ndarray, a: int, b: int) -> np.ndarray | None:
         np.stack([stem_x(top) + (1 - t) * E_TOP * tall, np.full(STROKE_POINTS, top)], 1),  # the top bar, leftwards
         np.stack([stem_x(down), down], 1),  # down the stem
         np.stack([stem_x(mid) + t[1:] * E_MID_BAR * tall, np.full(STROKE_POINTS - 1, mid)], 1)])  # the middle bar
+
+
+def z_foot(offsets: np.ndarray, a: int, b: int) -> np.ndarray | None:
+    """The points (STROKE_POINTS, 2) of the foot that makes a Z of the 7 whose stem ends at step b of
+    offsets (`leg_bounds` with one leg; raw units, y down): level, from the stem's foot to the
+    right, as long as the 7's top bar (the ink before its stem), and at least Z_FOOT of its height.
+    None if that ink is fewer than 3 points or holds no down-stroke."""
+    if b - a < 3:
+        return None
+    pts = np.cumsum(offsets[:, :2], axis=0)
+    s, e = stem_of(offsets, a, b)
+    if e - s < 2:
+        return None
+    ink = pts[a + 1: e + 1]
+    tall = pts[e, 1] - ink[:, 1].min()
+    lifts = np.flatnonzero(offsets[a + 1: s, 2] > 0.5)
+    bar = pts[a + 2 + (int(lifts[-1]) if len(lifts) else -1): s + 1]  # the top bar: its stroke up to the stem
+    length = max(pts[s, 0] - bar[:, 0].min(), Z_FOOT * tall)
+    t = np.linspace(0.0, 1.0, STROKE_POINTS)[:, None]
+    return pts[e] + t * np.array([length, 0.0])

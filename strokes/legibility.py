@@ -44,7 +44,7 @@ def legibility(hand, texts: list[str], judge: Recognizer | Panel, bias: float = 
     says, words with capitals or digits drawn `capital_rounds` times, runs of capitals as `acronyms`
     says, a line's first capitals doubted with weight `capital_doubt`, characters drawn from
     `stand_ins`, `Hand.write`; the recognisers read the tall n and m and the l that stand in for an
-    N, M and K as lower case, so count them misread) and read them back with
+    N, M and K as lower case, the E as an L and the Z as a 7, so count them misread) and read them back with
     `reader` (default: the judge): CER, exact lines, attention failures."""
     t0, written = time.perf_counter(), []
     for i in range(0, len(texts), batch_size):
@@ -106,7 +106,8 @@ def main(argv=None) -> int:
                    "and digit asked for: how often the reader (and the judge) misread it, of how many")
     p.add_argument("--stand-ins", default="on", metavar="{on,off,CHARS}",
                    help="as generate.py's (default %(default)s); the readers read the tall n and m and the l given "
-                        "arms that stand in for N, M and K as lower case, so to count the network's own, leave them out")
+                        "arms that stand in for N, M and K as lower case, the E as an L and the Z as a 7, so to count "
+                        "the network's own, leave them out")
     p.add_argument("--style", type=int, help="write in this style preset")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--data", help="strokes HDF5 file: also the judge's CER on its real --split lines")

@@ -1,5 +1,5 @@
 """Stand-ins for characters the network cannot write: Q as an O with a tail, X as a large x, N and
-M as a large n and m, K as an l given arms, E as an L given bars, F as its own with its bar joined to its stem, 4 as an L given a stem, 5 as
+M as a large n and m, K as an l given arms, E as an L given bars, Z as a 7 given a foot, F as its own with its bar joined to its stem, 4 as an L given a stem, 5 as
 its own body given a bar, and 8 as an S closed by a stroke.
 
 The 10,732 training lines of IAM-OnDB hold 16 capital Q and 3 capital X (against 270 N and 1,136
@@ -15,13 +15,13 @@ lines) it mostly draws as an M, a V or strokes run together, and an M (about as 
 strokes run together, while its lower-case n and m read well, and a tall n or m is how many people
 write an N or an M. A word's first F it mostly draws as a T with its bar as a dash apart from the
 stem, leading into the next letter ("T-or" for "For"), a K as an l, an r or a C ("ling" for
-"King"), and an E as a t or a C ("tmma" for "Emma"), while its l, a K's stem, and its L, an E's
-stem and foot, read well.
+"King"), an E as a t or a C ("tmma" for "Emma"), and a Z (6 in the lines) as a 2 or a 7, while its l, a
+K's stem, its L, an E's stem and foot, and its 7, a Z without its foot, read well.
 
 So `substitute` gives the network the stand-in in the character's place (an L for a 4, the 5
 itself, an S for an 8), as a word of its own (a space before it where its word has ink before it,
 and after it where more of its word follows, as `strokes.acronyms` does for runs of capitals:
-"Queen" -> "O ueen", "1945" -> "19 L 5"), except the n for an N, the m for an M, the l for a K, the L for an E and
+"Queen" -> "O ueen", "1945" -> "19 L 5"), except the n for an N, the m for an M, the l for a K, the L for an E, the 7 for a Z and
 the F itself, which take its place inside its word, and only where it begins one ("Nine" -> "nine": drawn
 apart, a word's first capital leaves the rest of the word worse; `strokes.capitals`). After
 sampling the stand-ins are finished:
@@ -29,7 +29,8 @@ sampling the stand-ins are finished:
 - an x is enlarged (`resize_all`, `enlarge`) by CAPITAL_SCALE about its lowest left point, to a
   capital's height, and the ink after it moves right by as much as the x grew; an n or m likewise,
   its ink ending at the foot of its last leg (`strokes.capitals.leg_bounds`); the ink after an l
-  for a K moves right to make room for its arms (`strokes.capitals.k_room`); an L is squashed
+  for a K moves right to make room for its arms (`strokes.capitals.k_room`), and after a 7 for a
+  Z for its foot, but for the 7's own bar (`strokes.capitals.z_room`); an L is squashed
   (`squash`) about its top to FOUR_BAR of its height, so that its foot becomes a 4's crossbar;
 - the stand-in and the rest of its word are set together (`strokes.acronyms.set_runs`, without
   moving the rest up or down, since it may hang below the line: "Query");
@@ -40,7 +41,7 @@ sampling the stand-ins are finished:
   body to the right; an S a straight stroke from the end of its body back to its start
   (`closing`); an F a level bar from its stem to the dash it drew apart, or one of its own where it
   drew none (`strokes.capitals.f_bar`); an l for a K its arms (`strokes.capitals.k_arms`); an L for
-  an E its bars (`strokes.capitals.e_bars`)
+  an E its bars (`strokes.capitals.e_bars`); a 7 for a Z its foot (`strokes.capitals.z_foot`)
   (`add_strokes`). These strokes are not the network's ink,
   and they are added at the end of the line's ink, so that the network's own steps keep their
   places (the window weights and predicted densities of each step still line up with them).
@@ -50,13 +51,13 @@ The symbols $ = % @ * £ € ° _ < > # & [ ], which the training texts lack (or
 Where a character's ink lies: from the last pen lift before the window's peak (eq. 46) reaches it
 to the last one before the window reaches the next non-space character (`strokes.acronyms.cut`).
 
-Z, with 6 training examples, keeps the network's own: an enlarged z read worse by eye, blind
-(docs/capitals.md). By eye, blind, the 4 from an L read better in 11 of 12 lines with a 4 and
+By eye, blind, the 4 from an L read better in 11 of 12 lines with a 4 and
 worse in none, the 5 given a bar better in 19 of 24 and worse in 1, the 8 from an S better in 22
 of 24 and worse in none, the n for an N better in 14 of 24 and worse in 2, the m for an M better
 in 20 of 24 and worse in none, the F's bar better in 14 of 24 and worse in none, the K from an l better in 21 of 24 and worse in
-none, the E from an L better in 23 of 24 and worse in none (README). Not in Graves (2013); `Hand.write(stand_ins=True)` (default;
-or a string, some of "QXNMFKE458$=%@*£€°_<>#&[]") and
+none, the E from an L better in 23 of 24 and worse in none, the Z from a 7 better in 21 of 24 and worse in
+2 (an enlarged z read worse: docs/capitals.md) (README). Not in Graves (2013); `Hand.write(stand_ins=True)` (default;
+or a string, some of "QXNMFKEZ458$=%@*£€°_<>#&[]") and
 `generate.py --stand-ins`.
 """
 from __future__ import annotations
@@ -64,12 +65,12 @@ from __future__ import annotations
 import numpy as np
 
 from .acronyms import cut, window_peak
-from .capitals import LEGS, STROKE_POINTS, bar_bounds, e_bars, f_bar, k_arms, k_room, leg_bounds
+from .capitals import FLAT, LEGS, STROKE_POINTS, bar_bounds, e_bars, f_bar, k_arms, k_room, leg_bounds, z_foot, z_room
 from .transforms import offsets_to_points, redraw
 from .symbols import MAKERS as SYMBOL_MAKERS, SYMBOLS, reshape
 
-STAND_INS = {"Q": "O", "X": "x", "N": "n", "M": "m", "F": "F", "K": "l", "E": "L", "4": "L", "5": "5", "8": "S", **SYMBOLS}  # character -> what the network writes
-IN_WORD = frozenset("NMFKE")  # written inside its word, and a stand-in only where it begins one
+STAND_INS = {"Q": "O", "X": "x", "N": "n", "M": "m", "F": "F", "K": "l", "E": "L", "Z": "7", "4": "L", "5": "5", "8": "S", **SYMBOLS}  # character -> what the network writes
+IN_WORD = frozenset("NMFKEZ")  # written inside its word, and a stand-in only where it begins one
 LOWER_STAND_INS = frozenset({"x"})  # drawn as often as capitals, as the X it stands for (strokes.hand)
 CAPITAL_SCALE = 1.8  # an x grown to a capital's height: capitals stand about 1.8 x-heights tall (by eye)
 # The tail of a Q in the unit box of its O (x right, y down; 0-1 spans the O): from inside the loop,
@@ -83,7 +84,6 @@ FOOT_BAND = 0.25  # the foot of an L, the belly's top of a 5: ink within this fr
 FIVE_BAR = 0.8  # a 5's bar reaches this fraction of the way from its start to the right edge of the body
 FIVE_BAR_MIN = 0.35  # ... and is at least this fraction of the body's height long (a narrow body)
 FIVE_BAR_RISE = 0.05  # the bar rises to the right by this fraction of its length, as a pen's does
-FLAT = 1.5  # a stroke at least this many times wider than tall is a bar the network drew itself
 
 
 def substitute(text: str, runs: list[list[int]] = (), chars: str | None = None
@@ -210,6 +210,8 @@ def resize_all(offsets: np.ndarray, phi: np.ndarray, text: str, marks: dict[int,
             out = enlarge(out, *leg_bounds(out, phi, text, u, LEGS[char]))
         elif char == "K":
             out = k_room(out, phi, text, u)
+        elif char == "Z":
+            out = z_room(out, phi, text, u)
         elif char == "4":
             out = squash(out, *ink_bounds(out, phi, text, u))
     return out
@@ -288,8 +290,9 @@ def add_strokes(offsets: np.ndarray, phi: np.ndarray, text: str, marks: dict[int
     offsets and phi, one row longer per point added. offsets (T, 3) raw units, phi (T, U + 1)
     over `text`."""
     out, phi = np.array(offsets, dtype=np.float64, copy=True), np.asarray(phi)
-    makers = {"Q": tail, "4": stem, "5": five_bar, "8": closing, "F": f_bar, "K": k_arms, "E": e_bars}
-    bounds = {"F": bar_bounds, "K": lambda *args: leg_bounds(*args, legs=1), "E": lambda *args: leg_bounds(*args, legs=1)}
+    makers = {"Q": tail, "4": stem, "5": five_bar, "8": closing, "F": f_bar, "K": k_arms, "E": e_bars, "Z": z_foot}
+    bounds = {"F": bar_bounds, "K": lambda *args: leg_bounds(*args, legs=1), "E": lambda *args: leg_bounds(*args, legs=1),
+              "Z": lambda *args: leg_bounds(*args, legs=1)}
     for u, char in sorted(marks.items()):  # room for a symbol's strokes first: it moves the ink after it
         if char in SYMBOL_MAKERS:
             out = reshape(char, out, *ink_bounds(out, phi, text, u))

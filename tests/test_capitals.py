@@ -3,8 +3,8 @@ on hand-made ink."""
 import numpy as np
 import pytest
 
-from strokes.capitals import (E_MID, E_MID_BAR, E_TOP, F_BAR, F_TOUCH, K_ARM, K_JOIN, bar_bounds, e_bars, f_bar, k_arms,
-                              k_room, leg_bounds)
+from strokes.capitals import (E_MID, E_MID_BAR, E_TOP, F_BAR, F_TOUCH, K_ARM, K_JOIN, Z_FOOT, Z_ROOM, bar_bounds, e_bars,
+                              f_bar, k_arms, k_room, leg_bounds, z_foot, z_room)
 from strokes.standins import CAPITAL_SCALE, STROKE_POINTS, add_strokes, resize_all
 from strokes.transforms import points_to_offsets
 from test_standins import at, circle
@@ -128,3 +128,49 @@ def test_an_e_is_the_networks_l_given_a_top_and_a_middle_bar():
     assert np.ptp(bars[:STROKE_POINTS, 1]) == 0 and np.ptp(bars[2 * STROKE_POINTS - 2:, 1]) == 0  # both bars level
     assert e_bars(offsets, -1, 1) is None  # too little ink
     assert e_bars(points_to_offsets(path((0, 0), (5, -1), (10, -3))), -1, 8) is None  # no down-stroke
+
+
+def seven(bar: bool, tick: bool = False):
+    """A 7 on the line y = 0, 20 high, with a top bar 8 wide: optionally a tick drawn apart before it and
+    its own bar across the stem after it; then an o apart. Returns (points, foot, o_start)."""
+    parts = [path((-6, -16), (-5, -18))] if tick else []  # a short tick, 2 high, apart
+    parts.append(path((0, -20), (8, -20), (2, 0)))  # the top bar, the stem: its foot at the end
+    foot = sum(map(len, parts)) - 1
+    if bar:
+        parts.append(path((1, -10), (9, -10), n=3))  # the 7's own bar, across the stem
+    o_start = sum(map(len, parts))
+    parts.append(path((14, -6), (18, -10), (20, -4), (16, 0), (14, -6), n=2))
+    return np.concatenate(parts), foot, o_start
+
+
+@pytest.mark.parametrize("bar", [True, False])
+@pytest.mark.parametrize("tick", [True, False])
+def test_a_z_is_the_networks_7_given_room_and_a_foot_its_own_bar_kept_across_it(bar, tick):
+    word, foot, o_start = seven(bar, tick)
+    offsets = points_to_offsets(word)
+    phi = np.eye(3)[np.r_[np.zeros(o_start), np.ones(len(word) - o_start)].astype(int)]  # "7o"
+    assert leg_bounds(offsets, phi, "7o", 0, legs=1) == (-1, foot)  # a tick apart before it is not the 7
+    roomy = z_room(offsets, phi, "7o", 0)
+    pts, old = at(roomy, word[0]), at(offsets, word[0])
+    np.testing.assert_allclose(pts[:o_start], old[:o_start], atol=1e-9)  # the 7, and its bar, where they stand
+    np.testing.assert_allclose(pts[o_start:], old[o_start:] + [Z_ROOM * 20, 0], atol=1e-9)  # the o moved right
+    out, _ = add_strokes(roomy, phi, "7o", {0: "Z"})
+    np.testing.assert_allclose(out[: len(word) - 1], roomy[: len(word) - 1])  # the network's steps keep their places
+    added = at(out, word[0])[len(word):]
+    assert len(added) == STROKE_POINTS and out[-1, 2] == 1
+    np.testing.assert_allclose(added[[0, -1]], [[2, 0], [2 + 8, 0]], atol=1e-9)  # from the foot, as long as the top bar
+    assert np.ptp(added[:, 1]) == 0  # level
+
+
+def test_a_zs_foot_is_at_least_z_foot_of_its_height_and_a_stroke_after_the_foot_that_is_no_bar_moves():
+    word = path((6, -20), (7, -20), (2, 0))  # a 7 with hardly a top bar
+    o = path((14, -6), (18, -10), (14, -2), n=2)  # an o's stroke after it, apart: not flat, so not the 7's bar
+    both = np.concatenate([word, o])
+    offsets = points_to_offsets(both)
+    phi = np.eye(3)[np.r_[np.zeros(len(word)), np.ones(len(o))].astype(int)]
+    a, b = leg_bounds(offsets, phi, "7o", 0, legs=1)
+    foot = z_foot(offsets, a, b)
+    np.testing.assert_allclose(foot[-1] - foot[0], [Z_FOOT * 20, 0], atol=1e-9)
+    roomy = at(z_room(offsets, phi, "7o", 0), both[0])
+    np.testing.assert_allclose(roomy[len(word):], o[:, :2] + [Z_ROOM * 20, 0], atol=1e-9)
+    assert z_foot(offsets, -1, 1) is None  # too little ink
