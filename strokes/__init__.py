@@ -14,8 +14,8 @@ Modules:
     sampler     the fast batched sampling loop behind hand
     wordsearch  N samples per word, the judge keeping the best at every word boundary (generate.py's default)
     acronyms    runs of capitals ("CPU") written letter by letter, then set together
-    standins    Q, X, N, M, F, K, E, Z, 4, 5 and 8 drawn from what the network writes well: an O with a tail, a large n, ...
-    capitals    N, M, K, E, Z and F finished inside their word: a tall n and m, an l given arms, an L bars, a 7 a foot
+    standins    Q, X, N, M, F, K, E, Z, Y, 4, 5 and 8 drawn from what the network writes well: an O with a tail, a large n, ...
+    capitals    N, M, K, E, Z, Y and F finished in their word: a tall n and m, an l given arms, an L bars, a 7 a foot, ...
     symbols     $ = % @ * £ € ° _ < > # & [ ], which IAM-OnDB lacks, built from characters it has
     accents     accented letters the alphabet lacks (é ü ñ ç): the plain letter, then its accent's strokes
     defaults    generate.py's sampling settings, shared with the tools that match it (no torch)

@@ -1,10 +1,11 @@
 """Capitals the network draws wrong, written inside their word and finished there: a word's first N
-and M as a tall n and m, K as an l given arms, E as an L given bars, Z as a 7 given a foot, and an
-F's bar joined to its stem (`strokes.standins` substitutes them).
+and M as a tall n and m, K as an l given arms, E as an L given bars, Z as a 7 given a foot, Y as a
+V squashed into arms and given a stem, and an F's bar joined to its stem (`strokes.standins` substitutes them).
 
 The synthesis network (Graves 2013, section 5) writes a capital N mostly as an M, a V or strokes run
 together, an M as an N, a K as an l, an r or a C ("ling" for "King"), an E as a t, a C or an L
-with a stray dash ("tmma" for "Emma"), a Z as a 2, a 7 or a hook ("2oe", "7ack"), and an F as a T whose bar is a dash apart from the stem,
+with a stray dash ("tmma" for "Emma"), a Z as a 2, a 7 or a hook ("2oe", "7ack"), a Y (at a line's start most) as a 1, a 4, an l
+or a slanted y ("1es", "lork"), and an F as a T whose bar is a dash apart from the stem,
 leading into the next letter ("T-or" for "For"). Its lower-case n
 and m read well, and a tall n or m is how many people write an N or an M, so `strokes.standins`
 gives the network an n or m in the capital's place, inside its word (drawn apart, a word's first
@@ -15,19 +16,22 @@ one stroke, a "<" touching the stem (`k_arms`). An E is given to it as an L, whi
 and which is an E's stem and foot; after sampling its top and middle bars are drawn as one stroke
 along the stem (`e_bars`). A Z is given to it as a 7, which it writes in a word as a Z lacking its
 foot (often crossed, as many people cross a Z); after sampling the rest of the word moves right
-(`z_room`) and the foot is drawn level from the 7's foot (`z_foot`). An F is left as drawn and given one level stroke,
+(`z_room`) and the foot is drawn level from the 7's foot (`z_foot`). A Y is given to it as a V, which it writes
+well; after sampling the V is squashed about its top into the Y's arms and given a stem down to
+the line (`y_fork`). An F is left as drawn and given one level stroke,
 from its stem to its dash. Both need the letter's own ink inside a word written
 in one stroke, where pen lifts do not separate the letters, and where the window (eq. 46) moves on
 to the next letter anywhere from the letter's last hump to that letter itself: so the ink is found
 from its shape, its legs and its stem, not from the window alone. By eye, blind (README), the tall
 n made 14 of 24 lines better and 2 worse, the tall m 20 better and none worse, the K 21 better and
-none worse, the E 23 better and none worse, the Z 21 of 24 better and 2 worse, the F's bar 14 better and none worse. Not in Graves.
+none worse, the E 23 better and none worse, the Z 21 of 24 better and 2 worse, the Y 20 better and 1 worse, the F's bar 14 better and none worse. Not in Graves.
 """
 from __future__ import annotations
 
 import numpy as np
 
 from .acronyms import cut, window_peak
+from .transforms import redraw
 
 LEGS = {"N": 2, "M": 3}  # the n and m enlarged where they stand: the legs that end them
 STROKE_POINTS = 6  # points along an added stroke (an F's bar; a 4's stem, a 5's bar in strokes.standins): about
@@ -44,6 +48,7 @@ K_ARM = 0.5  # a K's arms reach this fraction of its stem's height right of it (
 K_JOIN = 0.55  # ... and meet the stem this fraction of its height below its top (by eye)
 Z_ROOM = 0.35  # the ink after a Z's 7 moves this fraction of its height right: room for the foot (by eye)
 Z_FOOT = 0.4  # a Z's foot is as long as its top bar, and at least this fraction of its height
+Y_FORK = 0.5  # a Y's arms are its V squashed to this fraction of its height about its top (by eye)
 E_TOP = 0.55  # an E's top bar reaches this fraction of its stem's height right of it (about its foot's reach, by eye)
 E_MID = 0.5  # its middle bar leaves the stem this fraction of its height below its top
 E_MID_BAR = 0.4  # ... and is this fraction of the stem's height long: short of the next letter, which its foot joins
@@ -248,3 +253,28 @@ def z_foot(offsets: np.ndarray, a: int, b: int) -> np.ndarray | None:
     length = max(pts[s, 0] - bar[:, 0].min(), Z_FOOT * tall)
     t = np.linspace(0.0, 1.0, STROKE_POINTS)[:, None]
     return pts[e] + t * np.array([length, 0.0])
+
+
+def y_fork(offsets: np.ndarray, phi: np.ndarray, text: str, u: int) -> tuple[np.ndarray, np.ndarray | None]:
+    """offsets (T, 3) with the V at position u of `text` (the first letter of its word) made the arms
+    of a Y, and the points (STROKE_POINTS, 2) of its stem (raw units, y down), or None where no V is
+    found. The V's ink runs from the last pen lift before the window reaches it through the foot of
+    its first leg (`leg_bounds`) to the top of the up-stroke after it; it is squashed about its top
+    to Y_FORK of its height (the ink after it keeps its place: the V's join into the next letter
+    leaves from its top, which stays), and the stem runs from the squashed V's point down to the
+    line the V stood on, along the V's slant (from its point to the middle of its two tops)."""
+    a, b = leg_bounds(offsets, phi, text, u, legs=1)
+    y = np.cumsum(offsets[:, :2], axis=0)[:, 1]
+    r = b
+    while r + 1 < len(offsets) and y[r + 1] < y[r] and offsets[r, 2] < 0.5:
+        r += 1
+    if b - a < 3 or r - b < 2:
+        return np.array(offsets, dtype=np.float64, copy=True), None
+    ink = np.cumsum(offsets[:, :2], axis=0)[a + 1: r + 1]  # (n, 2)
+    top = ink[:, 1].min()
+    squashed = np.stack([ink[:, 0], top + (ink[:, 1] - top) * Y_FORK], 1)
+    point, bottom = squashed[b - a - 1], ink[b - a - 1, 1]
+    tops_x = (ink[0, 0] + ink[-1, 0]) / 2
+    slant = (tops_x - point[0]) / (point[1] - top) if point[1] > top else 0.0  # x per unit of rise
+    ys = np.linspace(point[1], bottom, STROKE_POINTS)
+    return redraw(offsets, a, r, squashed), np.stack([point[0] - slant * (ys - point[1]), ys], 1)

@@ -1,5 +1,5 @@
 """Stand-ins for characters the network cannot write: Q as an O with a tail, X as a large x, N and
-M as a large n and m, K as an l given arms, E as an L given bars, Z as a 7 given a foot, F as its own with its bar joined to its stem, 4 as an L given a stem, 5 as
+M as a large n and m, K as an l given arms, E as an L given bars, Z as a 7 given a foot, Y as a V given a stem, F as its own with its bar joined to its stem, 4 as an L given a stem, 5 as
 its own body given a bar, and 8 as an S closed by a stroke.
 
 The 10,732 training lines of IAM-OnDB hold 16 capital Q and 3 capital X (against 270 N and 1,136
@@ -15,13 +15,14 @@ lines) it mostly draws as an M, a V or strokes run together, and an M (about as 
 strokes run together, while its lower-case n and m read well, and a tall n or m is how many people
 write an N or an M. A word's first F it mostly draws as a T with its bar as a dash apart from the
 stem, leading into the next letter ("T-or" for "For"), a K as an l, an r or a C ("ling" for
-"King"), an E as a t or a C ("tmma" for "Emma"), and a Z (6 in the lines) as a 2 or a 7, while its l, a
-K's stem, its L, an E's stem and foot, and its 7, a Z without its foot, read well.
+"King"), an E as a t or a C ("tmma" for "Emma"), a Z (6 in the lines) as a 2 or a 7, and a Y mostly well but at
+a line's start often as a 1, a 4 or an l ("lork"), while its l, a K's stem, its L, an E's stem and
+foot, its 7, a Z without its foot, and its V, a Y's arms, read well.
 
 So `substitute` gives the network the stand-in in the character's place (an L for a 4, the 5
 itself, an S for an 8), as a word of its own (a space before it where its word has ink before it,
 and after it where more of its word follows, as `strokes.acronyms` does for runs of capitals:
-"Queen" -> "O ueen", "1945" -> "19 L 5"), except the n for an N, the m for an M, the l for a K, the L for an E, the 7 for a Z and
+"Queen" -> "O ueen", "1945" -> "19 L 5"), except the n for an N, the m for an M, the l for a K, the L for an E, the 7 for a Z, the V for a Y and
 the F itself, which take its place inside its word, and only where it begins one ("Nine" -> "nine": drawn
 apart, a word's first capital leaves the rest of the word worse; `strokes.capitals`). After
 sampling the stand-ins are finished:
@@ -41,7 +42,8 @@ sampling the stand-ins are finished:
   body to the right; an S a straight stroke from the end of its body back to its start
   (`closing`); an F a level bar from its stem to the dash it drew apart, or one of its own where it
   drew none (`strokes.capitals.f_bar`); an l for a K its arms (`strokes.capitals.k_arms`); an L for
-  an E its bars (`strokes.capitals.e_bars`); a 7 for a Z its foot (`strokes.capitals.z_foot`)
+  an E its bars (`strokes.capitals.e_bars`); a 7 for a Z its foot (`strokes.capitals.z_foot`); a V for a Y is squashed into its arms and given
+  a stem (`strokes.capitals.y_fork`)
   (`add_strokes`). These strokes are not the network's ink,
   and they are added at the end of the line's ink, so that the network's own steps keep their
   places (the window weights and predicted densities of each step still line up with them).
@@ -56,8 +58,8 @@ worse in none, the 5 given a bar better in 19 of 24 and worse in 1, the 8 from a
 of 24 and worse in none, the n for an N better in 14 of 24 and worse in 2, the m for an M better
 in 20 of 24 and worse in none, the F's bar better in 14 of 24 and worse in none, the K from an l better in 21 of 24 and worse in
 none, the E from an L better in 23 of 24 and worse in none, the Z from a 7 better in 21 of 24 and worse in
-2 (an enlarged z read worse: docs/capitals.md) (README). Not in Graves (2013); `Hand.write(stand_ins=True)` (default;
-or a string, some of "QXNMFKEZ458$=%@*£€°_<>#&[]") and
+2 (an enlarged z read worse: docs/capitals.md), the Y from a V better in 20 of 24 and worse in 1 (README). Not in Graves (2013); `Hand.write(stand_ins=True)` (default;
+or a string, some of "QXNMFKEZY458$=%@*£€°_<>#&[]") and
 `generate.py --stand-ins`.
 """
 from __future__ import annotations
@@ -65,12 +67,12 @@ from __future__ import annotations
 import numpy as np
 
 from .acronyms import cut, window_peak
-from .capitals import FLAT, LEGS, STROKE_POINTS, bar_bounds, e_bars, f_bar, k_arms, k_room, leg_bounds, z_foot, z_room
+from .capitals import FLAT, LEGS, STROKE_POINTS, bar_bounds, e_bars, f_bar, k_arms, k_room, leg_bounds, y_fork, z_foot, z_room
 from .transforms import offsets_to_points, redraw
 from .symbols import MAKERS as SYMBOL_MAKERS, SYMBOLS, reshape
 
-STAND_INS = {"Q": "O", "X": "x", "N": "n", "M": "m", "F": "F", "K": "l", "E": "L", "Z": "7", "4": "L", "5": "5", "8": "S", **SYMBOLS}  # character -> what the network writes
-IN_WORD = frozenset("NMFKEZ")  # written inside its word, and a stand-in only where it begins one
+STAND_INS = {"Q": "O", "X": "x", "N": "n", "M": "m", "F": "F", "K": "l", "E": "L", "Z": "7", "Y": "V", "4": "L", "5": "5", "8": "S", **SYMBOLS}  # character -> what the network writes
+IN_WORD = frozenset("NMFKEZY")  # written inside its word, and a stand-in only where it begins one
 LOWER_STAND_INS = frozenset({"x"})  # drawn as often as capitals, as the X it stands for (strokes.hand)
 CAPITAL_SCALE = 1.8  # an x grown to a capital's height: capitals stand about 1.8 x-heights tall (by eye)
 # The tail of a Q in the unit box of its O (x right, y down; 0-1 spans the O): from inside the loop,
@@ -293,10 +295,13 @@ def add_strokes(offsets: np.ndarray, phi: np.ndarray, text: str, marks: dict[int
     makers = {"Q": tail, "4": stem, "5": five_bar, "8": closing, "F": f_bar, "K": k_arms, "E": e_bars, "Z": z_foot}
     bounds = {"F": bar_bounds, "K": lambda *args: leg_bounds(*args, legs=1), "E": lambda *args: leg_bounds(*args, legs=1),
               "Z": lambda *args: leg_bounds(*args, legs=1)}
+    strokes = []
     for u, char in sorted(marks.items()):  # room for a symbol's strokes first: it moves the ink after it
         if char in SYMBOL_MAKERS:
             out = reshape(char, out, *ink_bounds(out, phi, text, u))
-    strokes = []
+        elif char == "Y":  # a Y's V squashed into its arms, in place; its stem
+            out, fork = y_fork(out, phi, text, u)
+            strokes.append(fork)
     for u, char in sorted(marks.items()):
         a, b = bounds.get(char, ink_bounds)(out, phi, text, u)
         if char in makers:

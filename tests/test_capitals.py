@@ -3,8 +3,8 @@ on hand-made ink."""
 import numpy as np
 import pytest
 
-from strokes.capitals import (E_MID, E_MID_BAR, E_TOP, F_BAR, F_TOUCH, K_ARM, K_JOIN, Z_FOOT, Z_ROOM, bar_bounds, e_bars,
-                              f_bar, k_arms, k_room, leg_bounds, z_foot, z_room)
+from strokes.capitals import (E_MID, E_MID_BAR, E_TOP, F_BAR, F_TOUCH, K_ARM, K_JOIN, Y_FORK, Z_FOOT, Z_ROOM, bar_bounds,
+                              e_bars, f_bar, k_arms, k_room, leg_bounds, y_fork, z_foot, z_room)
 from strokes.standins import CAPITAL_SCALE, STROKE_POINTS, add_strokes, resize_all
 from strokes.transforms import points_to_offsets
 from test_standins import at, circle
@@ -174,3 +174,29 @@ def test_a_zs_foot_is_at_least_z_foot_of_its_height_and_a_stroke_after_the_foot_
     roomy = at(z_room(offsets, phi, "7o", 0), both[0])
     np.testing.assert_allclose(roomy[len(word):], o[:, :2] + [Z_ROOM * 20, 0], atol=1e-9)
     assert z_foot(offsets, -1, 1) is None  # too little ink
+
+
+def test_a_y_is_the_networks_v_squashed_into_arms_and_given_a_stem_along_its_slant():
+    # "Vo" in one stroke, the V 20 high on the line y = 0, slanted: down from (4, -20) to its point (2, 0),
+    # up to (10, -20), then into an o
+    word = path((4, -20), (2, 0), (10, -20), (14, -8), (18, -6), (14, -2))
+    point, top_right = 4, 8  # the corners' steps
+    offsets = points_to_offsets(word)
+    o = point + 6  # the window moves on to the o on its way down from the V's second top
+    phi = np.eye(3)[np.r_[np.zeros(o), np.ones(len(word) - o)].astype(int)]
+    out, stem = y_fork(offsets, phi, "Vo", 0)
+    pts, old = at(out, word[0]), at(offsets, word[0])
+    np.testing.assert_allclose(pts[top_right + 1:], old[top_right + 1:], atol=1e-9)  # the rest where it stood
+    np.testing.assert_allclose(pts[: top_right + 1, 0], old[: top_right + 1, 0], atol=1e-9)  # the V squashed
+    np.testing.assert_allclose(pts[: top_right + 1, 1], -20 + (old[: top_right + 1, 1] + 20) * Y_FORK, atol=1e-9)
+    np.testing.assert_allclose(out[:, 2], offsets[:, 2])  # no pen lifted or put down
+    slant = ((4 + 10) / 2 - 2) / 10  # x per unit of rise: from the point to the middle of the two tops
+    stem = stem + word[0, :2]  # raw units are offsets from the first point
+    np.testing.assert_allclose(stem[[0, -1]], [[2, -10], [2 - slant * 10, 0]], atol=1e-9)  # down to the line
+    assert len(stem) == STROKE_POINTS
+    added, _ = add_strokes(offsets, phi, "Vo", {0: "Y"})  # the same, through the stand-ins' finishing
+    np.testing.assert_allclose(at(added, word[0])[: len(word)], pts, atol=1e-9)
+    np.testing.assert_allclose(at(added, word[0])[len(word):], stem, atol=1e-9)
+    ell = points_to_offsets(path((0, 0), (2, -20), (1, 0), (6, 0)))  # no up-stroke after its leg: no V
+    same, none = y_fork(ell, np.eye(2)[np.zeros(len(ell), dtype=int)], "l", 0)
+    assert none is None and np.array_equal(same, ell)

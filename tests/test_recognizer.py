@@ -326,9 +326,9 @@ def test_legibility_cli_prints_a_row_per_setting(trained, tiny_synthesis, synthe
     bad = subprocess.run([sys.executable, "-m", "strokes.legibility", str(tiny_synthesis), "--judge", "nope.pt"],
                          capture_output=True, text=True, cwd=REPO, timeout=300)
     assert bad.returncode == 2 and "no such recogniser" in bad.stderr and "Traceback" not in bad.stderr
-    bad = subprocess.run([sys.executable, "-m", "strokes.legibility", str(tiny_synthesis), "--stand-ins", "QY"],
+    bad = subprocess.run([sys.executable, "-m", "strokes.legibility", str(tiny_synthesis), "--stand-ins", "Qj"],
                          capture_output=True, text=True, cwd=REPO, timeout=300)
-    assert bad.returncode == 2 and "no stand-in for 'Y'" in bad.stderr and "Traceback" not in bad.stderr
+    assert bad.returncode == 2 and "no stand-in for 'j'" in bad.stderr and "Traceback" not in bad.stderr
     other = write_synthetic_h5(synthetic_h5.parent / "other.h5", n_train=20, n_val=4, seed=5)
     bad = subprocess.run([sys.executable, "-m", "strokes.legibility", str(tiny_synthesis), "--judge", str(trained[0]),
                           "--data", str(other)], capture_output=True, text=True, cwd=REPO, timeout=300)
