@@ -1,18 +1,20 @@
 """Capitals the network draws wrong, written inside their word and finished there: a word's first N
-and M as a tall n and m, K as an l given arms, E as an L given bars, Z as a 7 given a foot, Y as a
-V squashed into arms and given a stem, and an F's bar joined to its stem (`strokes.standins` substitutes them).
+and M as a tall n and m, K as an l given arms, H as an l given a bar and a second stem, E as an L
+given bars, Z as a 7 given a foot, Y as a V squashed into arms and given a stem, and an F's bar
+joined to its stem (`strokes.standins` substitutes them).
 
 The synthesis network (Graves 2013, section 5) writes a capital N mostly as an M, a V or strokes run
 together, an M as an N, a K as an l, an r or a C ("ling" for "King"), an E as a t, a C or an L
 with a stray dash ("tmma" for "Emma"), a Z as a 2, a 7 or a hook ("2oe", "7ack"), a Y (at a line's start most) as a 1, a 4, an l
-or a slanted y ("1es", "lork"), and an F as a T whose bar is a dash apart from the stem,
+or a slanted y ("1es", "lork"), an H often as an l and a t or an I and a t ("lte", "tlow"), and an F as a T whose bar is a dash apart from the stem,
 leading into the next letter ("T-or" for "For"). Its lower-case n
 and m read well, and a tall n or m is how many people write an N or an M, so `strokes.standins`
 gives the network an n or m in the capital's place, inside its word (drawn apart, a word's first
 capital leaves the rest of the word worse, docs/capitals.md), and enlarges it after sampling where
 it stands. A K is given to it as an l, which it writes well and which is a K's stem; after
 sampling the rest of the word moves right to make room (`k_room`) and the K's arms are drawn as
-one stroke, a "<" touching the stem (`k_arms`). An E is given to it as an L, which it writes well
+one stroke, a "<" touching the stem (`k_arms`); an H likewise, its bar and second stem one stroke
+(`h_rest`). An E is given to it as an L, which it writes well
 and which is an E's stem and foot; after sampling its top and middle bars are drawn as one stroke
 along the stem (`e_bars`). A Z is given to it as a 7, which it writes in a word as a Z lacking its
 foot (often crossed, as many people cross a Z); after sampling the rest of the word moves right
@@ -24,7 +26,7 @@ in one stroke, where pen lifts do not separate the letters, and where the window
 to the next letter anywhere from the letter's last hump to that letter itself: so the ink is found
 from its shape, its legs and its stem, not from the window alone. By eye, blind (README), the tall
 n made 14 of 24 lines better and 2 worse, the tall m 20 better and none worse, the K 21 better and
-none worse, the E 23 better and none worse, the Z 21 of 24 better and 2 worse, the Y 20 better and 1 worse, the F's bar 14 better and none worse. Not in Graves.
+none worse, the E 23 better and none worse, the Z 21 of 24 better and 2 worse, the Y 20 better and 1 worse, the H 17 better and 2 worse, the F's bar 14 better and none worse. Not in Graves.
 """
 from __future__ import annotations
 
@@ -48,6 +50,8 @@ K_ARM = 0.5  # a K's arms reach this fraction of its stem's height right of it (
 K_JOIN = 0.55  # ... and meet the stem this fraction of its height below its top (by eye)
 Z_ROOM = 0.35  # the ink after a Z's 7 moves this fraction of its height right: room for the foot (by eye)
 Z_FOOT = 0.4  # a Z's foot is as long as its top bar, and at least this fraction of its height
+H_WIDTH = 0.5  # an H's second stem stands this fraction of its height right of the first (by eye)
+H_BAR = 0.5  # ... and its bar this fraction of its height below its top
 Y_FORK = 0.5  # a Y's arms are its V squashed to this fraction of its height about its top (by eye)
 E_TOP = 0.55  # an E's top bar reaches this fraction of its stem's height right of it (about its foot's reach, by eye)
 E_MID = 0.5  # its middle bar leaves the stem this fraction of its height below its top
@@ -278,3 +282,27 @@ def y_fork(offsets: np.ndarray, phi: np.ndarray, text: str, u: int) -> tuple[np.
     slant = (tops_x - point[0]) / (point[1] - top) if point[1] > top else 0.0  # x per unit of rise
     ys = np.linspace(point[1], bottom, STROKE_POINTS)
     return redraw(offsets, a, r, squashed), np.stack([point[0] - slant * (ys - point[1]), ys], 1)
+
+
+def h_rest(offsets: np.ndarray, a: int, b: int) -> np.ndarray | None:
+    """The points (3 * STROKE_POINTS - 2, 2) of the bar and second stem that make an H of the l whose
+    stem ends at step b of offsets (`leg_bounds` with one leg; raw units, y down): one stroke from
+    the stem H_BAR of its height down, level to H_WIDTH of its height right of it, up to the height
+    of its top and down, parallel to it, to its foot. None if that ink is fewer than 3 points or
+    holds no down-stroke."""
+    if b - a < 3:
+        return None
+    pts = np.cumsum(offsets[:, :2], axis=0)
+    s, e = stem_of(offsets, a, b)
+    if e - s < 2:
+        return None
+    y = pts[s: e + 1, 1]
+    top, tall = y[0], y[-1] - y[0]
+    stem_x = lambda at: np.interp(at, y, pts[s: e + 1, 0])  # noqa: E731  y rises strictly along it
+    bar, width = top + H_BAR * tall, H_WIDTH * tall
+    t = np.linspace(0.0, 1.0, STROKE_POINTS)
+    up, down = bar + t[1:] * (top - bar), top + t[1:] * tall
+    return np.concatenate([
+        np.stack([stem_x(bar) + t * width, np.full(STROKE_POINTS, bar)], 1),  # the bar, rightwards
+        np.stack([stem_x(up) + width, up], 1),  # up the second stem's upper half
+        np.stack([stem_x(down) + width, down], 1)])  # and down the whole of it

@@ -1,5 +1,5 @@
 """Stand-ins for characters the network cannot write: Q as an O with a tail, X as a large x, N and
-M as a large n and m, K as an l given arms, E as an L given bars, Z as a 7 given a foot, Y as a V given a stem, F as its own with its bar joined to its stem, 4 as an L given a stem, 5 as
+M as a large n and m, K and H as an l given arms or a bar and stem, E as an L given bars, Z as a 7 given a foot, Y as a V given a stem, F as its own with its bar joined to its stem, 4 as an L given a stem, 5 as
 its own body given a bar, and 8 as an S closed by a stroke.
 
 The 10,732 training lines of IAM-OnDB hold 16 capital Q and 3 capital X (against 270 N and 1,136
@@ -15,14 +15,14 @@ lines) it mostly draws as an M, a V or strokes run together, and an M (about as 
 strokes run together, while its lower-case n and m read well, and a tall n or m is how many people
 write an N or an M. A word's first F it mostly draws as a T with its bar as a dash apart from the
 stem, leading into the next letter ("T-or" for "For"), a K as an l, an r or a C ("ling" for
-"King"), an E as a t or a C ("tmma" for "Emma"), a Z (6 in the lines) as a 2 or a 7, and a Y mostly well but at
-a line's start often as a 1, a 4 or an l ("lork"), while its l, a K's stem, its L, an E's stem and
+"King"), an E as a t or a C ("tmma" for "Emma"), a Z (6 in the lines) as a 2 or a 7, a Y mostly well but at
+a line's start often as a 1, a 4 or an l ("lork"), and an H often as an l and a t ("lte"), while its l, a K's or an H's first stem, its L, an E's stem and
 foot, its 7, a Z without its foot, and its V, a Y's arms, read well.
 
 So `substitute` gives the network the stand-in in the character's place (an L for a 4, the 5
 itself, an S for an 8), as a word of its own (a space before it where its word has ink before it,
 and after it where more of its word follows, as `strokes.acronyms` does for runs of capitals:
-"Queen" -> "O ueen", "1945" -> "19 L 5"), except the n for an N, the m for an M, the l for a K, the L for an E, the 7 for a Z, the V for a Y and
+"Queen" -> "O ueen", "1945" -> "19 L 5"), except the n for an N, the m for an M, the l for a K or an H, the L for an E, the 7 for a Z, the V for a Y and
 the F itself, which take its place inside its word, and only where it begins one ("Nine" -> "nine": drawn
 apart, a word's first capital leaves the rest of the word worse; `strokes.capitals`). After
 sampling the stand-ins are finished:
@@ -30,8 +30,8 @@ sampling the stand-ins are finished:
 - an x is enlarged (`resize_all`, `enlarge`) by CAPITAL_SCALE about its lowest left point, to a
   capital's height, and the ink after it moves right by as much as the x grew; an n or m likewise,
   its ink ending at the foot of its last leg (`strokes.capitals.leg_bounds`); the ink after an l
-  for a K moves right to make room for its arms (`strokes.capitals.k_room`), and after a 7 for a
-  Z for its foot, but for the 7's own bar (`strokes.capitals.z_room`); an L is squashed
+  for a K moves right to make room for its arms (`strokes.capitals.k_room`), for an H for its bar and
+  second stem, and after a 7 for a Z for its foot, but for the 7's own bar (`strokes.capitals.z_room`); an L is squashed
   (`squash`) about its top to FOUR_BAR of its height, so that its foot becomes a 4's crossbar;
 - the stand-in and the rest of its word are set together (`strokes.acronyms.set_runs`, without
   moving the rest up or down, since it may hang below the line: "Query");
@@ -41,7 +41,8 @@ sampling the stand-ins are finished:
   the network drew without a bar of its own (`has_bar`) a bar (`five_bar`) from the top of its
   body to the right; an S a straight stroke from the end of its body back to its start
   (`closing`); an F a level bar from its stem to the dash it drew apart, or one of its own where it
-  drew none (`strokes.capitals.f_bar`); an l for a K its arms (`strokes.capitals.k_arms`); an L for
+  drew none (`strokes.capitals.f_bar`); an l for a K its arms (`strokes.capitals.k_arms`), for an H its bar and second stem
+  (`strokes.capitals.h_rest`); an L for
   an E its bars (`strokes.capitals.e_bars`); a 7 for a Z its foot (`strokes.capitals.z_foot`); a V for a Y is squashed into its arms and given
   a stem (`strokes.capitals.y_fork`)
   (`add_strokes`). These strokes are not the network's ink,
@@ -58,8 +59,9 @@ worse in none, the 5 given a bar better in 19 of 24 and worse in 1, the 8 from a
 of 24 and worse in none, the n for an N better in 14 of 24 and worse in 2, the m for an M better
 in 20 of 24 and worse in none, the F's bar better in 14 of 24 and worse in none, the K from an l better in 21 of 24 and worse in
 none, the E from an L better in 23 of 24 and worse in none, the Z from a 7 better in 21 of 24 and worse in
-2 (an enlarged z read worse: docs/capitals.md), the Y from a V better in 20 of 24 and worse in 1 (README). Not in Graves (2013); `Hand.write(stand_ins=True)` (default;
-or a string, some of "QXNMFKEZY458$=%@*£€°_<>#&[]") and
+2 (an enlarged z read worse: docs/capitals.md), the Y from a V better in 20 of 24 and worse in 1, the H from an l better in 17 of 24 and worse in 2
+(README). Not in Graves (2013); `Hand.write(stand_ins=True)` (default;
+or a string, some of "QXNMFKEZYH458$=%@*£€°_<>#&[]") and
 `generate.py --stand-ins`.
 """
 from __future__ import annotations
@@ -67,12 +69,13 @@ from __future__ import annotations
 import numpy as np
 
 from .acronyms import cut, window_peak
-from .capitals import FLAT, LEGS, STROKE_POINTS, bar_bounds, e_bars, f_bar, k_arms, k_room, leg_bounds, y_fork, z_foot, z_room
+from .capitals import (FLAT, H_WIDTH, LEGS, STROKE_POINTS, bar_bounds, e_bars, f_bar, h_rest, k_arms, k_room, leg_bounds,
+                       y_fork, z_foot, z_room)
 from .transforms import offsets_to_points, redraw
 from .symbols import MAKERS as SYMBOL_MAKERS, SYMBOLS, reshape
 
-STAND_INS = {"Q": "O", "X": "x", "N": "n", "M": "m", "F": "F", "K": "l", "E": "L", "Z": "7", "Y": "V", "4": "L", "5": "5", "8": "S", **SYMBOLS}  # character -> what the network writes
-IN_WORD = frozenset("NMFKEZY")  # written inside its word, and a stand-in only where it begins one
+STAND_INS = {"Q": "O", "X": "x", "N": "n", "M": "m", "F": "F", "K": "l", "E": "L", "Z": "7", "Y": "V", "H": "l", "4": "L", "5": "5", "8": "S", **SYMBOLS}  # character -> what the network writes
+IN_WORD = frozenset("NMFKEZYH")  # written inside its word, and a stand-in only where it begins one
 LOWER_STAND_INS = frozenset({"x"})  # drawn as often as capitals, as the X it stands for (strokes.hand)
 CAPITAL_SCALE = 1.8  # an x grown to a capital's height: capitals stand about 1.8 x-heights tall (by eye)
 # The tail of a Q in the unit box of its O (x right, y down; 0-1 spans the O): from inside the loop,
@@ -214,6 +217,8 @@ def resize_all(offsets: np.ndarray, phi: np.ndarray, text: str, marks: dict[int,
             out = k_room(out, phi, text, u)
         elif char == "Z":
             out = z_room(out, phi, text, u)
+        elif char == "H":
+            out = k_room(out, phi, text, u, H_WIDTH)
         elif char == "4":
             out = squash(out, *ink_bounds(out, phi, text, u))
     return out
@@ -292,9 +297,9 @@ def add_strokes(offsets: np.ndarray, phi: np.ndarray, text: str, marks: dict[int
     offsets and phi, one row longer per point added. offsets (T, 3) raw units, phi (T, U + 1)
     over `text`."""
     out, phi = np.array(offsets, dtype=np.float64, copy=True), np.asarray(phi)
-    makers = {"Q": tail, "4": stem, "5": five_bar, "8": closing, "F": f_bar, "K": k_arms, "E": e_bars, "Z": z_foot}
+    makers = {"Q": tail, "4": stem, "5": five_bar, "8": closing, "F": f_bar, "K": k_arms, "E": e_bars, "Z": z_foot, "H": h_rest}
     bounds = {"F": bar_bounds, "K": lambda *args: leg_bounds(*args, legs=1), "E": lambda *args: leg_bounds(*args, legs=1),
-              "Z": lambda *args: leg_bounds(*args, legs=1)}
+              "Z": lambda *args: leg_bounds(*args, legs=1), "H": lambda *args: leg_bounds(*args, legs=1)}
     strokes = []
     for u, char in sorted(marks.items()):  # room for a symbol's strokes first: it moves the ink after it
         if char in SYMBOL_MAKERS:

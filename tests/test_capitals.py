@@ -3,8 +3,9 @@ on hand-made ink."""
 import numpy as np
 import pytest
 
-from strokes.capitals import (E_MID, E_MID_BAR, E_TOP, F_BAR, F_TOUCH, K_ARM, K_JOIN, Y_FORK, Z_FOOT, Z_ROOM, bar_bounds,
-                              e_bars, f_bar, k_arms, k_room, leg_bounds, y_fork, z_foot, z_room)
+from strokes.capitals import (E_MID, E_MID_BAR, E_TOP, F_BAR, F_TOUCH, H_BAR, H_WIDTH, K_ARM, K_JOIN, Y_FORK, Z_FOOT,
+                              Z_ROOM, bar_bounds, e_bars, f_bar, h_rest, k_arms, k_room, leg_bounds, y_fork, z_foot,
+                              z_room)
 from strokes.standins import CAPITAL_SCALE, STROKE_POINTS, add_strokes, resize_all
 from strokes.transforms import points_to_offsets
 from test_standins import at, circle
@@ -200,3 +201,27 @@ def test_a_y_is_the_networks_v_squashed_into_arms_and_given_a_stem_along_its_sla
     ell = points_to_offsets(path((0, 0), (2, -20), (1, 0), (6, 0)))  # no up-stroke after its leg: no V
     same, none = y_fork(ell, np.eye(2)[np.zeros(len(ell), dtype=int)], "l", 0)
     assert none is None and np.array_equal(same, ell)
+
+
+def test_an_h_is_the_networks_l_given_room_a_bar_and_a_second_stem():
+    # "le" in one stroke, the l 20 high on the line y = 0: a lead-in up, the stem down, the join into an e
+    word = path((0, 0), (4, -20), (2, 0), (6, -8), (6, 0))
+    foot = 2 * 4
+    offsets = points_to_offsets(word)
+    phi = np.eye(3)[np.r_[np.zeros(foot + 2), np.ones(len(word) - foot - 2)].astype(int)]  # "le"
+    roomy = resize_all(offsets, phi, "le", {0: "H"})
+    pts, old = at(roomy, word[0]), at(offsets, word[0])
+    np.testing.assert_allclose(pts[: foot + 1], old[: foot + 1], atol=1e-9)  # the l as drawn
+    np.testing.assert_allclose(pts[foot + 1:], old[foot + 1:] + [H_WIDTH * 20, 0], atol=1e-9)  # the rest moved right
+    assert roomy[foot, 2] == 1  # the l's join into the e is not drawn
+    out, _ = add_strokes(roomy, phi, "le", {0: "H"})
+    rest = at(out, word[0])[len(word):]
+    assert len(rest) == 3 * STROKE_POINTS - 2 and out[-1, 2] == 1
+    stem_x = lambda y: 4 - 2 * (y + 20) / 20  # noqa: E731  the stem from (4, -20) down to (2, 0)
+    bar, width = -20 + H_BAR * 20, H_WIDTH * 20
+    np.testing.assert_allclose(rest[[0, STROKE_POINTS - 1, 2 * STROKE_POINTS - 2, -1]],
+                               [[stem_x(bar), bar], [stem_x(bar) + width, bar], [stem_x(-20) + width, -20],
+                                [stem_x(0) + width, 0]], atol=1e-9)  # the bar out, up the second stem, down it
+    second = rest[STROKE_POINTS - 1:]
+    np.testing.assert_allclose(second[:, 0], stem_x(second[:, 1]) + width, atol=1e-9)  # parallel to the first
+    assert h_rest(offsets, -1, 1) is None  # too little ink
