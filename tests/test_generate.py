@@ -87,7 +87,7 @@ def test_same_seed_same_file_and_svg_structure(checkpoints, tmp_path):
     paths = root.findall(f".//{SVG}path")
     text, points = read_prime(a)  # the metadata holds the strokes that were drawn
     n_strokes = int(points[:, 2].sum())
-    lines = json.loads(root.find(f".//{{urn:strokes}}lines").text)
+    lines = json.loads(root.find(".//{urn:strokes}lines").text)
     assert len(lines) == 2 and [ln["text"] for ln in lines] == ["abc dab", "cab"]
     assert len(paths) == sum(len(ln["strokes"]) for ln in lines) >= n_strokes
     x0, y0, w, h = map(float, root.get("viewBox").split())

@@ -37,7 +37,6 @@ def test_forward_is_the_lstm_cell_and_eqs_46_to_51_step_by_step():
     p = {k: v.detach() for k, v in loop_inputs(1).items()}
     h, w, kappa, h_last, c_last, w_last, phi, a_hat, beta = WindowLoop.apply(*p.values(), torch.float64)
     hh, cc, kk, ww = p["h0"], p["c0"], p["kappa0"], p["w0"]
-    u = torch.arange(U, dtype=torch.float64)
     for t in range(T):
         gates = p["gx"][t] + torch.cat([ww, hh], 1) @ p["w_rec"]
         i, f, g, o = gates.chunk(4, 1)
