@@ -71,13 +71,13 @@ def pair_page(tops: list, bottoms: list):
     style = PageStyle()
     lines = [line for top, bottom in zip(tops, bottoms) for line in (None, top, bottom)]
     dwg = page_svg(lines, style)
-    _, height = layout_page(lines, style)
+    _, height, baselines = layout_page(lines, style)
     x0, y0, w, h = (float(v) for v in dwg["viewBox"].split())
     top = min(y0, -0.9 * height)  # room for the first number above the first pair
     dwg["viewBox"] = f"{x0:.2f} {top:.2f} {w:.2f} {h + y0 - top:.2f}"
     dwg["height"] = f"{float(dwg['height'][:-2]) * (h + y0 - top) / h:.0f}px"
     for k in range(len(tops)):
-        dwg.add(dwg.text(str(k + 1), insert=(x0 + 0.1 * height, 3 * k * style.line_spacing * height),
+        dwg.add(dwg.text(str(k + 1), insert=(x0 + 0.1 * height, baselines[3 * k]),
                          font_size=f"{0.5 * height:.3g}", fill="red", font_family="sans-serif"))
     return dwg
 

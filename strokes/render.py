@@ -5,7 +5,9 @@ IAM-OnDB and in SVG): `offsets_to_strokes` integrates them and splits at pen lif
 drawn as one SVG path of quadratic Bezier curves whose control points are the sampled points and
 whose end points are the midpoints between them, which gives a smooth curve through the ink without
 overshoot. A page puts every line on its own baseline, at one scale for the whole page, and fits the
-viewBox to the ink.
+viewBox to the ink. Baselines are evenly spaced, except where a line's ink would come closer than
+`PageStyle.clearance` to the ink of the line above it (a long descender over a tall capital, a line
+that drifts upwards): that line and the ones below it move down as far as needed.
 """
 from __future__ import annotations
 
@@ -64,12 +66,16 @@ class PageStyle:
     stroke_width: float | None = None  # None: 3% of the median ink height
     color: str = "black"
     line_spacing: float = 1.6  # baseline distance, in median ink heights
+    clearance: float | None = 0.15  # least gap between the inks of consecutive lines, in median ink heights,
+    # where they share columns (a line moves down to keep it); None: evenly spaced baselines whatever the ink
     margin: float = 0.5  # around the ink, in median ink heights
     pixels_per_height: float = 40.0  # display size: a median line's ink is this many pixels tall
 
 
 def layout_page(lines: list[np.ndarray | None], style: PageStyle = PageStyle()):
-    """Place each line's strokes on its own baseline, left-aligned: (strokes per line, ink height).
+    """Place each line's strokes on its own baseline, left-aligned: (strokes per line, ink height,
+    baselines). Baselines are `style.line_spacing` ink heights apart, or further where a line's ink
+    would come within `style.clearance` of the last inked line above it (`clear_below`).
 
     `None` (or an empty array) is a blank line: it keeps its place on the page.
     """
@@ -80,22 +86,38 @@ def layout_page(lines: list[np.ndarray | None], style: PageStyle = PageStyle()):
             heights.append(np.quantile(y, HEIGHT_QUANTILES[1]) - np.quantile(y, HEIGHT_QUANTILES[0]))
     height = float(np.median(heights)) if heights else 1.0
     height = height if height > 0 else 1.0
-    placed = []
+    placed, baselines, above = [], [], None  # above: the last inked line's points, placed
     for i, offsets in enumerate(lines):
+        baseline = baselines[-1] + style.line_spacing * height if baselines else 0.0
         if offsets is None or not len(offsets):
             placed.append([])
+            baselines.append(baseline)
             continue
         strokes = offsets_to_strokes(offsets)
         allpts = np.concatenate(strokes)
-        shift = np.array([-allpts[:, 0].min(),
-                          i * style.line_spacing * height - np.quantile(allpts[:, 1], BASELINE_QUANTILE)])
-        placed.append([s + shift for s in strokes])
-    return placed, height
+        shift = np.array([-allpts[:, 0].min(), -np.quantile(allpts[:, 1], BASELINE_QUANTILE)])
+        here = allpts + shift  # (n, 2) on the baseline y = 0
+        if above is not None and style.clearance is not None:
+            baseline = max(baseline, clear_below(above, here, style.clearance * height, height))
+        placed.append([s + shift + [0.0, baseline] for s in strokes])
+        baselines.append(baseline)
+        above = here + [0.0, baseline]
+    return placed, height, baselines
+
+
+def clear_below(above: np.ndarray, line: np.ndarray, gap: float, column: float) -> float:
+    """The least baseline at which `line` (n, 2 points on the baseline y = 0; y down) keeps `gap` below
+    the points `above` (m, 2) in every column of width `column` that both have ink in; -inf if none."""
+    cols_above, cols_line = np.floor(above[:, 0] / column), np.floor(line[:, 0] / column)
+    need = -np.inf
+    for c in np.intersect1d(cols_above, cols_line):
+        need = max(need, above[cols_above == c, 1].max() + gap - line[cols_line == c, 1].min())
+    return need
 
 
 def page_svg(lines: list[np.ndarray | None], style: PageStyle = PageStyle()) -> svgwrite.Drawing:
     """An SVG drawing of the lines; one <path> per stroke, viewBox fitted to the ink plus a margin."""
-    placed, height = layout_page(lines, style)
+    placed, height, baselines = layout_page(lines, style)
     width = style.stroke_width if style.stroke_width is not None else 0.03 * height
     ink = [s for line in placed for s in line]
     if ink:
@@ -103,8 +125,7 @@ def page_svg(lines: list[np.ndarray | None], style: PageStyle = PageStyle()) -> 
         lo, hi = allpts.min(0), allpts.max(0)
     else:
         lo = hi = np.zeros(2)
-    last_baseline = (len(lines) - 1) * style.line_spacing * height
-    hi[1] = max(hi[1], last_baseline)  # trailing blank lines keep their room
+    hi[1] = max(hi[1], baselines[-1] if baselines else 0.0)  # trailing blank lines keep their room
     pad = style.margin * height + width
     x0, y0 = lo - pad
     w, h = (hi - lo) + 2 * pad

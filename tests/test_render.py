@@ -67,9 +67,9 @@ def test_page_has_one_path_per_stroke_and_viewbox_contains_every_point(tmp_path)
 def test_lines_sit_on_evenly_spaced_baselines():
     lines = [synthetic_line(4, seed=s)[0] + np.array([[500.0 * s, -300.0 * s, 0]] + [[0, 0, 0]] * 47)
              for s in range(3)]
-    placed, height = layout_page(lines, PageStyle(line_spacing=2.0))
-    baselines = [np.quantile(np.concatenate(line)[:, 1], 0.8) for line in placed]
-    np.testing.assert_allclose(np.diff(baselines), 2.0 * height, rtol=1e-9)
+    placed, height, baselines = layout_page(lines, PageStyle(line_spacing=2.0))
+    np.testing.assert_allclose(baselines, [0.0, 2.0 * height, 4.0 * height], rtol=1e-9)
+    np.testing.assert_allclose([np.quantile(np.concatenate(line)[:, 1], 0.8) for line in placed], baselines, atol=1e-9)
     assert all(np.concatenate(line)[:, 0].min() == 0 for line in placed)  # left-aligned
 
 
@@ -79,3 +79,33 @@ def test_same_input_same_file(tmp_path):
     write_page(lines, tmp_path / "b.svg")
     assert (tmp_path / "a.svg").read_bytes() == (tmp_path / "b.svg").read_bytes()
     assert page_svg([None]).tostring().startswith("<svg")
+
+
+def stroke(*corners, n=8):
+    """One stroke through `corners` (x, y; y down) as offsets (T, 3), n points per segment."""
+    pts = [np.array(corners[0], float)] + [np.array(a) + (np.array(b) - np.array(a)) * s for a, b in zip(corners, corners[1:])
+                                           for s in np.linspace(0, 1, n + 1)[1:]]
+    out = np.zeros((len(pts), 3))
+    out[0, :2], out[1:, :2] = pts[0], np.diff(pts, axis=0)
+    out[-1, 2] = 1
+    return out
+
+
+@pytest.mark.parametrize("clearance", [0.15, 0.5, None])
+def test_a_line_moves_down_only_as_far_as_its_ink_needs_to_clear_the_line_above(clearance):
+    body = [(x, y) for x in range(0, 200, 10) for y in (0, -10)]  # x-height 10 on y = 0, 200 wide
+    plain = stroke(*body)
+    hook = stroke(*body, (190, 0), (195, 40))  # a descender 40 deep at its right end
+    tall = stroke((195, -50), (195, 0), *body)  # an ascender 50 high at its right end, under the hook
+    style = PageStyle(line_spacing=2.0, clearance=clearance)
+    placed, height, baselines = layout_page([hook, tall, plain, None, plain], style)
+    step = 2.0 * height
+    if clearance is None:
+        np.testing.assert_allclose(baselines, np.arange(5) * step, atol=1e-9)  # evenly spaced, ink or not
+        return
+    ink = [np.concatenate(line) for line in placed if line]
+    # the ascender sits under the descender: the second line moves down until they are `clearance` apart
+    gap = ink[1][ink[1][:, 0] >= 190, 1].min() - ink[0][ink[0][:, 0] >= 190, 1].max()
+    assert gap == pytest.approx(clearance * height) and baselines[1] > step
+    np.testing.assert_allclose(np.diff(baselines)[1:], step, atol=1e-9)  # the rest evenly spaced below it
+    assert all(np.concatenate(line)[:, 0].min() == 0 for line in placed if line)
