@@ -1,32 +1,26 @@
-"""Capitals the network draws wrong, written inside their word and finished there: a word's first N
-and M as a tall n and m, K as an l given arms, H as an l given a bar and a second stem, E as an L
-given bars, Z as a 7 given a foot, Y as a V squashed into arms and given a stem, and an F's bar
-joined to its stem (`strokes.standins` substitutes them).
+"""Capitals the network draws wrong, written inside their word and finished there (`strokes.standins`
+substitutes them; only a capital that begins a word).
 
-The synthesis network (Graves 2013, section 5) writes a capital N mostly as an M, a V or strokes run
-together, an M as an N, a K as an l, an r or a C ("ling" for "King"), an E as a t, a C or an L
-with a stray dash ("tmma" for "Emma"), a Z as a 2, a 7 or a hook ("2oe", "7ack"), a Y (at a line's start most) as a 1, a 4, an l
-or a slanted y ("1es", "lork"), an H often as an l and a t or an I and a t ("lte", "tlow"), and an F as a T whose bar is a dash apart from the stem,
-leading into the next letter ("T-or" for "For"). Its lower-case n
-and m read well, and a tall n or m is how many people write an N or an M, so `strokes.standins`
-gives the network an n or m in the capital's place, inside its word (drawn apart, a word's first
-capital leaves the rest of the word worse, docs/capitals.md), and enlarges it after sampling where
-it stands. A K is given to it as an l, which it writes well and which is a K's stem; after
-sampling the rest of the word moves right to make room (`k_room`) and the K's arms are drawn as
-one stroke, a "<" touching the stem (`k_arms`); an H likewise, its bar and second stem one stroke
-(`h_rest`). An E is given to it as an L, which it writes well
-and which is an E's stem and foot; after sampling its top and middle bars are drawn as one stroke
-along the stem (`e_bars`). A Z is given to it as a 7, which it writes in a word as a Z lacking its
-foot (often crossed, as many people cross a Z); after sampling the rest of the word moves right
-(`z_room`) and the foot is drawn level from the 7's foot (`z_foot`). A Y is given to it as a V, which it writes
-well; after sampling the V is squashed about its top into the Y's arms and given a stem down to
-the line (`y_fork`). An F is left as drawn and given one level stroke,
-from its stem to its dash. Both need the letter's own ink inside a word written
-in one stroke, where pen lifts do not separate the letters, and where the window (eq. 46) moves on
-to the next letter anywhere from the letter's last hump to that letter itself: so the ink is found
-from its shape, its legs and its stem, not from the window alone. By eye, blind (README), the tall
-n made 14 of 24 lines better and 2 worse, the tall m 20 better and none worse, the K 21 better and
-none worse, the E 23 better and none worse, the Z 21 of 24 better and 2 worse, the Y 20 better and 1 worse, the H 17 better and 2 worse, the F's bar 14 better and none worse. Not in Graves.
+The synthesis network (Graves 2013, section 5) writes some capitals wrong at a word's start, most
+of all at a line's start, while it writes well a letter that is their stem or their shape. So the
+network is given that letter in the capital's place, inside its word (drawn apart, a word's first
+capital leaves the rest of the word worse: docs/capitals.md), and the capital is finished after
+sampling from the letter's ink:
+
+    capital  the network's own (surveys)      given         finished
+    N, M     an M, a V; an N ("Vlairobi")     n, m          enlarged where it stands (`leg_bounds`)
+    K        an l, an r, a C ("ling")         l             room, arms as one "<" stroke (`k_room`, `k_arms`)
+    H        an l and a t ("lte", "tlow")     l             room, bar and second stem (`k_room`, `h_rest`)
+    E        a t, a C ("tmma")                L             top and middle bars along the stem (`e_bars`)
+    Z        a 2, a 7, a hook ("2oe")         7             room, its own bar kept, a level foot (`z_room`, `z_foot`)
+    Y        a 1, a 4, an l ("lork")          V             squashed into arms, a stem (`y_fork`)
+    F        a T, its bar a dash ("T-or")     F             a level bar from stem to dash (`bar_bounds`, `f_bar`)
+
+Inside a word written in one stroke, pen lifts do not separate the letters, and the window (eq. 46)
+moves on to the next letter anywhere from the letter's last hump to that letter itself: so a
+letter's ink is found from its shape (its legs, its stem), not from the window alone. By eye,
+blind (README), of 24 lines each, better / worse: N 14 / 2, M 20 / 0, K 21 / 0, H 17 / 2, E 23 / 0,
+Z 21 / 2, Y 20 / 1, F 14 / 0. Not in Graves.
 """
 from __future__ import annotations
 

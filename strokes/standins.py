@@ -1,6 +1,7 @@
-"""Stand-ins for characters the network cannot write: Q as an O with a tail, X as a large x, N and
-M as a large n and m, K and H as an l given arms or a bar and stem, E as an L given bars, Z as a 7 given a foot, Y as a V given a stem, F as its own with its bar joined to its stem, 4 as an L given a stem, 5 as
-its own body given a bar, and 8 as an S closed by a stroke.
+"""Stand-ins for characters the network cannot write: Q as an O with a tail, X as a large x, 4 as an
+L given a stem, 5 as its own body given a bar, 8 as an S closed by a stroke; a word's first N, M,
+K, H, E, Z and Y from a letter it writes well, and F given its bar (`strokes.capitals`); and the
+symbols (`strokes.symbols`).
 
 The 10,732 training lines of IAM-OnDB hold 16 capital Q and 3 capital X (against 270 N and 1,136
 T). Asked for a Q, the synthesis network (Graves 2013, section 5) writes an O, a C or a lower-case
@@ -10,59 +11,44 @@ The lines hold 62 fours and 85 fives, and the network draws no 4 at all (an L or
 stroke of an open 4, never the second) and a 5 mostly as its body without the bar (docs/capitals.md).
 It writes a capital L well, and an open 4 is an L with a stem through its foot. An 8 (39 in the
 lines) it draws mostly as an f, an S or a loop on a stroke; a capital S it writes well, and many
-people write an 8 as an S and a stroke from its end back to its start. A capital N (270 in the
-lines) it mostly draws as an M, a V or strokes run together, and an M (about as rare) as an N or
-strokes run together, while its lower-case n and m read well, and a tall n or m is how many people
-write an N or an M. A word's first F it mostly draws as a T with its bar as a dash apart from the
-stem, leading into the next letter ("T-or" for "For"), a K as an l, an r or a C ("ling" for
-"King"), an E as a t or a C ("tmma" for "Emma"), a Z (6 in the lines) as a 2 or a 7, a Y mostly well but at
-a line's start often as a 1, a 4 or an l ("lork"), and an H often as an l and a t ("lte"), while its l, a K's or an H's first stem, its L, an E's stem and
-foot, its 7, a Z without its foot, and its V, a Y's arms, read well.
+people write an 8 as an S and a stroke from its end back to its start. Some capitals it writes
+wrong at a word's start, and a letter it writes well is their stem or shape (`strokes.capitals`).
 
 So `substitute` gives the network the stand-in in the character's place (an L for a 4, the 5
 itself, an S for an 8), as a word of its own (a space before it where its word has ink before it,
 and after it where more of its word follows, as `strokes.acronyms` does for runs of capitals:
-"Queen" -> "O ueen", "1945" -> "19 L 5"), except the n for an N, the m for an M, the l for a K or an H, the L for an E, the 7 for a Z, the V for a Y and
-the F itself, which take its place inside its word, and only where it begins one ("Nine" -> "nine": drawn
-apart, a word's first capital leaves the rest of the word worse; `strokes.capitals`). After
-sampling the stand-ins are finished:
+"Queen" -> "O ueen", "1945" -> "19 L 5"), except the capitals of IN_WORD, whose stand-in takes
+their place inside their word, and only where they begin one ("Nine" -> "nine", "How" -> "low":
+drawn apart, a word's first capital leaves the rest of the word worse). After sampling the
+stand-ins are finished:
 
-- an x is enlarged (`resize_all`, `enlarge`) by CAPITAL_SCALE about its lowest left point, to a
+- `resize_all`: an x is enlarged (`enlarge`) by CAPITAL_SCALE about its lowest left point, to a
   capital's height, and the ink after it moves right by as much as the x grew; an n or m likewise,
-  its ink ending at the foot of its last leg (`strokes.capitals.leg_bounds`); the ink after an l
-  for a K moves right to make room for its arms (`strokes.capitals.k_room`), for an H for its bar and
-  second stem, and after a 7 for a Z for its foot, but for the 7's own bar (`strokes.capitals.z_room`); an L is squashed
-  (`squash`) about its top to FOUR_BAR of its height, so that its foot becomes a 4's crossbar;
+  its ink ending at the foot of its last leg (`strokes.capitals.leg_bounds`); the ink after the l
+  of a K or an H, or the 7 of a Z, moves right to make room for what is added to it
+  (`strokes.capitals.k_room`, `z_room`); an L is squashed (`squash`) about its top to FOUR_BAR of
+  its height, so that its foot becomes a 4's crossbar;
 - the stand-in and the rest of its word are set together (`strokes.acronyms.set_runs`, without
   moving the rest up or down, since it may hang below the line: "Query");
-- an O gets a tail (`tail`): one short, slightly curved stroke across its lower right, down and to
-  the right, the shape of TAIL scaled to the O's box; the squashed L a stem (`stem`): a straight
-  stroke parallel to its down-stroke, through its foot, down to the line the L stood on; a 5 that
-  the network drew without a bar of its own (`has_bar`) a bar (`five_bar`) from the top of its
-  body to the right; an S a straight stroke from the end of its body back to its start
-  (`closing`); an F a level bar from its stem to the dash it drew apart, or one of its own where it
-  drew none (`strokes.capitals.f_bar`); an l for a K its arms (`strokes.capitals.k_arms`), for an H its bar and second stem
-  (`strokes.capitals.h_rest`); an L for
-  an E its bars (`strokes.capitals.e_bars`); a 7 for a Z its foot (`strokes.capitals.z_foot`); a V for a Y is squashed into its arms and given
-  a stem (`strokes.capitals.y_fork`)
-  (`add_strokes`). These strokes are not the network's ink,
-  and they are added at the end of the line's ink, so that the network's own steps keep their
-  places (the window weights and predicted densities of each step still line up with them).
-
-The symbols $ = % @ * £ € ° _ < > # & [ ], which the training texts lack (or use otherwise), are stand-ins too (`strokes.symbols`).
+- `add_strokes`: an O gets a tail (`tail`): one short, slightly curved stroke across its lower
+  right, down and to the right, the shape of TAIL scaled to the O's box; the squashed L a stem
+  (`stem`): a straight stroke parallel to its down-stroke, through its foot, down to the line the
+  L stood on; a 5 that the network drew without a bar of its own (`has_bar`) a bar (`five_bar`)
+  from the top of its body to the right; an S a straight stroke from the end of its body back to
+  its start (`closing`); the capitals their strokes (`strokes.capitals`: an F's bar, a K's arms,
+  an H's bar and second stem, an E's bars, a Z's foot; a Y's V is squashed into its arms, in
+  place, and given a stem); the symbols theirs. These strokes are not the network's ink, and they
+  are added at the end of the line's ink, so that the network's own steps keep their places (the
+  window weights and predicted densities of each step still line up with them).
 
 Where a character's ink lies: from the last pen lift before the window's peak (eq. 46) reaches it
 to the last one before the window reaches the next non-space character (`strokes.acronyms.cut`).
 
-By eye, blind, the 4 from an L read better in 11 of 12 lines with a 4 and
-worse in none, the 5 given a bar better in 19 of 24 and worse in 1, the 8 from an S better in 22
-of 24 and worse in none, the n for an N better in 14 of 24 and worse in 2, the m for an M better
-in 20 of 24 and worse in none, the F's bar better in 14 of 24 and worse in none, the K from an l better in 21 of 24 and worse in
-none, the E from an L better in 23 of 24 and worse in none, the Z from a 7 better in 21 of 24 and worse in
-2 (an enlarged z read worse: docs/capitals.md), the Y from a V better in 20 of 24 and worse in 1, the H from an l better in 17 of 24 and worse in 2
-(README). Not in Graves (2013); `Hand.write(stand_ins=True)` (default;
-or a string, some of "QXNMFKEZYH458$=%@*£€°_<>#&[]") and
-`generate.py --stand-ins`.
+By eye, blind, the 4 from an L read better in 11 of 12 lines with a 4 and worse in none, the 5
+given a bar better in 19 of 24 and worse in 1, the 8 from an S better in 22 of 24 and worse in
+none; the capitals' figures are in `strokes.capitals` (README). An enlarged z read worse than the
+network's own Z (docs/capitals.md). Not in Graves (2013); `Hand.write(stand_ins=True)` (default;
+or a string, some of "QXNMFKEZYH458$=%@*£€°_<>#&[]") and `generate.py --stand-ins`.
 """
 from __future__ import annotations
 
@@ -74,7 +60,8 @@ from .capitals import (FLAT, H_WIDTH, LEGS, STROKE_POINTS, bar_bounds, e_bars, f
 from .transforms import offsets_to_points, redraw
 from .symbols import MAKERS as SYMBOL_MAKERS, SYMBOLS, reshape
 
-STAND_INS = {"Q": "O", "X": "x", "N": "n", "M": "m", "F": "F", "K": "l", "E": "L", "Z": "7", "Y": "V", "H": "l", "4": "L", "5": "5", "8": "S", **SYMBOLS}  # character -> what the network writes
+STAND_INS = {"Q": "O", "X": "x", "N": "n", "M": "m", "F": "F", "K": "l", "H": "l", "E": "L", "Z": "7", "Y": "V",
+             "4": "L", "5": "5", "8": "S", **SYMBOLS}  # character -> what the network writes
 IN_WORD = frozenset("NMFKEZYH")  # written inside its word, and a stand-in only where it begins one
 LOWER_STAND_INS = frozenset({"x"})  # drawn as often as capitals, as the X it stands for (strokes.hand)
 CAPITAL_SCALE = 1.8  # an x grown to a capital's height: capitals stand about 1.8 x-heights tall (by eye)
@@ -205,8 +192,9 @@ def squash(offsets: np.ndarray, a: int, b: int, scale: float = FOUR_BAR) -> np.n
 
 def resize_all(offsets: np.ndarray, phi: np.ndarray, text: str, marks: dict[int, str]) -> np.ndarray:
     """Ink written from `substitute` text with the x of every X, the n of every N and the m of every
-    M in `marks` enlarged (`enlarge`; the n's and m's ink from `leg_bounds`) and the L of every 4 squashed (`squash`). offsets (T, 3) raw units, phi (T, U + 1) window weights
-    over `text`; same length out."""
+    M in `marks` enlarged (`enlarge`; the n's and m's ink from `leg_bounds`), room made after the l
+    of every K and H and the 7 of every Z (`k_room`, `z_room`), and the L of every 4 squashed
+    (`squash`). offsets (T, 3) raw units, phi (T, U + 1) window weights over `text`; same length out."""
     out = np.array(offsets, dtype=np.float64, copy=True)
     for u, char in marks.items():
         if char == "X":
@@ -293,13 +281,15 @@ def add_strokes(offsets: np.ndarray, phi: np.ndarray, text: str, marks: dict[int
     """Ink written from `substitute` text with the strokes that finish its stand-ins, each added after
     the line's last point (`append_stroke`): a tail for the O of every Q (`tail`), a stem for the
     squashed L of every 4 (`stem`), a bar for every 5 drawn without one (`five_bar`), a closing
-    stroke for the S of every 8 (`closing`), and those of the symbols (`strokes.symbols`). Returns
+    stroke for the S of every 8 (`closing`), those of the capitals (`strokes.capitals`; a Y's V is
+    first squashed into its arms, in place) and those of the symbols (`strokes.symbols`). Returns
     offsets and phi, one row longer per point added. offsets (T, 3) raw units, phi (T, U + 1)
     over `text`."""
     out, phi = np.array(offsets, dtype=np.float64, copy=True), np.asarray(phi)
-    makers = {"Q": tail, "4": stem, "5": five_bar, "8": closing, "F": f_bar, "K": k_arms, "E": e_bars, "Z": z_foot, "H": h_rest}
-    bounds = {"F": bar_bounds, "K": lambda *args: leg_bounds(*args, legs=1), "E": lambda *args: leg_bounds(*args, legs=1),
-              "Z": lambda *args: leg_bounds(*args, legs=1), "H": lambda *args: leg_bounds(*args, legs=1)}
+    makers = {"Q": tail, "4": stem, "5": five_bar, "8": closing, "F": f_bar, "K": k_arms, "H": h_rest, "E": e_bars,
+              "Z": z_foot}
+    stem_only = lambda *args: leg_bounds(*args, legs=1)  # noqa: E731  the ink through the foot of the first stem
+    bounds = {"F": bar_bounds, "K": stem_only, "H": stem_only, "E": stem_only, "Z": stem_only}
     strokes = []
     for u, char in sorted(marks.items()):  # room for a symbol's strokes first: it moves the ink after it
         if char in SYMBOL_MAKERS:
