@@ -148,6 +148,28 @@ def stem_of(offsets: np.ndarray, a: int, b: int) -> tuple[int, int]:
     return s, b
 
 
+def stem_steps(offsets: np.ndarray, a: int, b: int) -> tuple[int, int] | None:
+    """(s, b): the down-stroke that ends at step b of offsets (T, 3) (`stem_of`); None if the ink
+    offsets[a + 1 : b + 1] is fewer than 3 points or that stroke fewer than 3."""
+    if b - a < 3:
+        return None
+    s, e = stem_of(offsets, a, b)
+    return (s, e) if e - s >= 2 else None
+
+
+def stem_line(offsets: np.ndarray, a: int, b: int):
+    """(top, height, x_at) of the down-stroke that ends at step b of offsets (T, 3) (`stem_steps`; raw
+    units, y down): its top's y, its height, and x_at(y), its x at a height (y rises strictly along
+    it). None where `stem_steps` finds none."""
+    found = stem_steps(offsets, a, b)
+    if found is None:
+        return None
+    s, e = found
+    pts = np.cumsum(offsets[:, :2], axis=0)
+    y = pts[s: e + 1, 1]
+    return y[0], y[-1] - y[0], lambda at: np.interp(at, y, pts[s: e + 1, 0])
+
+
 def k_room(offsets: np.ndarray, phi: np.ndarray, text: str, u: int, share: float = K_ARM) -> np.ndarray:
     """A copy of offsets (T, 3) with room for the arms of the K whose stem is the l at position u of
     `text` (`leg_bounds` with one leg): the pen lifted at the foot of the l, and the ink after it
@@ -192,17 +214,12 @@ def k_arms(offsets: np.ndarray, a: int, b: int) -> np.ndarray | None:
     (raw units, y down): one stroke from K_ARM of its stem's height right of the stem's top, in to
     the stem K_JOIN of the way down, and out again to as far right of its foot. None if that ink is
     fewer than 3 points or holds no down-stroke."""
-    if b - a < 3:
+    found = stem_line(offsets, a, b)
+    if found is None:
         return None
-    pts = np.cumsum(offsets[:, :2], axis=0)
-    s, e = stem_of(offsets, a, b)
-    if e - s < 2:
-        return None
-    y = pts[s: e + 1, 1]
-    top, tall = y[0], y[-1] - y[0]
-    stem_x = lambda at: np.interp(at, y, pts[s: e + 1, 0])  # noqa: E731  y rises strictly along it
+    top, tall, stem_x = found
     join = top + K_JOIN * tall
-    corners = np.array([[stem_x(top) + K_ARM * tall, top], [stem_x(join), join], [stem_x(y[-1]) + K_ARM * tall, y[-1]]])
+    corners = np.array([[stem_x(top) + K_ARM * tall, top], [stem_x(join), join], [stem_x(top + tall) + K_ARM * tall, top + tall]])
     t = np.linspace(0.0, 1.0, STROKE_POINTS)[:, None]
     upper = corners[0] + t * (corners[1] - corners[0])
     lower = corners[1] + t[1:] * (corners[2] - corners[1])
@@ -215,15 +232,10 @@ def e_bars(offsets: np.ndarray, a: int, b: int) -> np.ndarray | None:
     one stroke from E_TOP of the stem's height right of its top, in to its top, down along it to
     E_MID of its height, and out again E_MID_BAR of its height. None if that ink is fewer than 3
     points or holds no down-stroke."""
-    if b - a < 3:
+    found = stem_line(offsets, a, b)
+    if found is None:
         return None
-    pts = np.cumsum(offsets[:, :2], axis=0)
-    s, e = stem_of(offsets, a, b)
-    if e - s < 2:
-        return None
-    y = pts[s: e + 1, 1]
-    top, tall = y[0], y[-1] - y[0]
-    stem_x = lambda at: np.interp(at, y, pts[s: e + 1, 0])  # noqa: E731  y rises strictly along it
+    top, tall, stem_x = found
     mid = top + E_MID * tall
     t = np.linspace(0.0, 1.0, STROKE_POINTS)
     down = top + t[1:] * (mid - top)
@@ -238,12 +250,11 @@ def z_foot(offsets: np.ndarray, a: int, b: int) -> np.ndarray | None:
     offsets (`leg_bounds` with one leg; raw units, y down): level, from the stem's foot to the
     right, as long as the 7's top bar (the ink before its stem), and at least Z_FOOT of its height.
     None if that ink is fewer than 3 points or holds no down-stroke."""
-    if b - a < 3:
+    found = stem_steps(offsets, a, b)
+    if found is None:
         return None
+    s, e = found
     pts = np.cumsum(offsets[:, :2], axis=0)
-    s, e = stem_of(offsets, a, b)
-    if e - s < 2:
-        return None
     ink = pts[a + 1: e + 1]
     tall = pts[e, 1] - ink[:, 1].min()
     lifts = np.flatnonzero(offsets[a + 1: s, 2] > 0.5)
@@ -284,15 +295,10 @@ def h_rest(offsets: np.ndarray, a: int, b: int) -> np.ndarray | None:
     the stem H_BAR of its height down, level to H_WIDTH of its height right of it, up to the height
     of its top and down, parallel to it, to its foot. None if that ink is fewer than 3 points or
     holds no down-stroke."""
-    if b - a < 3:
+    found = stem_line(offsets, a, b)
+    if found is None:
         return None
-    pts = np.cumsum(offsets[:, :2], axis=0)
-    s, e = stem_of(offsets, a, b)
-    if e - s < 2:
-        return None
-    y = pts[s: e + 1, 1]
-    top, tall = y[0], y[-1] - y[0]
-    stem_x = lambda at: np.interp(at, y, pts[s: e + 1, 0])  # noqa: E731  y rises strictly along it
+    top, tall, stem_x = found
     bar, width = top + H_BAR * tall, H_WIDTH * tall
     t = np.linspace(0.0, 1.0, STROKE_POINTS)
     up, down = bar + t[1:] * (top - bar), top + t[1:] * tall
