@@ -14,13 +14,14 @@ sampling from the letter's ink:
     E        a t, a C ("tmma")                L             top and middle bars along the stem (`e_bars`)
     Z        a 2, a 7, a hook ("2oe")         7             room, its own bar kept, a level foot (`z_room`, `z_foot`)
     Y        a 1, a 4, an l ("lork")          V             squashed into arms, a stem (`y_fork`)
+    G        a C, a 6, a ( ("Cold", "(o")     C             room, a spur in from its right (`c_bounds`, `g_room`, `g_spur`)
     F        a T, its bar a dash ("T-or")     F             a level bar from stem to dash (`bar_bounds`, `f_bar`)
 
 Inside a word written in one stroke, pen lifts do not separate the letters, and the window (eq. 46)
 moves on to the next letter anywhere from the letter's last hump to that letter itself: so a
 letter's ink is found from its shape (its legs, its stem), not from the window alone. By eye,
 blind (README), of 24 lines each, better / worse: N 14 / 2, M 20 / 0, K 21 / 0, H 17 / 2, E 23 / 0,
-Z 21 / 2, Y 20 / 1, F 14 / 0. Not in Graves.
+Z 21 / 2, Y 20 / 1, G 19 / 0, F 14 / 0. Not in Graves.
 """
 from __future__ import annotations
 
@@ -46,6 +47,10 @@ Z_ROOM = 0.35  # the ink after a Z's 7 moves this fraction of its height right: 
 Z_FOOT = 0.4  # a Z's foot is as long as its top bar, and at least this fraction of its height
 H_WIDTH = 0.5  # an H's second stem stands this fraction of its height right of the first (by eye)
 H_BAR = 0.5  # ... and its bar this fraction of its height below its top
+G_ARC = 0.6  # a G's C ends where its lower arc rises above this fraction of its height below its top
+G_ROOM = 0.3  # ... and the ink after it moves this fraction of its height right: room for the spur (by eye)
+G_BAR = (0.55, 0.3, 0.9)  # the spur: level at this fraction of the height, from this far left of the C's right edge,
+                          # then down to this fraction of its height (by eye)
 Y_FORK = 0.5  # a Y's arms are its V squashed to this fraction of its height about its top (by eye)
 E_TOP = 0.55  # an E's top bar reaches this fraction of its stem's height right of it (about its foot's reach, by eye)
 E_MID = 0.5  # its middle bar leaves the stem this fraction of its height below its top
@@ -306,3 +311,42 @@ def h_rest(offsets: np.ndarray, a: int, b: int) -> np.ndarray | None:
         np.stack([stem_x(bar) + t * width, np.full(STROKE_POINTS, bar)], 1),  # the bar, rightwards
         np.stack([stem_x(up) + width, up], 1),  # up the second stem's upper half
         np.stack([stem_x(down) + width, down], 1)])  # and down the whole of it
+
+
+def c_bounds(offsets: np.ndarray, phi: np.ndarray, text: str, u: int) -> tuple[int, int]:
+    """(a, r): the C at position u of `text` (a G's stand-in, the first letter of its word) is
+    offsets[a + 1 : r + 1]: from the last pen lift before the window reaches it, down its left side
+    (its first down-stroke, `leg_bounds` with one leg) and along its lower arc until the ink rises
+    above G_ARC of its height (into the next letter) or the pen lifts."""
+    a, b = leg_bounds(offsets, phi, text, u, legs=1)
+    y = np.cumsum(offsets[:, :2], axis=0)[:, 1]
+    if b - a < 3:
+        return a, b
+    top = y[a + 1: b + 1].min()
+    r = b
+    while r + 1 < len(offsets) and offsets[r, 2] < 0.5 and y[r + 1] >= top + G_ARC * (y[b] - top):
+        r += 1
+    return a, r
+
+
+def g_room(offsets: np.ndarray, phi: np.ndarray, text: str, u: int) -> np.ndarray:
+    """A copy of offsets (T, 3) with room for a G's spur after the C at position u of `text`
+    (`c_bounds`): the pen lifted where its lower arc ends, the ink after it moved right by G_ROOM
+    of the C's height."""
+    a, r = c_bounds(offsets, phi, text, u)
+    return room_after(offsets, a, r, r + 1, G_ROOM)
+
+
+def g_spur(offsets: np.ndarray, a: int, r: int) -> np.ndarray | None:
+    """The points (2 * STROKE_POINTS - 1, 2) of the spur that makes a G of the C whose ink is
+    offsets[a + 1 : r + 1] (`c_bounds`; raw units, y down): one stroke, level at G_BAR[0] of its
+    height from G_BAR[1] of its height left of its right edge to that edge, then down to G_BAR[2]
+    of its height. None if that ink is fewer than 3 points."""
+    if r - a < 3:
+        return None
+    ink = np.cumsum(offsets[:, :2], axis=0)[a + 1: r + 1]
+    top, tall, right = ink[:, 1].min(), np.ptp(ink[:, 1]), ink[:, 0].max()
+    level, t = top + G_BAR[0] * tall, np.linspace(0.0, 1.0, STROKE_POINTS)
+    bar = np.stack([right - (1 - t) * G_BAR[1] * tall, np.full(STROKE_POINTS, level)], 1)
+    down = np.stack([np.full(STROKE_POINTS - 1, right), level + t[1:] * (G_BAR[2] - G_BAR[0]) * tall], 1)
+    return np.concatenate([bar, down])

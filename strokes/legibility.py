@@ -106,7 +106,7 @@ def main(argv=None) -> int:
                    "and digit asked for: how often the reader (and the judge) misread it, of how many")
     p.add_argument("--stand-ins", default="on", metavar="{on,off,CHARS}",
                    help="as generate.py's (default %(default)s); the readers read the tall n and m and the l given "
-                        "arms that stand in for N, M and K as lower case, the E as an L, the Z as a 7 and the H as an l "
+                        "arms that stand in for N, M and K as lower case, the E as an L, the Z as a 7, the H as an l and the G as a C "
                         "(and the Y from a V is not the network's own), so to count the network's own, leave them out")
     p.add_argument("--style", type=int, help="write in this style preset")
     p.add_argument("--seed", type=int, default=0)

@@ -1,6 +1,6 @@
 """Stand-ins for characters the network cannot write: Q as an O with a tail, X as a large x, 4 as an
 L given a stem, 5 as its own body given a bar, 8 as an S closed by a stroke; a word's first N, M,
-K, H, E, Z and Y from a letter it writes well, and F given its bar (`strokes.capitals`); and the
+K, H, E, Z, Y and G from a letter it writes well, and F given its bar (`strokes.capitals`); and the
 symbols (`strokes.symbols`).
 
 The 10,732 training lines of IAM-OnDB hold 16 capital Q and 3 capital X (against 270 N and 1,136
@@ -25,8 +25,8 @@ stand-ins are finished:
 - `resize_all`: an x is enlarged (`enlarge`) by CAPITAL_SCALE about its lowest left point, to a
   capital's height, and the ink after it moves right by as much as the x grew; an n or m likewise,
   its ink ending at the foot of its last leg (`strokes.capitals.leg_bounds`); the ink after the l
-  of a K or an H, or the 7 of a Z, moves right to make room for what is added to it
-  (`strokes.capitals.k_room`, `z_room`); an L is squashed (`squash`) about its top to FOUR_BAR of
+  of a K or an H, the 7 of a Z or the C of a G moves right to make room for what is added to it
+  (`strokes.capitals.k_room`, `z_room`, `g_room`); an L is squashed (`squash`) about its top to FOUR_BAR of
   its height, so that its foot becomes a 4's crossbar;
 - the stand-in and the rest of its word are set together (`strokes.acronyms.set_runs`, without
   moving the rest up or down, since it may hang below the line: "Query");
@@ -36,7 +36,7 @@ stand-ins are finished:
   L stood on; a 5 that the network drew without a bar of its own (`has_bar`) a bar (`five_bar`)
   from the top of its body to the right; an S a straight stroke from the end of its body back to
   its start (`closing`); the capitals their strokes (`strokes.capitals`: an F's bar, a K's arms,
-  an H's bar and second stem, an E's bars, a Z's foot; a Y's V is squashed into its arms, in
+  an H's bar and second stem, an E's bars, a Z's foot, a G's spur; a Y's V is squashed into its arms, in
   place, and given a stem); the symbols theirs. These strokes are not the network's ink, and they
   are added at the end of the line's ink, so that the network's own steps keep their places (the
   window weights and predicted densities of each step still line up with them).
@@ -48,21 +48,22 @@ By eye, blind, the 4 from an L read better in 11 of 12 lines with a 4 and worse 
 given a bar better in 19 of 24 and worse in 1, the 8 from an S better in 22 of 24 and worse in
 none; the capitals' figures are in `strokes.capitals` (README). An enlarged z read worse than the
 network's own Z (docs/capitals.md). Not in Graves (2013); `Hand.write(stand_ins=True)` (default;
-or a string, some of "QXNMFKEZYH458$=%@*£€°_<>#&[]") and `generate.py --stand-ins`.
+or a string, some of "QXNMFKEZYHG458$=%@*£€°_<>#&[]") and `generate.py --stand-ins`.
 """
 from __future__ import annotations
 
 import numpy as np
 
 from .acronyms import cut, window_peak
-from .capitals import (FLAT, H_WIDTH, LEGS, STROKE_POINTS, bar_bounds, e_bars, f_bar, h_rest, k_arms, k_room, leg_bounds,
+from .capitals import (FLAT, H_WIDTH, LEGS, STROKE_POINTS, bar_bounds, c_bounds, e_bars, f_bar, g_room, g_spur, h_rest,
+                       k_arms, k_room, leg_bounds,
                        y_fork, z_foot, z_room)
 from .transforms import offsets_to_points, redraw
 from .symbols import MAKERS as SYMBOL_MAKERS, SYMBOLS, reshape
 
-STAND_INS = {"Q": "O", "X": "x", "N": "n", "M": "m", "F": "F", "K": "l", "H": "l", "E": "L", "Z": "7", "Y": "V",
+STAND_INS = {"Q": "O", "X": "x", "N": "n", "M": "m", "F": "F", "K": "l", "H": "l", "E": "L", "Z": "7", "Y": "V", "G": "C",
              "4": "L", "5": "5", "8": "S", **SYMBOLS}  # character -> what the network writes
-IN_WORD = frozenset("NMFKEZYH")  # written inside its word, and a stand-in only where it begins one
+IN_WORD = frozenset("NMFKEZYHG")  # written inside its word, and a stand-in only where it begins one
 LOWER_STAND_INS = frozenset({"x"})  # drawn as often as capitals, as the X it stands for (strokes.hand)
 CAPITAL_SCALE = 1.8  # an x grown to a capital's height: capitals stand about 1.8 x-heights tall (by eye)
 # The tail of a Q in the unit box of its O (x right, y down; 0-1 spans the O): from inside the loop,
@@ -193,7 +194,7 @@ def squash(offsets: np.ndarray, a: int, b: int, scale: float = FOUR_BAR) -> np.n
 def resize_all(offsets: np.ndarray, phi: np.ndarray, text: str, marks: dict[int, str]) -> np.ndarray:
     """Ink written from `substitute` text with the x of every X, the n of every N and the m of every
     M in `marks` enlarged (`enlarge`; the n's and m's ink from `leg_bounds`), room made after the l
-    of every K and H and the 7 of every Z (`k_room`, `z_room`), and the L of every 4 squashed
+    of every K and H, the 7 of every Z and the C of every G (`k_room`, `z_room`, `g_room`), and the L of every 4 squashed
     (`squash`). offsets (T, 3) raw units, phi (T, U + 1) window weights over `text`; same length out."""
     out = np.array(offsets, dtype=np.float64, copy=True)
     for u, char in marks.items():
@@ -207,6 +208,8 @@ def resize_all(offsets: np.ndarray, phi: np.ndarray, text: str, marks: dict[int,
             out = z_room(out, phi, text, u)
         elif char == "H":
             out = k_room(out, phi, text, u, H_WIDTH)
+        elif char == "G":
+            out = g_room(out, phi, text, u)
         elif char == "4":
             out = squash(out, *ink_bounds(out, phi, text, u))
     return out
@@ -287,9 +290,9 @@ def add_strokes(offsets: np.ndarray, phi: np.ndarray, text: str, marks: dict[int
     over `text`."""
     out, phi = np.array(offsets, dtype=np.float64, copy=True), np.asarray(phi)
     makers = {"Q": tail, "4": stem, "5": five_bar, "8": closing, "F": f_bar, "K": k_arms, "H": h_rest, "E": e_bars,
-              "Z": z_foot}
+              "Z": z_foot, "G": g_spur}
     stem_only = lambda *args: leg_bounds(*args, legs=1)  # noqa: E731  the ink through the foot of the first stem
-    bounds = {"F": bar_bounds, "K": stem_only, "H": stem_only, "E": stem_only, "Z": stem_only}
+    bounds = {"F": bar_bounds, "K": stem_only, "H": stem_only, "E": stem_only, "Z": stem_only, "G": c_bounds}
     strokes = []
     for u, char in sorted(marks.items()):  # room for a symbol's strokes first: it moves the ink after it
         if char in SYMBOL_MAKERS:

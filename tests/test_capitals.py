@@ -3,9 +3,9 @@ on hand-made ink."""
 import numpy as np
 import pytest
 
-from strokes.capitals import (E_MID, E_MID_BAR, E_TOP, F_BAR, F_TOUCH, H_BAR, H_WIDTH, K_ARM, K_JOIN, Y_FORK, Z_FOOT,
-                              Z_ROOM, bar_bounds, e_bars, f_bar, h_rest, k_arms, k_room, leg_bounds, y_fork, z_foot,
-                              z_room)
+from strokes.capitals import (E_MID, E_MID_BAR, E_TOP, F_BAR, F_TOUCH, G_BAR, G_ROOM, H_BAR, H_WIDTH, K_ARM, K_JOIN,
+                              Y_FORK, Z_FOOT, Z_ROOM, bar_bounds, c_bounds, e_bars, f_bar, g_spur, h_rest, k_arms, k_room,
+                              leg_bounds, y_fork, z_foot, z_room)
 from strokes.standins import CAPITAL_SCALE, STROKE_POINTS, add_strokes, resize_all
 from strokes.transforms import points_to_offsets
 from test_standins import at, circle
@@ -225,3 +225,28 @@ def test_an_h_is_the_networks_l_given_room_a_bar_and_a_second_stem():
     second = rest[STROKE_POINTS - 1:]
     np.testing.assert_allclose(second[:, 0], stem_x(second[:, 1]) + width, atol=1e-9)  # parallel to the first
     assert h_rest(offsets, -1, 1) is None  # too little ink
+
+
+def test_a_g_is_the_networks_c_given_room_and_a_spur():
+    # "Co" in one stroke, the C 20 high on the line y = 0: from its top right round its left side to its
+    # foot, along its lower arc, then up into an o in one long step
+    c = path((10, -18), (4, -20), (0, -12), (1, -3), (5, 0), (10, -4))
+    c[-1, 2] = 0  # the pen stays down into the o
+    o = path((13, -14), (16, -10), (13, -6), (13, -14), n=2)
+    word = np.concatenate([c, o])
+    offsets = points_to_offsets(word)
+    phi = np.eye(3)[np.r_[np.zeros(len(c) + 2), np.ones(len(o) - 2)].astype(int)]  # "Co"
+    assert c_bounds(offsets, phi, "Co", 0) == (-1, len(c) - 1)  # the lower arc ends where the ink rises to the o
+    roomy = resize_all(offsets, phi, "Co", {0: "G"})
+    pts, old = at(roomy, word[0]), at(offsets, word[0])
+    np.testing.assert_allclose(pts[: len(c)], old[: len(c)], atol=1e-9)  # the C as drawn
+    np.testing.assert_allclose(pts[len(c):], old[len(c):] + [G_ROOM * 20, 0], atol=1e-9)  # the o moved right
+    assert roomy[len(c) - 1, 2] == 1  # the join into the o is not drawn
+    out, _ = add_strokes(roomy, phi, "Co", {0: "G"})
+    spur = at(out, word[0])[len(word):]
+    assert len(spur) == 2 * STROKE_POINTS - 1 and out[-1, 2] == 1
+    level = -20 + G_BAR[0] * 20
+    np.testing.assert_allclose(spur[[0, STROKE_POINTS - 1, -1]],
+                               [[10 - G_BAR[1] * 20, level], [10, level], [10, -20 + G_BAR[2] * 20]],
+                               atol=1e-9)  # in from the C's right edge, level, then down towards its arc
+    assert g_spur(offsets, -1, 1) is None  # too little ink
