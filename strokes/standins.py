@@ -48,7 +48,7 @@ By eye, blind, the 4 from an L read better in 11 of 12 lines with a 4 and worse 
 given a bar better in 19 of 24 and worse in 1, the 8 from an S better in 22 of 24 and worse in
 none; the capitals' figures are in `strokes.capitals` (README). An enlarged z read worse than the
 network's own Z (docs/capitals.md). Not in Graves (2013); `Hand.write(stand_ins=True)` (default;
-or a string, some of "QXNMFKEZYHG458$=%@*£€°_<>#&[]") and `generate.py --stand-ins`.
+or a string, some of "QXNMFKEZYHG458$=%@*£€°_<>#&[]|\\^~") and `generate.py --stand-ins`.
 """
 from __future__ import annotations
 

@@ -2,8 +2,10 @@
 stroke through it, = as a hyphen and a second one above it, % as a small o, a copy of it and a
 slash, @ as an a in a ring, * as a small x with an upright stroke through it, £ as an L with a
 hook and a bar, € as a C with two bars across it, ° as a small raised o, _ as a hyphen lowered
-to the line and lengthened, < and > as a v turned on its side, # as an = crossed by two strokes, & as a 3 mirrored and struck upright (the "ɛ|" a hand writes),
-[ and ] as an L given a top bar (mirrored for ]).
+to the line and lengthened, < and > as a v turned on its side, # as an = crossed by two strokes,
+& as a 3 mirrored and struck upright (the "ɛ|" a hand writes), [ and ] as an L given a top bar
+(mirrored for ]), | and \\ as an l squashed to a line (upright, or leaning back), ^ as a small v
+upside down and raised, ~ as a hyphen bent into a wave.
 
 The transcriptions of IAM-OnDB hold none of these, so the synthesis network (Graves 2013, section
 5) has no letter for them: given one, it reads the unknown symbol and draws a stray mark ("20%"
@@ -11,7 +13,8 @@ comes out as "201", "a@b.com" as "a/b.com"). Each is a character it writes well,
 stroke or two added, as a person builds it: `strokes.standins.substitute` gives the network the
 stand-in (SYMBOLS) as a word of its own, and after sampling `strokes.standins.add_strokes` first
 lets `reshape` make room for the symbol (an @'s ring is wider than its a) or reshape the stand-in
-(shrink a %'s, a *'s or a °'s letter, lower an _'s hyphen, turn a <'s v, mirror an &'s 3 or a ]'s L), then calls the maker
+(shrink a %'s, a *'s or a °'s letter, lower an _'s hyphen, turn a <'s v, mirror an &'s 3 or a ]'s L,
+squash a |'s l, turn a ^'s v over, bend a ~'s hyphen), then calls the maker
 (MAKERS) with the stand-in's ink, which returns the strokes to add after the line's last point (the
 network's own steps keep their places, as for a Q's tail). Each maker takes the ink as points
 (n, 2) and its longest stroke, raw units, y down, and returns a list of strokes (m, 2); the ink is
@@ -29,7 +32,8 @@ import numpy as np
 from .transforms import offsets_to_points, redraw
 
 SYMBOLS = {"$": "S", "=": "-", "%": "o", "@": "a", "*": "x", "£": "L", "€": "C",  # symbol -> its stand-in
-           "\u00b0": "o", "_": "-", "<": "v", ">": "v", "#": "-", "&": "3", "[": "L", "]": "L"}
+           "\u00b0": "o", "_": "-", "<": "v", ">": "v", "#": "-", "&": "3", "[": "L", "]": "L",
+           "|": "l", "\\": "l", "^": "v", "~": "-"}
 DOLLAR_REACH = 0.2  # a $'s stroke reaches this fraction of the S's height above and below it
 EQUALS_GAP = 0.45  # the second bar of an = sits this fraction of the first's length above it
 PERCENT_RING = 0.45  # a %'s rings are its o shrunk to this size
@@ -50,6 +54,13 @@ LINE_SHARE = 85  # ... and lowered onto the line: this percentile of the heights
 LINE_BEFORE = 60  # ... over this many points of it
 TURN = {"<": np.pi / 2, ">": -np.pi / 2}  # a v turned (radians, y down) so that its point is left (<) or right (>)
 BRACKET_BAR = 0.8  # a bracket's top bar is this share of its foot's length
+PIPE_WIDTH = 0.06  # a | or \ is its l squashed to at most this fraction of its height wide (the loop closed to a line) ...
+PIPE_DROP = 0.25  # ... and lengthened downward by this fraction of its height: a | reaches below the letters' feet
+BACKSLASH_LEAN = 0.5  # a \ leans back: its foot lies this fraction of its height right of its top
+CARET = 0.6  # a ^ is its v turned upside down and shrunk to this size ...
+CARET_RISE = 0.5  # ... its top this many v heights above the v's top (its foot near the x-height)
+TILDE_WAVE = 0.2  # a ~ is its hyphen bent into one wave, up then down, this fraction of its length from crest to trough
+TILDE_KEEP = 0.3  # ... keeping this share of the hyphen's own rise and fall (a hook at its end bent with it reads as a <)
 HASH_LEAN = 0.3  # a #'s crossing strokes lean right by this share of the gap between its bars, up and down
 RING_POINTS = 24  # points along an @'s ring
 LINE_POINTS = 6  # points along a straight stroke (strokes.standins.STROKE_POINTS)
@@ -152,8 +163,12 @@ def reshape(char: str, offsets: np.ndarray, a: int, b: int) -> np.ndarray:
     UNDERSCORE and lowered onto the line of the ink before it; for a °, the o shrunk to DEGREE and
     lifted, the ink after it moved left by as much as the o narrowed; for a %, the o shrunk to
     PERCENT_RING about its left edge and lifted to the top of the %, and room on its right for the
-    rest. Same length out; other symbols unchanged."""
-    if b - a < 2 or char not in ("@", "%", "*", "\u00b0", "_", "<", ">", "&", "]"):
+    rest; for | and \\, the l squashed to PIPE_WIDTH about its middle and lengthened by PIPE_DROP (for
+    a \\, sheared by BACKSLASH_LEAN), keeping its left edge; for a ^, the v turned upside down, shrunk
+    to CARET about its top left and lifted by CARET_RISE; for a ~, the hyphen flattened to TILDE_KEEP
+    about its mean height and bent into a wave (TILDE_WAVE). The ink after a reshaped stand-in moves by as much as it widened. Same length out;
+    other symbols unchanged."""
+    if b - a < 2 or char not in ("@", "%", "*", "\u00b0", "_", "<", ">", "&", "]", "|", "\\", "^", "~"):
         return np.array(offsets, dtype=np.float64, copy=True)
     points = offsets_to_points(offsets)[:, :2]  # (T, 2)
     ink = points[a + 1: b + 1]  # (n, 2)
@@ -169,6 +184,20 @@ def reshape(char: str, offsets: np.ndarray, a: int, b: int) -> np.ndarray:
         return redraw(offsets, a, b, turned, np.ptp(turned[:, 0]) - w)
     if char in ("&", "]"):
         return redraw(offsets, a, b, ink * [-1.0, 1.0] + [low[0] + high[0], 0.0])
+    if char in ("|", "\\"):
+        y = low[1] + (1 + PIPE_DROP) * (ink[:, 1] - low[1])
+        x = (ink[:, 0] - (low[0] + high[0]) / 2) * min(1.0, PIPE_WIDTH * h / max(w, 1e-9))  # floor: a stroke with no width
+        if char == "\\":
+            x = x + BACKSLASH_LEAN * (y - low[1])  # y down: lower points lie further right
+        line = np.stack([x - x.min() + low[0], y], 1)
+        return redraw(offsets, a, b, line, np.ptp(line[:, 0]) - w)
+    if char == "~":
+        wave = -0.5 * TILDE_WAVE * w * np.sin(2 * np.pi * (ink[:, 0] - low[0]) / max(w, 1e-9))  # y down: up first
+        mid = ink[:, 1].mean()
+        return redraw(offsets, a, b, np.stack([ink[:, 0], mid + TILDE_KEEP * (ink[:, 1] - mid) + wave], 1))
+    if char == "^":
+        flipped = ink * [1.0, -1.0] + [0.0, low[1] + high[1]]  # upside down in its box
+        return redraw(offsets, a, b, low - [0.0, CARET_RISE * h] + (flipped - low) * CARET, -(1 - CARET) * w)
     if char == "*":
         k, top_left, room = STAR, low - [0.0, STAR_RISE * h], 0.0
     elif char == "_":
@@ -192,9 +221,10 @@ def at_ring(ink: np.ndarray, body: np.ndarray) -> list[np.ndarray]:
 
 def reshaped_only(ink: np.ndarray, body: np.ndarray) -> list[np.ndarray]:
     """No strokes: a ° is its o alone, shrunk and lifted by `reshape`, an _ its hyphen, lowered, a <
-    or > its v, turned."""
+    or > its v, turned, a | or \\ its l, squashed, a ^ its v, turned over, a ~ its hyphen, bent."""
     return []
 
 
 MAKERS = {"$": dollar, "=": equals, "%": percent, "@": at_ring, "*": star, "£": pound, "€": euro, "#": hash_sign, "&": dollar, "[": bracket, "]": bracket, "\u00b0": reshaped_only,
-          "_": reshaped_only, "<": reshaped_only, ">": reshaped_only}
+          "_": reshaped_only, "<": reshaped_only, ">": reshaped_only, "|": reshaped_only, "\\": reshaped_only,
+          "^": reshaped_only, "~": reshaped_only}

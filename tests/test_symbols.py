@@ -3,10 +3,10 @@ import numpy as np
 import pytest
 
 from strokes.standins import add_strokes, ink_bounds, substitute
-from strokes.symbols import (AT_RADIUS, AT_ARC, BRACKET_BAR, DEGREE, DEGREE_RISE, DOLLAR_REACH, EQUALS_GAP, EURO_BARS,
-                             EURO_REACH, HASH_LEAN, LINE_POINTS, PERCENT_HEIGHT, PERCENT_RING, PERCENT_WIDTH, POUND_BAR,
-                             STAR, STAR_REACH, STAR_RISE, SYMBOLS, UNDERSCORE, dollar, equals, euro, hash_sign, pound,
-                             reshape)
+from strokes.symbols import (AT_RADIUS, AT_ARC, BACKSLASH_LEAN, BRACKET_BAR, CARET, CARET_RISE, DEGREE, DEGREE_RISE,
+                             DOLLAR_REACH, EQUALS_GAP, EURO_BARS, EURO_REACH, HASH_LEAN, LINE_POINTS, PERCENT_HEIGHT,
+                             PERCENT_RING, PERCENT_WIDTH, PIPE_DROP, PIPE_WIDTH, POUND_BAR, STAR, STAR_REACH, STAR_RISE,
+                             SYMBOLS, TILDE_KEEP, TILDE_WAVE, UNDERSCORE, dollar, equals, euro, hash_sign, pound, reshape)
 from strokes.transforms import offsets_to_points, points_to_offsets
 
 
@@ -58,6 +58,9 @@ class Finished:
     ("$5 or 20%", "S 5 or 20 o", [[0, 2], [8, 10]], {0: "$", 2: "5", 10: "%"}),
     ("x = 2", "x - 2", [], {2: "="}),
     ("\u00a35 or \u20ac9", "L 5 or C 9", [[0, 2], [7, 9]], {0: "\u00a3", 2: "5", 7: "\u20ac"}),
+    ("a | b", "a l b", [], {2: "|"}),
+    ("x^2 or ~3", "x v 2 or - 3", [[0, 2, 4], [9, 11]], {2: "^", 9: "~"}),
+    ("C:\\temp", "C: l temp", [[1, 3, 5]], {3: "\\"}),
 ])
 def test_symbols_are_given_to_the_network_as_their_stand_ins(text, network, runs, marks):
     assert substitute(text) == (network, runs, marks)
@@ -199,3 +202,43 @@ def test_brackets_are_an_l_given_a_top_bar_mirrored_for_the_closing_one(char):
     np.testing.assert_allclose(f.added[0], [stem_x, -20], atol=1e-9)  # from the top of the stem
     np.testing.assert_allclose(f.added[:, 1], -20, atol=1e-9)  # flat
     np.testing.assert_allclose(f.added[-1, 0], stem_x + (-1 if flip else 1) * BRACKET_BAR * 8, atol=1e-9)  # toward the foot
+
+
+@pytest.mark.parametrize("char", ["|", "\\"])
+def test_a_bar_or_backslash_is_the_l_squashed_to_a_line_and_lengthened_below_it(char):
+    ell = stroke((0, 0), (8, -20), (12, -28), (6, -26), (4, 0))  # a looped l, 12 wide, 28 tall, its foot on y = 0
+    f = Finished(char, ell, stroke((30, -10), (40, 0)))
+    h, width = 28, PIPE_WIDTH * 28  # squashed to PIPE_WIDTH of its height across
+    np.testing.assert_allclose([f.ink[:, 1].min(), f.ink[:, 1].max()], [-h, PIPE_DROP * h], atol=1e-9)  # top kept, foot lower
+    np.testing.assert_allclose(f.ink[:, 0].min(), 0, atol=1e-9)  # its left edge kept
+    top, foot = f.ink[10], f.ink[0]  # the loop's top (12, -28) and the first foot (0, 0)
+    lean = 0.0 if char == "|" else BACKSLASH_LEAN * (1 + PIPE_DROP) * h  # a \ leans back: its foot right of its top
+    assert foot[0] - top[0] == pytest.approx(lean - width)  # the l's 12 across squashed to `width`
+    assert lean - width <= np.ptp(f.ink[:, 0]) <= lean + width
+    assert char != "|" or np.ptp(f.ink[:, 0]) == pytest.approx(width)  # upright: just the squashed width
+    np.testing.assert_allclose(f.rest, f.old[f.hi + 1:] + [np.ptp(f.ink[:, 0]) - 12, 0], atol=1e-9)  # closed up or moved on
+    assert len(f.added) == 0
+
+
+def test_a_caret_is_the_v_upside_down_smaller_and_raised():
+    v = stroke((0, -10), (5, 0), (10, -10))  # a v 10 across and tall, its point at the bottom middle, on y = 0
+    f = Finished("^", v, stroke((30, -10), (40, 0)))
+    top = -10 - CARET_RISE * 10
+    np.testing.assert_allclose(f.ink[len(v) // 2], [CARET * 5, top], atol=1e-9)  # the point, now on top
+    np.testing.assert_allclose(f.ink[[0, -1]], [[0, top + CARET * 10], [CARET * 10, top + CARET * 10]], atol=1e-9)
+    np.testing.assert_allclose(f.rest, f.old[f.hi + 1:] - [(1 - CARET) * 10, 0], atol=1e-9)  # closed up
+    assert len(f.added) == 0
+
+
+def test_a_tilde_is_the_hyphen_flattened_and_bent_into_one_wave_up_then_down():
+    hyphen = stroke((0, -10), (20, -10), (24, -14), per=20)  # a hyphen 24 long with a hook up at its end
+    f = Finished("~", hyphen, stroke((40, -10), (50, 0)))
+    x = f.old[: len(hyphen), 0]
+    np.testing.assert_allclose(f.ink[:, 0], x, atol=1e-9)  # along the hyphen
+    mid = f.old[: len(hyphen), 1].mean()
+    wave = -0.5 * TILDE_WAVE * 24 * np.sin(2 * np.pi * x / 24)  # y down: up first
+    np.testing.assert_allclose(f.ink[:, 1], mid + TILDE_KEEP * (f.old[: len(hyphen), 1] - mid) + wave, atol=1e-9)
+    assert f.ink[x <= 12, 1].min() < mid - 0.4 * TILDE_WAVE * 24 and f.ink[(x > 12) & (x < 20), 1].max() > mid + 0.4 * TILDE_WAVE * 24
+    np.testing.assert_allclose(f.rest, f.old[f.hi + 1:], atol=1e-9)  # as long as before: the rest stays
+    assert len(f.added) == 0
+
