@@ -287,7 +287,7 @@ class Hand:
             network with spaces between its letters, each drawn as a word-initial capital, and the
             letters are then set together (`strokes.acronyms`); "joined": the text as it is.
         stand_ins: True (default, not in Graves): the characters the network cannot write are drawn from
-            ones it can, then finished: Q as an O given a tail, X as an x enlarged, a word's first N or
+            ones it can, then finished: Q as an O given a tail, X as an x enlarged and straightened, a word's first N or
             M as an n or m enlarged where it stands, K as an l given arms, H as an l given a bar and a second stem, E as an L given bars, Z as a 7 given a foot, Y as a V given a stem, G as a C given a spur, F given a bar joined to its
             stem, 4 as an L squashed and given a stem, 5 as its own, given a bar where it drew none, 8 as an
             S closed by a stroke (`strokes.standins`), and the symbols $ = % @ * £ € ° _ < > # & [ ] | \\ ^ ~,

@@ -23,7 +23,8 @@ drawn apart, a word's first capital leaves the rest of the word worse). After sa
 stand-ins are finished:
 
 - `resize_all`: an x is enlarged (`enlarge`) by CAPITAL_SCALE about its lowest left point, to a
-  capital's height, and the ink after it moves right by as much as the x grew; an n or m likewise,
+  capital's height, and the ink after it moves right by as much as the x grew; drawn in two
+  strokes, it is then redrawn along the diagonals of its box (`x_cross`); an n or m likewise,
   its ink ending at the foot of its last leg (`strokes.capitals.leg_bounds`); the ink after the l
   of a K or an H, the 7 of a Z or the C of a G moves right to make room for what is added to it
   (`strokes.capitals.k_room`, `z_room`, `g_room`); an L is squashed (`squash`) about its top to FOUR_BAR of
@@ -181,6 +182,30 @@ def enlarge(offsets: np.ndarray, a: int, b: int, scale: float = CAPITAL_SCALE) -
     return redraw(offsets, a, b, grown, grown[:, 0].max() - ink[:, 0].max())
 
 
+def x_cross(offsets: np.ndarray, a: int, b: int) -> np.ndarray:
+    """A copy of offsets (T, 3) whose ink offsets[a + 1 : b + 1], an x drawn in two strokes, lies on
+    the two diagonals of its box: the stroke whose foot lies further right of its top along the one
+    from top left to bottom right, the other along the one from top right to bottom left, each
+    straight, in the direction and with the points it was drawn with. The network often draws the
+    x of an X with one stroke short or the two meeting in a point, not crossing ("Y", "<"). An x in
+    one stroke, or in three or more, is left as it is; the ink after it keeps its place."""
+    parts = pieces(offsets, a, b)
+    if len(parts) != 2 or min(len(p) for p in parts) < 2:
+        return np.array(offsets, dtype=np.float64, copy=True)
+    ink = np.concatenate(parts)
+    (left, top), (right, bottom) = ink.min(0), ink.max(0)
+    lean = [p[p[:, 1].argmax(), 0] - p[p[:, 1].argmin(), 0] for p in parts]  # foot x - top x: > 0 leans like a \
+    back = 0 if lean[0] >= lean[1] else 1
+    lines = []
+    for i, p in enumerate(parts):
+        start, end = (np.array([left, top]), np.array([right, bottom])) if i == back else \
+            (np.array([right, top]), np.array([left, bottom]))
+        if p[-1, 1] < p[0, 1]:  # drawn upward
+            start, end = end, start
+        lines.append(start + np.linspace(0.0, 1.0, len(p))[:, None] * (end - start))
+    return redraw(offsets, a, b, np.concatenate(lines))
+
+
 def squash(offsets: np.ndarray, a: int, b: int, scale: float = FOUR_BAR) -> np.ndarray:
     """A copy of offsets (T, 3) with the ink offsets[a + 1 : b + 1] scaled vertically by `scale` about
     its top (an L whose foot becomes a 4's crossbar); the ink after it keeps its place."""
@@ -193,13 +218,15 @@ def squash(offsets: np.ndarray, a: int, b: int, scale: float = FOUR_BAR) -> np.n
 
 def resize_all(offsets: np.ndarray, phi: np.ndarray, text: str, marks: dict[int, str]) -> np.ndarray:
     """Ink written from `substitute` text with the x of every X, the n of every N and the m of every
-    M in `marks` enlarged (`enlarge`; the n's and m's ink from `leg_bounds`), room made after the l
+    M in `marks` enlarged (`enlarge`; the n's and m's ink from `leg_bounds`; the x then crossed,
+    `x_cross`), room made after the l
     of every K and H, the 7 of every Z and the C of every G (`k_room`, `z_room`, `g_room`), and the L of every 4 squashed
     (`squash`). offsets (T, 3) raw units, phi (T, U + 1) window weights over `text`; same length out."""
     out = np.array(offsets, dtype=np.float64, copy=True)
     for u, char in marks.items():
         if char == "X":
             out = enlarge(out, *ink_bounds(out, phi, text, u))
+            out = x_cross(out, *ink_bounds(out, phi, text, u))
         elif char in LEGS:
             out = enlarge(out, *leg_bounds(out, phi, text, u, LEGS[char]))
         elif char == "K":

@@ -8,7 +8,7 @@ from strokes.acronyms import joined, set_together, spread
 from strokes.defaults import STAND_IN_CHARS
 from strokes.standins import (CAPITAL_SCALE, FIVE_BAR_MIN, FOUR_BAR, FOUR_STEM, FOUR_STEM_AT, IN_WORD, STAND_INS,
                               STROKE_POINTS, TAIL_POINTS, add_strokes, closing, enlarge, five_bar, has_bar, ink_bounds,
-                              resize_all, restore, squash, stem, substitute, tail)
+                              resize_all, restore, squash, stem, substitute, tail, x_cross)
 from strokes.transforms import offsets_to_points, points_to_offsets
 
 
@@ -118,6 +118,35 @@ def test_enlarge_grows_the_letter_on_its_line_and_moves_the_rest_right():
     grew = (CAPITAL_SCALE - 1) * 10
     np.testing.assert_allclose(pts[6 + len(x):], before[6 + len(x):] + [grew, 0], atol=1e-9)  # the gap after is kept
     np.testing.assert_array_equal(out[:, 2], offsets[:, 2])
+
+
+@pytest.mark.parametrize("strokes, back", [
+    ([bar(2, -6, 8, 0), bar(10, -10, 0, 0)], 0),  # a short \ and a / : the X's first stroke stunted ("Y")
+    ([bar(0, -10, 5, 0), bar(10, -10, 5, 0)], 0),  # two strokes meeting in a point, not crossing (a v)
+    ([bar(0, 0, 10, -10), bar(10, 0, 0, -10)], 1),  # a / drawn upward, then a \ drawn upward
+])
+def test_an_xs_two_strokes_are_drawn_along_the_diagonals_of_its_box(strokes, back):
+    rest = bar(30, -10, 40, 0)
+    offsets = points_to_offsets(np.concatenate(strokes + [rest]))
+    n = sum(len(p) for p in strokes)
+    pts, before = at(x_cross(offsets, -1, n - 1), strokes[0][0]), at(offsets, strokes[0][0])
+    low, high = before[:n].min(0), before[:n].max(0)
+    k = 0
+    for i, p in enumerate(strokes):
+        line, old = pts[k: k + len(p)], before[k: k + len(p)]
+        ends = [low, high] if i == back else [[high[0], low[1]], [low[0], high[1]]]  # \ or /
+        if old[-1, 1] < old[0, 1]:  # drawn upward: it still is
+            ends = ends[::-1]
+        np.testing.assert_allclose(line, np.linspace(*np.array(ends, dtype=float), len(p)), atol=1e-9)
+        k += len(p)
+    np.testing.assert_allclose(pts[n:], before[n:], atol=1e-9)  # the rest keeps its place
+    np.testing.assert_array_equal(x_cross(offsets, -1, n - 1)[:, 2], offsets[:, 2])  # pen lifts kept
+
+
+def test_an_x_in_one_stroke_is_left_as_drawn():
+    x = bar(0, -10, 10, 0)  # one stroke: a cursive x the rule cannot split
+    offsets = points_to_offsets(np.concatenate([x, bar(30, -10, 40, 0)]))
+    np.testing.assert_array_equal(x_cross(offsets, -1, len(x) - 1), offsets)
 
 
 def test_stand_ins_are_found_by_the_window():
