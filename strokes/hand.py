@@ -39,7 +39,7 @@ from .judge import judged, load_judge, pick_legible
 from .mdn import BivariateGaussianMixture, StrokeMixture
 from .models import SynthesisNetwork, load_checkpoint
 from .sampler import FastSampler
-from .standins import LOWER_STAND_INS, STAND_INS, add_strokes, resize_all, substitute
+from .standins import LOWER_STAND_INS, STAND_INS, add_strokes, number_run, resize_all, substitute
 from .strokecheck import penalised, strokes_ok
 from .wordsearch import search, word_rounds, word_starts
 from .written import HandError, Style, Written, blank
@@ -321,7 +321,7 @@ class Hand:
         if chars:
             for i, (p, line_runs) in enumerate(zip(prepared, runs)):
                 prepared[i], runs[i], marks[i] = substitute(p, line_runs, chars)
-                levels[i] += [False] * (len(runs[i]) - len(line_runs))
+                levels[i] += [number_run(prepared[i], r, marks[i]) for r in runs[i][len(line_runs):]]
         same = lambda a, b: a == b or STAND_INS.get(a) == b  # noqa: E731
         on_window = [[(align(a, p, same)[u], m) for u, m, _ in acc] for a, p, acc in zip(asked, prepared, accented)]
         todo = [i for i, line in enumerate(lines) if line.strip()]
@@ -349,7 +349,7 @@ class Hand:
             if r is None:
                 continue
             steps = len(r.offsets)  # the network's own steps; strokes added after them
-            if line_marks:  # an X's x enlarged, a 4's L squashed, before their neighbours are set against them
+            if line_marks:  # an X's x enlarged, room for a K's arms, before their neighbours are set against them
                 r.offsets = resize_all(r.offsets, r.phi, r.window_text, line_marks)
             if line_runs:  # letters drawn apart set together
                 r.offsets = set_runs(r.offsets, r.phi, line_runs, r.window_text, level=line_levels)

@@ -27,11 +27,12 @@ stand-ins are finished:
   strokes, it is then redrawn along the diagonals of its box (`x_cross`); an n or m likewise,
   its ink ending at the foot of its last leg (`strokes.capitals.leg_bounds`); the ink after the l
   of a K or an H, the 7 of a Z or the C of a G moves right to make room for what is added to it
-  (`strokes.capitals.k_room`, `z_room`, `g_room`); an L is squashed (`squash`) about its top to FOUR_BAR of
-  its height, so that its foot becomes a 4's crossbar;
+  (`strokes.capitals.k_room`, `z_room`, `g_room`);
 - the stand-in and the rest of its word are set together (`strokes.acronyms.set_runs`, without
-  moving the rest up or down, since it may hang below the line: "Query");
-- `add_strokes`: an O gets a tail (`tail`): one short, slightly curved stroke across its lower
+  moving the rest up or down, since it may hang below the line: "Query"; but a number's digits are
+  set on one baseline, `number_run`);
+- `add_strokes`: an L is first squashed (`squash`) about its top to FOUR_BAR of its height, so that
+  its foot becomes a 4's crossbar (after the digits are set level: its foot stood on the line); an O gets a tail (`tail`): one short, slightly curved stroke across its lower
   right, down and to the right, the shape of TAIL scaled to the O's box; the squashed L a stem
   (`stem`): a straight stroke parallel to its down-stroke, through its foot, down to the line the
   L stood on; a 5 that the network drew without a bar of its own (`has_bar`) a bar (`five_bar`)
@@ -78,6 +79,18 @@ FOOT_BAND = 0.25  # the foot of an L, the belly's top of a 5: ink within this fr
 FIVE_BAR = 0.8  # a 5's bar reaches this fraction of the way from its start to the right edge of the body
 FIVE_BAR_MIN = 0.35  # ... and is at least this fraction of the body's height long (a narrow body)
 FIVE_BAR_RISE = 0.05  # the bar rises to the right by this fraction of its length, as a pen's does
+
+
+def number_run(text: str, run: list[int], marks: dict[int, str]) -> bool:
+    """Whether a run of `substitute` text (positions in it, as `substitute` gives them) is a number:
+    its word, from where its first piece begins to the end of its last, only digits and stand-ins
+    for digits. Its pieces are then set on
+    one baseline (`strokes.acronyms.set_together`, level), as digits stand: drawn apart, the network
+    often raises the digits after a stand-in ("1523" came out as "1⁵²³"). Other runs are moved left
+    only, since their letters may hang below the line ("Query")."""
+    end = text.find(" ", run[-1])
+    word = range(text.rfind(" ", 0, run[0]) + 1, len(text) if end < 0 else end)
+    return all(text[u].isdigit() or marks.get(u, "").isdigit() for u in word if text[u] != " ")
 
 
 def substitute(text: str, runs: list[list[int]] = (), chars: str | None = None
@@ -219,9 +232,9 @@ def squash(offsets: np.ndarray, a: int, b: int, scale: float = FOUR_BAR) -> np.n
 def resize_all(offsets: np.ndarray, phi: np.ndarray, text: str, marks: dict[int, str]) -> np.ndarray:
     """Ink written from `substitute` text with the x of every X, the n of every N and the m of every
     M in `marks` enlarged (`enlarge`; the n's and m's ink from `leg_bounds`; the x then crossed,
-    `x_cross`), room made after the l
-    of every K and H, the 7 of every Z and the C of every G (`k_room`, `z_room`, `g_room`), and the L of every 4 squashed
-    (`squash`). offsets (T, 3) raw units, phi (T, U + 1) window weights over `text`; same length out."""
+    `x_cross`), and room made after the l of every K and H, the 7 of every Z and the C of every G
+    (`k_room`, `z_room`, `g_room`). offsets (T, 3) raw units, phi (T, U + 1) window weights over
+    `text`; same length out."""
     out = np.array(offsets, dtype=np.float64, copy=True)
     for u, char in marks.items():
         if char == "X":
@@ -237,8 +250,6 @@ def resize_all(offsets: np.ndarray, phi: np.ndarray, text: str, marks: dict[int,
             out = k_room(out, phi, text, u, H_WIDTH)
         elif char == "G":
             out = g_room(out, phi, text, u)
-        elif char == "4":
-            out = squash(out, *ink_bounds(out, phi, text, u))
     return out
 
 
@@ -310,7 +321,7 @@ def closing(offsets: np.ndarray, a: int, b: int) -> np.ndarray | None:
 def add_strokes(offsets: np.ndarray, phi: np.ndarray, text: str, marks: dict[int, str]) -> tuple[np.ndarray, np.ndarray]:
     """Ink written from `substitute` text with the strokes that finish its stand-ins, each added after
     the line's last point (`append_stroke`): a tail for the O of every Q (`tail`), a stem for the
-    squashed L of every 4 (`stem`), a bar for every 5 drawn without one (`five_bar`), a closing
+    L of every 4, first squashed in place (`squash`, `stem`), a bar for every 5 drawn without one (`five_bar`), a closing
     stroke for the S of every 8 (`closing`), those of the capitals (`strokes.capitals`; a Y's V is
     first squashed into its arms, in place) and those of the symbols (`strokes.symbols`). Returns
     offsets and phi, one row longer per point added. offsets (T, 3) raw units, phi (T, U + 1)
@@ -327,6 +338,8 @@ def add_strokes(offsets: np.ndarray, phi: np.ndarray, text: str, marks: dict[int
         elif char == "Y":  # a Y's V squashed into its arms, in place; its stem
             out, fork = y_fork(out, phi, text, u)
             strokes.append(fork)
+        elif char == "4":  # a 4's L squashed onto its bar, in place
+            out = squash(out, *ink_bounds(out, phi, text, u))
     for u, char in sorted(marks.items()):
         a, b = bounds.get(char, ink_bounds)(out, phi, text, u)
         if char in makers:

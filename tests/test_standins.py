@@ -8,7 +8,7 @@ from strokes.acronyms import joined, set_together, spread
 from strokes.defaults import STAND_IN_CHARS
 from strokes.standins import (CAPITAL_SCALE, FIVE_BAR_MIN, FOUR_BAR, FOUR_STEM, FOUR_STEM_AT, IN_WORD, STAND_INS,
                               STROKE_POINTS, TAIL_POINTS, add_strokes, closing, enlarge, five_bar, has_bar, ink_bounds,
-                              resize_all, restore, squash, stem, substitute, tail, x_cross)
+                              number_run, resize_all, restore, squash, stem, substitute, tail, x_cross)
 from strokes.transforms import offsets_to_points, points_to_offsets
 
 
@@ -42,6 +42,16 @@ def at(offsets, first):
 def test_substitute_puts_stand_ins_apart_from_the_rest_of_their_word(text, network, runs, marks):
     assert substitute(text) == (network, runs, marks)
     assert joined(restore(network, marks), runs) == text
+
+
+@pytest.mark.parametrize("text, level", [
+    ("in 1945", [True]), ("room 808", [True]), ("at 1523 now", [True]),  # digits and stand-ins for digits: one baseline
+    ("a4 b", [False]), ("g14", [False]), ("4th", [False]),  # a letter in the word, which may hang below the line
+    ("a Queen", [False]), ("$12", [False]), ("Xavier and 45", [False, True]),
+])
+def test_only_a_numbers_runs_are_set_level(text, level):
+    network, runs, marks = substitute(text)
+    assert [number_run(network, r, marks) for r in runs] == level
 
 
 def test_substitute_moves_acronym_runs_and_round_trips_on_random_text():
@@ -196,14 +206,15 @@ def test_a_four_is_an_l_squashed_onto_its_bar_with_a_stem_down_to_the_line():
     phi = np.eye(len(text) + 1)[np.repeat([0, 2, 4], [len(first), len(ell), len(rest)])]
     a, b = ink_bounds(offsets, phi, text, 2)
     assert (a, b) == (len(first) - 1, len(first) + len(ell) - 1)
-    out = resize_all(offsets, phi, text, marks)
+    np.testing.assert_array_equal(resize_all(offsets, phi, text, marks), offsets)  # squashed after the run is set
+    four, phi2 = add_strokes(offsets, phi, text, marks)
+    out = four[: len(offsets)]
     pts, before = at(out, first[0]), at(offsets, first[0])
     ink = pts[a + 1: b + 1]
     np.testing.assert_allclose(ink[:, 0], before[a + 1: b + 1, 0])  # only squashed up and down
     np.testing.assert_allclose(ink[:, 1], -30 + FOUR_BAR * (before[a + 1: b + 1, 1] + 30))  # about its top
     np.testing.assert_allclose(pts[b + 1:], before[b + 1:], atol=1e-9)  # the rest of the line keeps its place
     np.testing.assert_array_equal(squash(offsets, a, a + 1), offsets)  # one point: nothing to squash
-    four, phi2 = add_strokes(out, phi, text, marks)
     assert len(four) == len(phi2) == len(out) + STROKE_POINTS
     s = at(four, first[0])[len(out):]  # the stem, a stroke after the line
     np.testing.assert_allclose(s[[0, -1], 1], [-30 + FOUR_STEM[0] * 30, -30 + FOUR_STEM[1] * 30], atol=1e-9)  # to the line
