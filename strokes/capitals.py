@@ -16,12 +16,13 @@ sampling from the letter's ink:
     Y        a 1, a 4, an l ("lork")          V             squashed into arms, a stem (`y_fork`)
     G        a C, a 6, a ( ("Cold", "(o")     C             room, a spur in from its right (`c_bounds`, `g_room`, `g_spur`)
     F        a T, its bar a dash ("T-or")     F             a level bar from stem to dash (`bar_bounds`, `f_bar`)
+    I        a bare stroke, an l ("lce")      I             room, bars across its top and foot (`k_room`, `i_bars`)
 
 Inside a word written in one stroke, pen lifts do not separate the letters, and the window (eq. 46)
 moves on to the next letter anywhere from the letter's last hump to that letter itself: so a
 letter's ink is found from its shape (its legs, its stem), not from the window alone. By eye,
 blind (README), of 24 lines each, better / worse: N 14 / 2, M 20 / 0, K 21 / 0, H 17 / 2, E 23 / 0,
-Z 21 / 2, Y 20 / 1, G 19 / 0, F 14 / 0. Not in Graves.
+Z 21 / 2, Y 20 / 1, G 19 / 0, F 14 / 0, I 24 / 0. Not in Graves.
 """
 from __future__ import annotations
 
@@ -52,6 +53,7 @@ G_ROOM = 0.3  # ... and the ink after it moves this fraction of its height right
 G_BAR = (0.55, 0.3, 0.9)  # the spur: level at this fraction of the height, from this far left of the C's right edge,
                           # then down to this fraction of its height (by eye)
 Y_FORK = 0.5  # a Y's arms are its V squashed to this fraction of its height about its top (by eye)
+I_BAR = 0.4  # an I's bars, across the top and the foot of its stem, are this fraction of its height long (by eye)
 E_TOP = 0.55  # an E's top bar reaches this fraction of its stem's height right of it (about its foot's reach, by eye)
 E_MID = 0.5  # its middle bar leaves the stem this fraction of its height below its top
 E_MID_BAR = 0.4  # ... and is this fraction of the stem's height long: short of the next letter, which its foot joins
@@ -350,3 +352,16 @@ def g_spur(offsets: np.ndarray, a: int, r: int) -> np.ndarray | None:
     bar = np.stack([right - (1 - t) * G_BAR[1] * tall, np.full(STROKE_POINTS, level)], 1)
     down = np.stack([np.full(STROKE_POINTS - 1, right), level + t[1:] * (G_BAR[2] - G_BAR[0]) * tall], 1)
     return np.concatenate([bar, down])
+
+
+def i_bars(offsets: np.ndarray, a: int, b: int) -> list[np.ndarray] | None:
+    """The two strokes (STROKE_POINTS, 2) that make a printed I of the network's I whose stem ends at
+    step b of offsets (`leg_bounds` with one leg; raw units, y down): level bars I_BAR of its height
+    long, centred on the stem, across its top and its foot. None if that ink is fewer than 3 points
+    or holds no down-stroke."""
+    found = stem_line(offsets, a, b)
+    if found is None:
+        return None
+    top, tall, stem_x = found
+    half = 0.5 * I_BAR * tall * np.linspace(-1.0, 1.0, STROKE_POINTS)
+    return [np.stack([stem_x(y) + half, np.full(STROKE_POINTS, y)], 1) for y in (top, top + tall)]

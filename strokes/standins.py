@@ -1,7 +1,7 @@
 """Stand-ins for characters the network cannot write: Q as an O with a tail, X as a large x, 4 as an
 L given a stem, 5 as its own body given a bar, 8 as an S closed by a stroke; a word's first N, M,
-K, H, E, Z, Y and G from a letter it writes well, and F given its bar (`strokes.capitals`); and the
-symbols (`strokes.symbols`).
+K, H, E, Z, Y and G from a letter it writes well, F given its bar and I its printed bars
+(`strokes.capitals`); and the symbols (`strokes.symbols`).
 
 The 10,732 training lines of IAM-OnDB hold 16 capital Q and 3 capital X (against 270 N and 1,136
 T). Asked for a Q, the synthesis network (Graves 2013, section 5) writes an O, a C or a lower-case
@@ -50,22 +50,23 @@ By eye, blind, the 4 from an L read better in 11 of 12 lines with a 4 and worse 
 given a bar better in 19 of 24 and worse in 1, the 8 from an S better in 22 of 24 and worse in
 none; the capitals' figures are in `strokes.capitals` (README). An enlarged z read worse than the
 network's own Z (docs/capitals.md). Not in Graves (2013); `Hand.write(stand_ins=True)` (default;
-or a string, some of "QXNMFKEZYHG458$=%@*£€°_<>#&[]|\\^~") and `generate.py --stand-ins`.
+or a string, some of "QXNMFKEZYHGI458$=%@*£€°_<>#&[]|\\^~") and `generate.py --stand-ins`.
 """
 from __future__ import annotations
 
 import numpy as np
 
 from .acronyms import cut, window_peak
-from .capitals import (FLAT, H_WIDTH, LEGS, STROKE_POINTS, bar_bounds, c_bounds, e_bars, f_bar, g_room, g_spur, h_rest,
+from .capitals import (FLAT, H_WIDTH, I_BAR, LEGS, STROKE_POINTS, bar_bounds, c_bounds, e_bars, f_bar, g_room, g_spur,
+                       h_rest, i_bars,
                        k_arms, k_room, leg_bounds,
                        y_fork, z_foot, z_room)
 from .transforms import offsets_to_points, redraw
 from .symbols import MAKERS as SYMBOL_MAKERS, SYMBOLS, reshape
 
-STAND_INS = {"Q": "O", "X": "x", "N": "n", "M": "m", "F": "F", "K": "l", "H": "l", "E": "L", "Z": "7", "Y": "V", "G": "C",
+STAND_INS = {"Q": "O", "X": "x", "N": "n", "M": "m", "F": "F", "K": "l", "H": "l", "E": "L", "Z": "7", "Y": "V", "G": "C", "I": "I",
              "4": "L", "5": "5", "8": "S", **SYMBOLS}  # character -> what the network writes
-IN_WORD = frozenset("NMFKEZYHG")  # written inside its word, and a stand-in only where it begins one
+IN_WORD = frozenset("NMFKEZYHGI")  # written inside its word, and a stand-in only where it begins one
 LOWER_STAND_INS = frozenset({"x"})  # drawn as often as capitals, as the X it stands for (strokes.hand)
 CAPITAL_SCALE = 1.8  # an x grown to a capital's height: capitals stand about 1.8 x-heights tall (by eye)
 # The tail of a Q in the unit box of its O (x right, y down; 0-1 spans the O): from inside the loop,
@@ -248,6 +249,8 @@ def resize_all(offsets: np.ndarray, phi: np.ndarray, text: str, marks: dict[int,
             out = z_room(out, phi, text, u)
         elif char == "H":
             out = k_room(out, phi, text, u, H_WIDTH)
+        elif char == "I":
+            out = k_room(out, phi, text, u, I_BAR / 2)
         elif char == "G":
             out = g_room(out, phi, text, u)
     return out
@@ -328,9 +331,10 @@ def add_strokes(offsets: np.ndarray, phi: np.ndarray, text: str, marks: dict[int
     over `text`."""
     out, phi = np.array(offsets, dtype=np.float64, copy=True), np.asarray(phi)
     makers = {"Q": tail, "4": stem, "5": five_bar, "8": closing, "F": f_bar, "K": k_arms, "H": h_rest, "E": e_bars,
-              "Z": z_foot, "G": g_spur}
+              "Z": z_foot, "G": g_spur, "I": i_bars}
     stem_only = lambda *args: leg_bounds(*args, legs=1)  # noqa: E731  the ink through the foot of the first stem
-    bounds = {"F": bar_bounds, "K": stem_only, "H": stem_only, "E": stem_only, "Z": stem_only, "G": c_bounds}
+    bounds = {"F": bar_bounds, "K": stem_only, "H": stem_only, "E": stem_only, "Z": stem_only, "G": c_bounds,
+              "I": stem_only}
     strokes = []
     for u, char in sorted(marks.items()):  # room for a symbol's strokes first: it moves the ink after it
         if char in SYMBOL_MAKERS:
@@ -343,7 +347,8 @@ def add_strokes(offsets: np.ndarray, phi: np.ndarray, text: str, marks: dict[int
     for u, char in sorted(marks.items()):
         a, b = bounds.get(char, ink_bounds)(out, phi, text, u)
         if char in makers:
-            strokes.append(makers[char](out, a, b))
+            made = makers[char](out, a, b)
+            strokes += made if isinstance(made, list) else [made]
         elif char in SYMBOL_MAKERS and b > a:  # a stand-in drawn in one stroke with its neighbour: none
             parts = pieces(out, a, b)
             strokes += SYMBOL_MAKERS[char](np.concatenate(parts), max(parts, key=len))

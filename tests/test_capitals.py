@@ -3,9 +3,9 @@ on hand-made ink."""
 import numpy as np
 import pytest
 
-from strokes.capitals import (E_MID, E_MID_BAR, E_TOP, F_BAR, F_TOUCH, G_BAR, G_ROOM, H_BAR, H_WIDTH, K_ARM, K_JOIN,
-                              Y_FORK, Z_FOOT, Z_ROOM, bar_bounds, c_bounds, e_bars, f_bar, g_spur, h_rest, k_arms, k_room,
-                              leg_bounds, y_fork, z_foot, z_room)
+from strokes.capitals import (E_MID, E_MID_BAR, E_TOP, F_BAR, F_TOUCH, G_BAR, G_ROOM, H_BAR, H_WIDTH, I_BAR, K_ARM,
+                              K_JOIN, Y_FORK, Z_FOOT, Z_ROOM, bar_bounds, c_bounds, e_bars, f_bar, g_spur, h_rest, i_bars,
+                              k_arms, k_room, leg_bounds, y_fork, z_foot, z_room)
 from strokes.standins import CAPITAL_SCALE, STROKE_POINTS, add_strokes, resize_all
 from strokes.transforms import points_to_offsets
 from test_standins import at, circle
@@ -225,6 +225,28 @@ def test_an_h_is_the_networks_l_given_room_a_bar_and_a_second_stem():
     second = rest[STROKE_POINTS - 1:]
     np.testing.assert_allclose(second[:, 0], stem_x(second[:, 1]) + width, atol=1e-9)  # parallel to the first
     assert h_rest(offsets, -1, 1) is None  # too little ink
+
+
+def test_an_i_is_the_networks_own_given_room_and_bars_across_its_top_and_foot():
+    # "It" in one stroke, the I 20 high on the line y = 0, slanted: its stem down, then the join up into a t
+    word = path((4, -20), (2, 0), (8, -14), (8, 0))
+    foot = 4
+    offsets = points_to_offsets(word)
+    phi = np.eye(3)[np.r_[np.zeros(foot + 2), np.ones(len(word) - foot - 2)].astype(int)]  # "It"
+    roomy = resize_all(offsets, phi, "It", {0: "I"})
+    pts, old = at(roomy, word[0]), at(offsets, word[0])
+    np.testing.assert_allclose(pts[: foot + 1], old[: foot + 1], atol=1e-9)  # the I as drawn
+    np.testing.assert_allclose(pts[foot + 1:], old[foot + 1:] + [I_BAR / 2 * 20, 0], atol=1e-9)  # room for its foot bar
+    assert roomy[foot, 2] == 1  # its join into the t is not drawn
+    out, _ = add_strokes(roomy, phi, "It", {0: "I"})
+    added = at(out, word[0])[len(word):]
+    assert len(added) == 2 * STROKE_POINTS and out[len(word) + STROKE_POINTS - 1, 2] == 1 and out[-1, 2] == 1  # two strokes
+    half = I_BAR / 2 * 20
+    top, bottom = added[:STROKE_POINTS], added[STROKE_POINTS:]
+    np.testing.assert_allclose(top[[0, -1]], [[4 - half, -20], [4 + half, -20]], atol=1e-9)  # centred on the stem's top
+    np.testing.assert_allclose(bottom[[0, -1]], [[2 - half, 0], [2 + half, 0]], atol=1e-9)  # ... and on its foot
+    np.testing.assert_allclose(np.diff(added[:, 1].reshape(2, -1), axis=1), 0, atol=1e-9)  # both level
+    assert i_bars(offsets, -1, 1) is None  # too little ink
 
 
 def test_a_g_is_the_networks_c_given_room_and_a_spur():

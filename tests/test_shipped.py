@@ -88,7 +88,7 @@ def test_capital_rounds_let_the_judge_find_readable_capitals(hand):
     from strokes.legibility import legibility, title_case
     from strokes.defaults import STAND_IN_CHARS
     judge, texts = load_judge(), [title_case(t) for t in sentences(8, seed=11)]
-    own = "".join(c for c in STAND_IN_CHARS if c not in "NMKEZYHG")  # the network's own N, M, K, E, Z, Y, H, G: capitals, drawn in rounds
+    own = "".join(c for c in STAND_IN_CHARS if c not in "NMKEZYHGI")  # the network's own N, M, K, E, Z, Y, H, G, I: capitals, drawn in rounds
     once = legibility(hand, texts, judge, bias=0.75, candidates=4, seed=0, batch_size=8, stand_ins=own)
     thrice = legibility(hand, texts, judge, bias=0.75, candidates=4, seed=0, batch_size=8, capital_rounds=3,
                         stand_ins=own)

@@ -22,7 +22,7 @@ def at(offsets, first):
     ("Xavier and Quentin", "x avier and O uentin", [[0, 2], [12, 14]], {0: "X", 12: "Q"}),
     ("mark an X.", "mark an x .", [[8, 10]], {8: "X"}),  # the full stop is set back against the x
     ("an X", "an x", [], {3: "X"}),  # nothing follows in its word: no space put in
-    ("Iraq and quiz", "Iraq and quiz", [], {}),  # lower-case q and x are the network's own
+    ("Iraq and quiz", "Iraq and quiz", [], {0: "I"}),  # lower-case q and x are the network's own; the I too, given bars after
     ("in 1945", "in 19 L 5", [[4, 6, 8]], {6: "4", 8: "5"}),  # apart from the ink before them too; one run
     ("page 42.", "page L 2.", [[5, 7]], {5: "4"}),
     ("a4 b", "a L b", [[0, 2]], {2: "4"}),  # the run ends with the word
@@ -62,7 +62,7 @@ def test_substitute_moves_acronym_runs_and_round_trips_on_random_text():
     assert marks == {4: "F", 8: "Q", 16: "X", 18: "M"}  # an F stands in for itself: it is finished after sampling
     rng = random.Random(0)
     for _ in range(500):
-        text = "".join(rng.choice("aQXNMKFEZYHGB q.4587") for _ in range(rng.randint(0, 20)))
+        text = "".join(rng.choice("aQXNMKFEZYHGBI q.4587") for _ in range(rng.randint(0, 20)))
         spaced, runs = spread(text)
         out, all_runs, marks = substitute(spaced, runs)
         assert joined(restore(out, marks), all_runs) == text
