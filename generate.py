@@ -101,6 +101,10 @@ def build_parser() -> Parser:
                         "@ an a in a ring, a | an l squashed to a line, a ~ a hyphen bent into a wave; README, 'Write text as handwriting'); CHARS (some of "
                         f"{STAND_IN_CHARS.replace('%', '%%')}) only those; 'off' leaves the network's own "
                         "(default %(default)s)")
+    p.add_argument("--level-words", choices=["on", "off"], default="on",
+                   help="'on' sets a word the network lifted well above its neighbours back down onto their "
+                        "line (a hand's gentle drift up or down is kept); 'off' leaves every word where it was "
+                        "drawn (default %(default)s)")
     p.add_argument("--accents", choices=["on", "off"], default="on",
                    help="accented letters the model's alphabet lacks (é, ü, ñ, ç, ...): 'on' writes the plain "
                         "letter and draws its accent over it (under it, a cedilla); 'off' the plain letter alone "
@@ -171,7 +175,7 @@ def main(argv=None) -> int:
                              candidates=args.candidates, judge=judge, pick=args.pick,
                              capital_rounds=args.capital_rounds, acronyms=args.acronyms,
                              capital_doubt=args.capital_doubt, stand_ins=args.stand_ins,
-                             accents=args.accents == "on")
+                             accents=args.accents == "on", level_words=args.level_words == "on")
     except HandError as e:
         return fail(str(e))
 

@@ -17,6 +17,7 @@ Modules:
     standins    Q, X, N, M, F, K, H, E, Z, Y, G, I, 4, 5 and 8 drawn from what the network writes well: an O with a tail, a large n, ...
     capitals    N, M, K, H, E, Z, Y, G, F and I finished in their word: a tall n and m, an l given arms, an L bars, a 7 a foot, ...
     symbols     $ = % @ * £ € ° _ < > # & [ ] | \\ ^ ~, which IAM-OnDB lacks, built from characters it has
+    baseline    a word the network lifted well above its neighbours set back onto their line
     accents     accented letters the alphabet lacks (é ü ñ ç): the plain letter, then its accent's strokes
     defaults    generate.py's sampling settings, shared with the tools that match it (no torch)
     render      offsets -> SVG paths -> a laid-out page

@@ -32,6 +32,7 @@ from tqdm import tqdm
 
 from . import transforms
 from .accents import add_accents, align, split
+from . import baseline
 from .acronyms import set_runs, spread
 from .alphabet import Alphabet, prepare_text
 from .attention import check_attention, finished_reading, step_cap, window_weights
@@ -257,7 +258,7 @@ class Hand:
               seed: int = 0, retries: int = 0, keep_predictions: bool = False, progress: bool = False,
               candidates: int = 1, judge=None, pick: str = "word", capital_rounds: int = 1,
               acronyms: str = "apart", capital_doubt: float = 0.0, stand_ins: bool | str = True,
-              accents: bool = True) -> list[Written]:
+              accents: bool = True, level_words: bool = True) -> list[Written]:
         """Write each line of text; returns one `Written` per line, in order.
 
         bias: Graves' sampling bias b >= 0 (0 = the model's own distribution; larger is neater).
@@ -297,6 +298,8 @@ class Hand:
         accents: True (default, not in Graves): an accented letter outside the alphabet ("é") is
             written as its plain letter and given its accent's strokes (`strokes.accents`); False:
             the plain letter alone ("e").
+        level_words: True (default, not in Graves): a word the network lifted well above its neighbours
+            is set back down onto their line (`strokes.baseline`); False: as drawn.
         """
         if pick not in PICKS:
             raise HandError(f"pick must be one of {', '.join(PICKS)}, got {pick!r}")
@@ -353,6 +356,8 @@ class Hand:
                 r.offsets = resize_all(r.offsets, r.phi, r.window_text, line_marks)
             if line_runs:  # letters drawn apart set together
                 r.offsets = set_runs(r.offsets, r.phi, line_runs, r.window_text, level=line_levels)
+            if level_words:  # a floating word set down, before strokes are added to its letters
+                r.offsets = baseline.level_words(r.offsets, r.phi, r.window_text)
             if line_marks:  # a Q's tail, a 4's stem, a 5's bar: strokes after the network's own
                 r.offsets, r.phi = add_strokes(r.offsets, r.phi, r.window_text, line_marks)
             if line_accents:  # accents over their letters, after the network's strokes too
