@@ -85,10 +85,10 @@ FIVE_BAR_RISE = 0.05  # the bar rises to the right by this fraction of its lengt
 def number_run(text: str, run: list[int], marks: dict[int, str]) -> bool:
     """Whether a run of `substitute` text (positions in it, as `substitute` gives them) is a number:
     its word, from where its first piece begins to the end of its last, only digits and stand-ins
-    for digits. Its pieces are then set on
-    one baseline (`strokes.acronyms.set_together`, level), as digits stand: drawn apart, the network
-    often raises the digits after a stand-in ("1523" came out as "1⁵²³"). Other runs are moved left
-    only, since their letters may hang below the line ("Query")."""
+    for digits. Its pieces are then set on one baseline (`strokes.acronyms.set_together`, level),
+    as digits stand: drawn apart, the network often raises the digits after a stand-in ("1523" came
+    out as "1⁵²³"). Other runs are moved left only, since their letters may hang below the line
+    ("Query")."""
     end = text.find(" ", run[-1])
     word = range(text.rfind(" ", 0, run[0]) + 1, len(text) if end < 0 else end)
     return all(text[u].isdigit() or marks.get(u, "").isdigit() for u in word if text[u] != " ")
@@ -208,7 +208,7 @@ def x_cross(offsets: np.ndarray, a: int, b: int) -> np.ndarray:
         return np.array(offsets, dtype=np.float64, copy=True)
     ink = np.concatenate(parts)
     (left, top), (right, bottom) = ink.min(0), ink.max(0)
-    lean = [p[p[:, 1].argmax(), 0] - p[p[:, 1].argmin(), 0] for p in parts]  # foot x - top x: > 0 leans like a \
+    lean = [p[p[:, 1].argmax(), 0] - p[p[:, 1].argmin(), 0] for p in parts]  # foot x - top x: > 0 leans back
     back = 0 if lean[0] >= lean[1] else 1
     lines = []
     for i, p in enumerate(parts):
