@@ -58,9 +58,7 @@ import numpy as np
 
 from .acronyms import cut, window_peak
 from .capitals import (FLAT, H_WIDTH, I_BAR, LEGS, STROKE_POINTS, bar_bounds, c_bounds, e_bars, f_bar, g_room, g_spur,
-                       h_rest, i_bars,
-                       k_arms, k_room, leg_bounds,
-                       y_fork, z_foot, z_room)
+                       h_rest, i_bars, k_arms, k_room, leg_bounds, y_fork, z_foot, z_room)
 from .transforms import offsets_to_points, redraw
 from .symbols import MAKERS as SYMBOL_MAKERS, SYMBOLS, reshape
 

@@ -166,8 +166,8 @@ def reshape(char: str, offsets: np.ndarray, a: int, b: int) -> np.ndarray:
     rest; for | and \\, the l squashed to PIPE_WIDTH about its middle and lengthened by PIPE_DROP (for
     a \\, sheared by BACKSLASH_LEAN), keeping its left edge; for a ^, the v turned upside down, shrunk
     to CARET about its top left and lifted by CARET_RISE; for a ~, the hyphen flattened to TILDE_KEEP
-    about its mean height and bent into a wave (TILDE_WAVE). The ink after a reshaped stand-in moves by as much as it widened. Same length out;
-    other symbols unchanged."""
+    about its mean height and bent into a wave (TILDE_WAVE). The ink after a reshaped stand-in moves
+    by as much as it widened. Same length out; other symbols unchanged."""
     if b - a < 2 or char not in ("@", "%", "*", "\u00b0", "_", "<", ">", "&", "]", "|", "\\", "^", "~"):
         return np.array(offsets, dtype=np.float64, copy=True)
     points = offsets_to_points(offsets)[:, :2]  # (T, 2)

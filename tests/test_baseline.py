@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from strokes.baseline import RISE, level_words, word_bounds
+from strokes.baseline import RISE, level_words
 from strokes.transforms import offsets_to_points, points_to_offsets
 
 
@@ -25,11 +25,6 @@ def line(*words):
     text = " ".join("a" * len(words))
     peak = np.repeat(np.arange(len(words)) * 2, [len(w) for w in words])
     return points_to_offsets(points), np.eye(len(text) + 1)[peak], text, points[0]
-
-
-def test_word_bounds_follow_the_window():
-    offsets, phi, text, _ = line(word(0), word(30), word(60))
-    assert word_bounds(offsets, phi, text) == [(-1, 8), (8, 17), (17, 26)]
 
 
 def test_a_word_lifted_well_above_its_neighbours_is_set_down_onto_their_bottom():
