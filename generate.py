@@ -105,6 +105,10 @@ def build_parser() -> Parser:
                    help="'on' sets a word the network lifted well above its neighbours back down onto their "
                         "line (a hand's gentle drift up or down is kept); 'off' leaves every word where it was "
                         "drawn (default %(default)s)")
+    p.add_argument("--lead-in", choices=["on", "off"], default="on",
+                   help="'on' writes a line that begins with a B or a P after a short lead-in word, which puts "
+                        "the capital mid-line where the network draws it better, and cuts the lead-in's ink off; "
+                        "'off' writes the line as it is (default %(default)s)")
     p.add_argument("--accents", choices=["on", "off"], default="on",
                    help="accented letters the model's alphabet lacks (é, ü, ñ, ç, ...): 'on' writes the plain "
                         "letter and draws its accent over it (under it, a cedilla); 'off' the plain letter alone "
@@ -175,7 +179,8 @@ def main(argv=None) -> int:
                              candidates=args.candidates, judge=judge, pick=args.pick,
                              capital_rounds=args.capital_rounds, acronyms=args.acronyms,
                              capital_doubt=args.capital_doubt, stand_ins=args.stand_ins,
-                             accents=args.accents == "on", level_words=args.level_words == "on")
+                             accents=args.accents == "on", level_words=args.level_words == "on",
+                             lead_in=args.lead_in == "on")
     except HandError as e:
         return fail(str(e))
 

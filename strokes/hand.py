@@ -32,7 +32,7 @@ from tqdm import tqdm
 
 from . import transforms
 from .accents import add_accents, align, split
-from . import baseline
+from . import baseline, leadin
 from .acronyms import set_runs, spread
 from .alphabet import Alphabet, prepare_text
 from .attention import check_attention, finished_reading, step_cap, window_weights
@@ -258,7 +258,7 @@ class Hand:
               seed: int = 0, retries: int = 0, keep_predictions: bool = False, progress: bool = False,
               candidates: int = 1, judge=None, pick: str = "word", capital_rounds: int = 1,
               acronyms: str = "apart", capital_doubt: float = 0.0, stand_ins: bool | str = True,
-              accents: bool = True, level_words: bool = True) -> list[Written]:
+              accents: bool = True, level_words: bool = True, lead_in: bool = True) -> list[Written]:
         """Write each line of text; returns one `Written` per line, in order.
 
         bias: Graves' sampling bias b >= 0 (0 = the model's own distribution; larger is neater).
@@ -300,6 +300,10 @@ class Hand:
             the plain letter alone ("e").
         level_words: True (default, not in Graves): a word the network lifted well above its neighbours
             is set back down onto their line (`strokes.baseline`); False: as drawn.
+        lead_in: True (default, not in Graves): a line that begins with a B or a P is written after a
+            lead-in word ("so "), which puts the capital mid-line, where the network draws it better, and
+            the lead-in's ink is cut off (`strokes.leadin`); not with keep_predictions, whose densities
+            are the line's own. False: the line as it is.
         """
         if pick not in PICKS:
             raise HandError(f"pick must be one of {', '.join(PICKS)}, got {pick!r}")
@@ -328,10 +332,11 @@ class Hand:
         same = lambda a, b: a == b or STAND_INS.get(a) == b  # noqa: E731
         on_window = [[(align(a, p, same)[u], m) for u, m, _ in acc] for a, p, acc in zip(asked, prepared, accented)]
         todo = [i for i, line in enumerate(lines) if line.strip()]
+        led = [leadin.lead(p) if lead_in and not keep_predictions else p for p in prepared]  # what is sampled
         results: list[Written | None] = [None] * len(lines)
         for attempt in range(retries + 1):
             by_word = candidates > 1 and pick == "word" and self.fast and not keep_predictions
-            drawn = self._sample([prepared[i] for i in todo for _ in range(candidates)], bias, temperature, style,
+            drawn = self._sample([led[i] for i in todo for _ in range(candidates)], bias, temperature, style,
                                  seed + 7919 * attempt, keep_predictions, progress,
                                  particles=candidates if by_word else 1, judge=judge, capital_rounds=capital_rounds,
                                  capital_doubt=capital_doubt)
@@ -339,6 +344,8 @@ class Hand:
                      else drawn[k]
                      for k in range(len(todo))]
             for i, w in zip(todo, batch):
+                if led[i] != prepared[i]:  # the lead-in's ink cut off, before anything is set against it
+                    w = leadin.strip(w)
                 w.text = lines[i]
                 kept = results[i]  # None, or a draw failing a check: a draw that fails less replaces it
                 if kept is None or (w.check.ok, w.strokes_ok) > (kept.check.ok, kept.strokes_ok):

@@ -238,6 +238,16 @@ def test_stand_ins_flag_is_accepted_and_checked(checkpoints, tmp_path):
     assert len(bad.stderr.strip().splitlines()) == 1 and not (tmp_path / "b.svg").exists()
 
 
+def test_lead_in_flag_is_accepted_and_checked(checkpoints, tmp_path):
+    runs = {v: cli("Bab cd", "-o", tmp_path / f"{v}.svg", "--candidates", 1, "--lead-in", v)  # shipped weights: they
+            for v in ["on", "off"]}  # have a capital B (the test checkpoints' alphabet may not)
+    assert all(r.returncode == 0 for r in runs.values()), [r.stderr for r in runs.values()]
+    assert (tmp_path / "on.svg").read_text() != (tmp_path / "off.svg").read_text()  # a line beginning with a B
+    bad = cli("ab", "-o", tmp_path / "b.svg", "--checkpoint", checkpoints["synthesis"], "--lead-in", "maybe")
+    assert bad.returncode == 2 and "--lead-in" in bad.stderr and "Traceback" not in bad.stderr
+    assert len(bad.stderr.strip().splitlines()) == 1 and not (tmp_path / "b.svg").exists()
+
+
 def test_accents_flag_is_accepted_and_checked_and_accented_letters_are_not_warned_about(checkpoints, tmp_path):
     out = tmp_path / "o.svg"
     run = cli("ab c\u00e1", "-o", out, "--checkpoint", checkpoints["synthesis"], "--candidates", 1)
