@@ -1,18 +1,22 @@
-"""A line's first B or P written after a lead-in word, whose ink is then cut off.
+"""A line's first B, P or D written after a lead-in word, whose ink is then cut off.
 
 The synthesis network (Graves 2013, section 5) draws a B or a P worst at the very start of a line,
 where it has written nothing yet: "Bottom" came out as "Shl-tom" and "Rutton", "Place" as "Dlace"
-(docs/capitals.md), "Please" as "Dlease", "Buy" as "3uy". Inside a line it writes them well
-("Berlin", "Paris"). So a line that begins with one is given to the network after a short word (LEAD, "so "),
-which puts the capital mid-line; after sampling, the ink written before the window (eq. 46)
-reaches the capital is cut off (`strip`), with the window's weights over the lead-in, so the line
-is left as if the network had begun with the capital (the page layout aligns lines by their ink).
+(docs/capitals.md), "Please" as "Dlease", "Buy" as "3uy"; a D less often so ("Puring",
+"Arink"). Inside a line it writes them well ("Berlin", "Paris"). So a line that begins with one
+is given to the network after a short word (LEAD, "so "), which puts the capital mid-line; after
+sampling, the ink written before the window (eq. 46) reaches the capital is cut off (`strip`),
+with the window's weights over the lead-in, so the line is left as if the network had begun with
+the capital (the page layout aligns lines by their ink).
 
-Blind, by eye, against the line written as it is (docs/blind/pb-starts.txt, 24 lines beginning with
-a B or a P, generate.py's defaults): seed 0, better in 11, worse in 5, 8 alike; seed 1, better in
-13, worse in 1, 10 alike. For all capitals the lead-in had helped too little to ship (README, "How
-legible?"); only B and P are given it (LEAD_CAPITALS). Not in Graves; `Hand.write(lead_in=...)` and
-`generate.py --lead-in`.
+Blind, by eye, against the line written as it is (generate.py's defaults, seeds 0 and 1): on the 24
+lines of docs/blind/pb-starts.txt (each beginning with a B or a P), better in 24, worse in 6, alike
+in 18 of 48; on the 12 of docs/blind/d-starts.txt, better in 10, worse in 4, alike in 10 of 24
+(and in 6, 1 and 5 of the 12 pairs of D lines in docs/blind/hkrd-starts.txt). For an H, a K or an R
+(the other lines of hkrd-starts.txt) it was worse: H 2 better, 9 worse; K 2 and 2; R 3 and 5 (the
+H's stand-in l comes out looped after a word). For all capitals it had helped too little to ship
+(README, "How legible?"). So only B, P and D are given it (LEAD_CAPITALS). Not in Graves;
+`Hand.write(lead_in=...)` and `generate.py --lead-in`.
 """
 from __future__ import annotations
 
@@ -22,7 +26,7 @@ from .acronyms import cut, window_peak
 from .written import Written
 
 LEAD = "so "  # a short lower-case word the network writes well, and the space after it
-LEAD_CAPITALS = frozenset("BP")  # the capitals drawn worst at a line's start and better after a lead-in (blind)
+LEAD_CAPITALS = frozenset("BPD")  # capitals drawn worse at a line's start than after a lead-in (blind)
 
 
 def needs_lead(text: str) -> bool:
