@@ -300,7 +300,7 @@ class Hand:
             the plain letter alone ("e").
         level_words: True (default, not in Graves): a word the network lifted well above its neighbours
             is set back down onto their line (`strokes.baseline`); False: as drawn.
-        lead_in: True (default, not in Graves): a line that begins with a B, a P or a D is written after a
+        lead_in: True (default, not in Graves): a line that begins with a B, P, D or W is written after a
             lead-in word ("so "), which puts the capital mid-line, where the network draws it better, and
             the lead-in's ink is cut off (`strokes.leadin`); not with keep_predictions, whose densities
             are the line's own. False: the line as it is.

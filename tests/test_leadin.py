@@ -1,4 +1,4 @@
-"""A line's first B, P or D written after a lead-in word whose ink is cut off (strokes.leadin): on
+"""A line's first B, P, D or W written after a lead-in word whose ink is cut off (strokes.leadin): on
 hand-made ink with a known window, and through Hand.write with the shipped weights."""
 import numpy as np
 import pytest
@@ -15,9 +15,9 @@ def written(offsets, peak, text):
     return Written(text, text, np.asarray(offsets, dtype=np.float64), phi, AttentionCheck(True, True, 0, 0, ""), True, 0)
 
 
-def test_only_lines_that_begin_with_a_b_a_p_or_a_d_get_a_lead_in():
-    texts = ["Bob", "Paul", "Dave", "bob", "Anna", "Hope", "Rain", " Bob", ""]
-    assert [needs_lead(t) for t in texts] == [True, True, True, False, False, False, False, False, False]
+def test_only_lines_that_begin_with_a_b_p_d_or_w_get_a_lead_in():
+    texts = ["Bob", "Paul", "Dave", "We", "bob", "Anna", "Hope", "Rain", "The", " Bob", ""]
+    assert [needs_lead(t) for t in texts] == [True] * 4 + [False] * 7
     assert lead("Bob sat") == LEAD + "Bob sat" and lead("Anna sat") == "Anna sat"
 
 
@@ -61,6 +61,6 @@ def test_write_draws_the_line_after_the_lead_in_and_keeps_only_the_capital_onwar
     assert len(whole.offsets) > len(got.offsets) > 10
     np.testing.assert_array_equal(got.offsets, strip(whole).offsets)
     assert got.window_text == got.written_text == "Bob sat" and got.phi.shape[1] == len("Bob sat") + 1
-    for text in ["Anna sat", "a Bob sat"]:  # no B, P or D first: the same with and without
+    for text in ["Anna sat", "a Bob sat"]:  # no B, P, D or W first: the same with and without
         [on], [off] = hand.write([text], lead_in=True, **kw), hand.write([text], lead_in=False, **kw)
         np.testing.assert_array_equal(on.offsets, off.offsets)
