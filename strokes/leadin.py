@@ -16,7 +16,8 @@ in 18 of 48; on the 12 of docs/blind/d-starts.txt, better in 10, worse in 4, ali
 docs/blind/w-starts.txt, better in 15, worse in 3, alike in 6 of 24. For an H, a K or an R
 (the other lines of hkrd-starts.txt) it was worse: H 2 better, 9 worse; K 2 and 2; R 3 and 5 (the
 H's stand-in l comes out looped after a word); for T, A, S, O, C and L (docs/blind/tasocl-starts.txt)
-alike on the whole, 11 and 9 of 48 (and L on docs/blind/l-starts.txt, seed 0: 3 and 4 of 12). For
+alike on the whole, 11 and 9 of 48 (and L on docs/blind/l-starts.txt, seed 0: 3 and 4 of 12); for
+the capitals drawn from stand-ins (docs/blind/standin-starts.txt, seed 0) 4 and 6 of 16. For
 all capitals together it had helped too little to ship (README, "How legible?"). So only B, P, D and W are given it (LEAD_CAPITALS). Not in Graves;
 `Hand.write(lead_in=...)` and `generate.py --lead-in`.
 """
