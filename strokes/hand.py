@@ -300,10 +300,10 @@ class Hand:
             the plain letter alone ("e").
         level_words: True (default, not in Graves): a word the network lifted well above its neighbours
             is set back down onto their line (`strokes.baseline`); False: as drawn.
-        lead_in: True (default, not in Graves): a line that begins with a B, P, D or W is written after a
-            lead-in word ("so "), which puts the capital mid-line, where the network draws it better, and
-            the lead-in's ink is cut off (`strokes.leadin`); not with keep_predictions, whose densities
-            are the line's own. False: the line as it is.
+        lead_in: True (default, not in Graves): a line that begins with a B, P, D, W or a digit is
+            written after a lead-in word ("so "), which puts that character mid-line, where the network
+            draws it better, and the lead-in's ink is cut off (`strokes.leadin`); not with
+            keep_predictions, whose densities are the line's own. False: the line as it is.
         """
         if pick not in PICKS:
             raise HandError(f"pick must be one of {', '.join(PICKS)}, got {pick!r}")
@@ -332,7 +332,7 @@ class Hand:
         same = lambda a, b: a == b or STAND_INS.get(a) == b  # noqa: E731
         on_window = [[(align(a, p, same)[u], m) for u, m, _ in acc] for a, p, acc in zip(asked, prepared, accented)]
         todo = [i for i, line in enumerate(lines) if line.strip()]
-        led = [leadin.lead(p) if lead_in and not keep_predictions else p for p in prepared]  # what is sampled
+        led = [leadin.lead(a, p) if lead_in and not keep_predictions else p for a, p in zip(asked, prepared)]
         results: list[Written | None] = [None] * len(lines)
         for attempt in range(retries + 1):
             by_word = candidates > 1 and pick == "word" and self.fast and not keep_predictions
