@@ -106,9 +106,9 @@ def build_parser() -> Parser:
                         "line (a hand's gentle drift up or down is kept); 'off' leaves every word where it was "
                         "drawn (default %(default)s)")
     p.add_argument("--lead-in", choices=["on", "off"], default="on",
-                   help="'on' writes a line that begins with a B, P, D, W or a digit after a short lead-in word, which puts "
-                        "that character mid-line where the network draws it better, and cuts the lead-in's ink off; "
-                        "'off' writes the line as it is (default %(default)s)")
+                   help="'on' writes a line that begins with a B, P, D, W or a digit after a short lead-in "
+                        "word, which puts that character mid-line where the network draws it better, and cuts "
+                        "the lead-in's ink off; 'off' writes the line as it is (default %(default)s)")
     p.add_argument("--accents", choices=["on", "off"], default="on",
                    help="accented letters the model's alphabet lacks (é, ü, ñ, ç, ...): 'on' writes the plain "
                         "letter and draws its accent over it (under it, a cedilla); 'off' the plain letter alone "

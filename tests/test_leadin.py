@@ -1,4 +1,4 @@
-"""A line's first B, P, D or W written after a lead-in word whose ink is cut off (strokes.leadin): on
+"""A line's first B, P, D, W or digit written after a lead-in word whose ink is cut off (strokes.leadin): on
 hand-made ink with a known window, and through Hand.write with the shipped weights."""
 import numpy as np
 import pytest
@@ -16,7 +16,8 @@ def written(offsets, peak, text):
 
 
 def test_only_lines_that_begin_with_a_b_p_d_w_or_a_digit_get_a_lead_in():
-    texts = ["Bob", "Paul", "Dave", "We", "1984", "5 men", "bob", "Anna", "Hope", "Rain", "The", "Lo", " Bob", ""]
+    texts = ["Bob", "Paul", "Dave", "We", "1984", "5 men",
+             "bob", "Anna", "Hope", "Rain", "The", "Lo", " Bob", ""]
     assert [needs_lead(t) for t in texts] == [True] * 6 + [False] * 8
     assert lead("Bob sat", "Bob sat") == LEAD + "Bob sat" and lead("Anna sat", "Anna sat") == "Anna sat"
     assert lead("4 of us", "L of us") == LEAD + "L of us" and lead("Lo", "Lo") == "Lo"  # a 4's stand-in L, not an L
@@ -62,6 +63,15 @@ def test_write_draws_the_line_after_the_lead_in_and_keeps_only_the_capital_onwar
     assert len(whole.offsets) > len(got.offsets) > 10
     np.testing.assert_array_equal(got.offsets, strip(whole).offsets)
     assert got.window_text == got.written_text == "Bob sat" and got.phi.shape[1] == len("Bob sat") + 1
-    for text in ["Anna sat", "a Bob sat"]:  # no B, P, D or W first: the same with and without
+    for text in ["Anna sat", "a Bob sat"]:  # no B, P, D, W or digit first: the same with and without
         [on], [off] = hand.write([text], lead_in=True, **kw), hand.write([text], lead_in=False, **kw)
         np.testing.assert_array_equal(on.offsets, off.offsets)
+
+
+def test_a_line_is_led_in_by_its_text_as_asked_not_by_the_stand_ins_given_for_it(hand):
+    kw = dict(seed=3, candidates=1, level_words=False)
+    [on], [off] = hand.write(["4 of us"], lead_in=True, **kw), hand.write(["4 of us"], lead_in=False, **kw)
+    assert on.window_text == off.window_text == "L of us"  # the 4's stand-in, the lead-in gone
+    assert not np.array_equal(on.offsets, off.offsets)  # drawn after "so "
+    [on], [off] = hand.write(["Lo la"], lead_in=True, **kw), hand.write(["Lo la"], lead_in=False, **kw)
+    np.testing.assert_array_equal(on.offsets, off.offsets)  # an L of the text: no lead-in
