@@ -94,10 +94,10 @@ def build_parser() -> Parser:
                         "own (as it writes capitals best) and sets them together; 'joined' gives it the text as it "
                         "is (default %(default)s)")
     p.add_argument("--stand-ins", type=stand_ins_arg, default="on", metavar="{on,off,CHARS}",
-                   help="characters the network cannot write (Q, X, N, M, F, K, H, E, Z, Y, G, I, 4, 5 and 8, which it saw too rarely or draws wrong, and the "
+                   help="characters the network cannot write (Q, X, N, M, F, K, H, E, Z, Y, G, I, a U standing alone, 4, 5 and 8, which it saw too rarely or draws wrong, and the "
                         "symbols $ = %% @ * £ € ° _ < > # & [ ] | \\ ^ ~, which its training text lacks or uses otherwise): 'on' has it write a "
                         "character it can in their place and finishes it after sampling (a Q is an O given a "
-                        "tail, a word's first N or M an n or m enlarged, a K an l given arms, an H an l given a bar and a second stem, an E an L given bars, a Z a 7 given a foot, a Y a V given a stem, a G a C given a spur, an I the bars of a printed I, an F's bar joined to its stem, a 4 an L given a stem, an 8 an S closed by a stroke, a $ an S struck through, an "
+                        "tail, a U standing alone (in \"CPU\") a u enlarged, a word's first N or M an n or m enlarged, a K an l given arms, an H an l given a bar and a second stem, an E an L given bars, a Z a 7 given a foot, a Y a V given a stem, a G a C given a spur, an I the bars of a printed I, an F's bar joined to its stem, a 4 an L given a stem, an 8 an S closed by a stroke, a $ an S struck through, an "
                         "@ an a in a ring, a | an l squashed to a line, a ~ a hyphen bent into a wave; README, 'Write text as handwriting'); CHARS (some of "
                         f"{STAND_IN_CHARS.replace('%', '%%')}) only those; 'off' leaves the network's own "
                         "(default %(default)s)")

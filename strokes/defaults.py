@@ -8,4 +8,4 @@ DEFAULT_CAPITAL_ROUNDS = 4  # rounds for words with capitals or digits: Title Ca
 DEFAULT_CAPITAL_DOUBT = 3.0  # weight of a line's first capitals' doubt: line-initial capitals 23 -> 16 of 100 misread (README)
 GENERATE = dict(candidates=DEFAULT_CANDIDATES, capital_rounds=DEFAULT_CAPITAL_ROUNDS,
                 capital_doubt=DEFAULT_CAPITAL_DOUBT)  # as Hand.write keywords
-STAND_IN_CHARS = "QXNMFKEZYHGI458$=%@*£€\u00b0_<>#&[]|\\^~"  # the characters strokes.standins.STAND_INS draws from others (here for a torch-free parser)
+STAND_IN_CHARS = "QXNMFKEZYHGIU458$=%@*£€\u00b0_<>#&[]|\\^~"  # the characters strokes.standins.STAND_INS draws from others (here for a torch-free parser)

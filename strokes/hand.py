@@ -288,12 +288,13 @@ class Hand:
             network with spaces between its letters, each drawn as a word-initial capital, and the
             letters are then set together (`strokes.acronyms`); "joined": the text as it is.
         stand_ins: True (default, not in Graves): the characters the network cannot write are drawn from
-            ones it can, then finished: Q as an O given a tail, X as an x enlarged and straightened, a word's first N or
+            ones it can, then finished: Q as an O given a tail, X as an x enlarged and straightened, a U standing
+            alone (in "CPU") as a u enlarged, a word's first N or
             M as an n or m enlarged where it stands, K as an l given arms, H as an l given a bar and a second stem, E as an L given bars, Z as a 7 given a foot, Y as a V given a stem, G as a C given a spur, I given a printed I's bars, F given a bar joined to its
             stem, 4 as an L squashed and given a stem, 5 as its own, given a bar where it drew none, 8 as an
             S closed by a stroke (`strokes.standins`), and the symbols $ = % @ * £ € ° _ < > # & [ ] | \\ ^ ~,
             which it never saw (or saw otherwise), from S - o a x L C o - v v - 3 L L l l v -
-            (`strokes.symbols`); a string: only those of "QXNMFKEZYHGI458$=%@*£€°_<>#&[]|\\^~";
+            (`strokes.symbols`); a string: only those of "QXNMFKEZYHGIU458$=%@*£€°_<>#&[]|\\^~";
             False: the network's own (and the unknown symbol for the symbols).
         accents: True (default, not in Graves): an accented letter outside the alphabet ("é") is
             written as its plain letter and given its accent's strokes (`strokes.accents`); False:

@@ -1,7 +1,8 @@
-"""Stand-ins for characters the network cannot write: Q as an O with a tail, X as a large x, 4 as an
-L given a stem, 5 as its own body given a bar, 8 as an S closed by a stroke; a word's first N, M,
-K, H, E, Z, Y and G from a letter it writes well, F given its bar and I its printed bars
-(`strokes.capitals`); and the symbols (`strokes.symbols`).
+"""Stand-ins for characters the network cannot write: Q as an O with a tail, X as a large x, a U
+standing alone (a letter of a spread run, "C P U") as a large u, 4 as an L given a stem, 5 as its
+own body given a bar, 8 as an S closed by a stroke; a word's first N, M, K, H, E, Z, Y and G from a
+letter it writes well, F given its bar and I its printed bars (`strokes.capitals`); and the symbols
+(`strokes.symbols`).
 
 The 10,732 training lines of IAM-OnDB hold 16 capital Q and 3 capital X (against 270 N and 1,136
 T). Asked for a Q, the synthesis network (Graves 2013, section 5) writes an O, a C or a lower-case
@@ -19,11 +20,13 @@ itself, an S for an 8), as a word of its own (a space before it where its word h
 and after it where more of its word follows, as `strokes.acronyms` does for runs of capitals:
 "Queen" -> "O ueen", "1945" -> "19 L 5"), except the capitals of IN_WORD, whose stand-in takes
 their place inside their word, and only where they begin one ("Nine" -> "nine", "How" -> "low":
-drawn apart, a word's first capital leaves the rest of the word worse). After sampling the
-stand-ins are finished:
+drawn apart, a word's first capital leaves the rest of the word worse), and those of ALONE, whose
+stand-in takes their place only where they are a word of their own: a U inside a word ("Under")
+the network writes well, but alone, as a letter of a run of capitals drawn apart ("C P U", "U S A"),
+it often draws an l, an L or a V ("CPl", "EV"). After sampling the stand-ins are finished:
 
-- `resize_all`: an x is enlarged (`enlarge`) by CAPITAL_SCALE about its lowest left point, to a
-  capital's height, and the ink after it moves right by as much as the x grew; drawn in two
+- `resize_all`: an x, and the u of a U, is enlarged (`enlarge`) by CAPITAL_SCALE about its lowest
+  left point, to a capital's height, and the ink after it moves right by as much as it grew; an x drawn in two
   strokes, it is then redrawn along the diagonals of its box (`x_cross`); an n or m likewise,
   its ink ending at the foot of its last leg (`strokes.capitals.leg_bounds`); the ink after the l
   of a K or an H, the 7 of a Z or the C of a G moves right to make room for what is added to it
@@ -48,9 +51,10 @@ to the last one before the window reaches the next non-space character (`strokes
 
 By eye, blind, the 4 from an L read better in 11 of 12 lines with a 4 and worse in none, the 5
 given a bar better in 19 of 24 and worse in 1, the 8 from an S better in 22 of 24 and worse in
-none; the capitals' figures are in `strokes.capitals` (README). An enlarged z read worse than the
+none, the U from a u (docs/blind/u.txt, seeds 0 and 1) better in 9 of 24 and worse in 3; the
+capitals' figures are in `strokes.capitals` (README). An enlarged z read worse than the
 network's own Z (docs/capitals.md). Not in Graves (2013); `Hand.write(stand_ins=True)` (default;
-or a string, some of "QXNMFKEZYHGI458$=%@*£€°_<>#&[]|\\^~") and `generate.py --stand-ins`.
+or a string, some of "QXNMFKEZYHGIU458$=%@*£€°_<>#&[]|\\^~") and `generate.py --stand-ins`.
 """
 from __future__ import annotations
 
@@ -62,10 +66,11 @@ from .capitals import (FLAT, H_WIDTH, I_BAR, LEGS, STROKE_POINTS, bar_bounds, c_
 from .transforms import offsets_to_points, redraw
 from .symbols import MAKERS as SYMBOL_MAKERS, SYMBOLS, reshape
 
-STAND_INS = {"Q": "O", "X": "x", "N": "n", "M": "m", "F": "F", "K": "l", "H": "l", "E": "L", "Z": "7", "Y": "V", "G": "C", "I": "I",
+STAND_INS = {"Q": "O", "X": "x", "N": "n", "M": "m", "F": "F", "K": "l", "H": "l", "E": "L", "Z": "7", "Y": "V", "G": "C", "I": "I", "U": "u",
              "4": "L", "5": "5", "8": "S", **SYMBOLS}  # character -> what the network writes
 IN_WORD = frozenset("NMFKEZYHGI")  # written inside its word, and a stand-in only where it begins one
-LOWER_STAND_INS = frozenset({"x"})  # drawn as often as capitals, as the X it stands for (strokes.hand)
+ALONE = frozenset("U")  # a stand-in only where it is a word of its own (a letter of a spread run: "C P U")
+LOWER_STAND_INS = frozenset({"x", "u"})  # drawn as often as capitals, as the X and U they stand for (strokes.hand)
 CAPITAL_SCALE = 1.8  # an x grown to a capital's height: capitals stand about 1.8 x-heights tall (by eye)
 # The tail of a Q in the unit box of its O (x right, y down; 0-1 spans the O): from inside the loop,
 # across its lower right, ending a little beyond it.
@@ -96,7 +101,8 @@ def substitute(text: str, runs: list[list[int]] = (), chars: str | None = None
                ) -> tuple[str, list[list[int]], dict[int, str]]:
     """`text` with each character of STAND_INS (of those in `chars`, default all) replaced by its
     stand-in, drawn as a word of its own: a space before it where its word has ink before it, and
-    after it where more of its word follows;
+    after it where more of its word follows (but those of IN_WORD in their word, where they begin
+    it, and those of ALONE only where they are a word of their own, spaces put in included);
     `runs` (letter positions set together after sampling, as `strokes.acronyms.spread` gives them)
     moved to the new positions, followed by a run [character before, stand-in, character after] for
     each stand-in given spaces (stand-ins next to each other share one run); and the stand-ins'
@@ -105,7 +111,8 @@ def substitute(text: str, runs: list[list[int]] = (), chars: str | None = None
     substitute("a Queen") == ("a O ueen", [[2, 4]], {2: "Q"}); substitute("in 1945") ==
     ("in 19 L 5", [[4, 6, 8]], {6: "4", 8: "5"}); text without those characters is unchanged.
     """
-    chosen = STAND_INS if chars is None else {c: STAND_INS[c] for c in chars}
+    chosen = {c: STAND_INS[c] for c in (STAND_INS if chars is None else chars)}
+    alone = {c: chosen.pop(c) for c in ALONE if c in chosen}  # given their stand-ins last, where they stand alone
     out, where, marks, added = "", [], {}, []
     run, linked = None, False  # the run being built (positions in `out`); linked: the next character joins it
 
@@ -141,7 +148,11 @@ def substitute(text: str, runs: list[list[int]] = (), chars: str | None = None
         out += chosen[c]
         if u + 1 < len(text) and text[u + 1] != " ":  # the rest of the word follows: draw it apart
             out += space_after_last()
-    return out, [[where[u] for u in run] for run in runs] + added, marks
+    for u, c in enumerate(out):  # a word of its own (with the spaces put in above): its stand-in; in a word, its own
+        if c in alone and out[u - 1: u] in ("", " ") and out[u + 1: u + 2] in ("", " "):
+            marks[u] = c
+            out = out[:u] + alone[c] + out[u + 1:]
+    return out, [[where[u] for u in run] for run in runs] + added, dict(sorted(marks.items()))
 
 
 def restore(text: str, marks: dict[int, str]) -> str:
@@ -239,6 +250,8 @@ def resize_all(offsets: np.ndarray, phi: np.ndarray, text: str, marks: dict[int,
         if char == "X":
             out = enlarge(out, *ink_bounds(out, phi, text, u))
             out = x_cross(out, *ink_bounds(out, phi, text, u))
+        elif char == "U":
+            out = enlarge(out, *ink_bounds(out, phi, text, u))
         elif char in LEGS:
             out = enlarge(out, *leg_bounds(out, phi, text, u, LEGS[char]))
         elif char == "K":

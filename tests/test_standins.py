@@ -38,6 +38,8 @@ def at(offsets, first):
     ("Yes Vera", "Ves Vera", [], {0: "Y"}),  # a Y is a V: squashed into its arms and given a stem
     ("He and Hal", "le and lal", [], {0: "H", 7: "H"}),  # an H's first stem is an l: given the rest after sampling
     ("Go, Greg", "Co, Creg", [], {0: "G", 4: "G"}),  # a G is a C: given its spur after sampling
+    ("a C P U and U", "a C P u and u", [], {6: "U", 12: "U"}),  # a U standing alone is a u, enlarged after sampling
+    ("Under UN aU", "Under UN aU", [], {}),  # a U in a word is the network's own
 ])
 def test_substitute_puts_stand_ins_apart_from_the_rest_of_their_word(text, network, runs, marks):
     assert substitute(text) == (network, runs, marks)
@@ -62,7 +64,7 @@ def test_substitute_moves_acronym_runs_and_round_trips_on_random_text():
     assert marks == {4: "F", 8: "Q", 16: "X", 18: "M"}  # an F stands in for itself: it is finished after sampling
     rng = random.Random(0)
     for _ in range(500):
-        text = "".join(rng.choice("aQXNMKFEZYHGBI q.4587") for _ in range(rng.randint(0, 20)))
+        text = "".join(rng.choice("aQXNMKFEZYHGBIU q.4587") for _ in range(rng.randint(0, 20)))
         spaced, runs = spread(text)
         out, all_runs, marks = substitute(spaced, runs)
         assert joined(restore(out, marks), all_runs) == text
@@ -70,6 +72,10 @@ def test_substitute_moves_acronym_runs_and_round_trips_on_random_text():
         assert all(out[u] == STAND_INS[c] for u, c in marks.items())
         assert all(u == 0 or out[u - 1] == " " for u in marks)  # each begins a word ...
         assert all(u == len(out) - 1 or out[u + 1] == " " for u, c in marks.items() if c not in IN_WORD)  # ... or is one
+        assert all(c != "u" or u in marks for u, c in enumerate(out))  # the text holds no u: each stands in for a U
+        alone = lambda u: out[u - 1: u] in ("", " ") and out[u + 1: u + 2] in ("", " ")  # noqa: E731
+        assert not any(c == "U" and alone(u) for u, c in enumerate(out))  # a U drawn as a word of its own is a u ...
+        assert all(alone(u) for u, c in marks.items() if c == "U")  # ... and only such a U
         assert not any(c in "NMKEZYHG" and (u == 0 or out[u - 1] == " ") for u, c in enumerate(out))  # mid-word: its own
         only, only_runs, only_marks = substitute(spaced, runs, chars="Q")  # only some stand in
         assert "X" in only or "X" not in text
