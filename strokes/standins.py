@@ -148,10 +148,10 @@ def substitute(text: str, runs: list[list[int]] = (), chars: str | None = None
         out += chosen[c]
         if u + 1 < len(text) and text[u + 1] != " ":  # the rest of the word follows: draw it apart
             out += space_after_last()
-    for u, c in enumerate(out):  # a word of its own (with the spaces put in above): its stand-in; in a word, its own
-        if c in alone and out[u - 1: u] in ("", " ") and out[u + 1: u + 2] in ("", " "):
-            marks[u] = c
-            out = out[:u] + alone[c] + out[u + 1:]
+    solo = {u: c for u, c in enumerate(out)  # a word of its own (with the spaces put in above); in a word, its own
+            if c in alone and out[u - 1: u] in ("", " ") and out[u + 1: u + 2] in ("", " ")}
+    marks.update(solo)
+    out = "".join(alone[c] if u in solo else c for u, c in enumerate(out))
     return out, [[where[u] for u in run] for run in runs] + added, dict(sorted(marks.items()))
 
 
@@ -240,18 +240,17 @@ def squash(offsets: np.ndarray, a: int, b: int, scale: float = FOUR_BAR) -> np.n
 
 
 def resize_all(offsets: np.ndarray, phi: np.ndarray, text: str, marks: dict[int, str]) -> np.ndarray:
-    """Ink written from `substitute` text with the x of every X, the n of every N and the m of every
-    M in `marks` enlarged (`enlarge`; the n's and m's ink from `leg_bounds`; the x then crossed,
-    `x_cross`), and room made after the l of every K and H, the 7 of every Z and the C of every G
-    (`k_room`, `z_room`, `g_room`). offsets (T, 3) raw units, phi (T, U + 1) window weights over
+    """Ink written from `substitute` text with the x of every X, the u of every U, the n of every N
+    and the m of every M in `marks` enlarged (`enlarge`; the n's and m's ink from `leg_bounds`; the
+    x then crossed, `x_cross`), and room made after the l of every K, H and I, the 7 of every Z and
+    the C of every G (`k_room`, `z_room`, `g_room`). offsets (T, 3) raw units, phi (T, U + 1) window weights over
     `text`; same length out."""
     out = np.array(offsets, dtype=np.float64, copy=True)
     for u, char in marks.items():
-        if char == "X":
+        if char in ("X", "U"):
             out = enlarge(out, *ink_bounds(out, phi, text, u))
-            out = x_cross(out, *ink_bounds(out, phi, text, u))
-        elif char == "U":
-            out = enlarge(out, *ink_bounds(out, phi, text, u))
+            if char == "X":
+                out = x_cross(out, *ink_bounds(out, phi, text, u))
         elif char in LEGS:
             out = enlarge(out, *leg_bounds(out, phi, text, u, LEGS[char]))
         elif char == "K":
