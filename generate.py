@@ -13,7 +13,7 @@ import os
 import sys
 
 from strokes.defaults import (DEFAULT_CANDIDATES, DEFAULT_CAPITAL_DOUBT, DEFAULT_CAPITAL_ROUNDS,  # no torch:
-                              STAND_IN_CHARS)  # --help stays fast
+                              DEFAULT_REDRAWS, STAND_IN_CHARS)  # --help stays fast
 
 DESCRIPTION = """\
 Write text in a human hand. Each TEXT argument is one line of the page; a line longer than
@@ -85,6 +85,10 @@ def build_parser() -> Parser:
     p.add_argument("--capital-rounds", type=int, default=DEFAULT_CAPITAL_ROUNDS, metavar="R",
                    help="with --pick word: draw each word holding a capital letter or a digit R times over "
                         "(R x N candidates; the network's capitals are its weakest letters) (default %(default)s)")
+    p.add_argument("--redraws", type=int, default=DEFAULT_REDRAWS, metavar="R",
+                   help="with --pick word: draw a word whose best candidate the recogniser still reads with doubt "
+                        "(an 'm' that may be an 'n', a scrawl) up to R more times over, until one reads plainly "
+                        "(0 = never) (default %(default)s)")
     p.add_argument("--capital-doubt", type=float, default=DEFAULT_CAPITAL_DOUBT, metavar="D",
                    help="with --candidates N: when the recogniser picks a line's first word, add D times how "
                         "likely it finds another letter in place of each capital, so that a plain capital wins "
@@ -137,9 +141,9 @@ def main(argv=None) -> int:
         return fail(f"--bias must be >= 0, got {args.bias}")
     if args.capital_doubt < 0:
         return fail(f"--capital-doubt must be >= 0, got {args.capital_doubt}")
-    if args.temperature <= 0 or args.retries < 0 or min(args.max_chars_per_line, args.steps, args.candidates,
+    if args.temperature <= 0 or args.retries < 0 or args.redraws < 0 or min(args.max_chars_per_line, args.steps, args.candidates,
                                                                      args.capital_rounds) < 1:
-        return fail("--temperature must be > 0, --retries >= 0, --max-chars-per-line, --steps, --candidates and "
+        return fail("--temperature must be > 0, --retries and --redraws >= 0, --max-chars-per-line, --steps, --candidates and "
                     "--capital-rounds >= 1")
     for path in filter(None, (args.out, args.attention_plot, args.density_plot)):
         if not writable(path):
@@ -180,7 +184,7 @@ def main(argv=None) -> int:
                              capital_rounds=args.capital_rounds, acronyms=args.acronyms,
                              capital_doubt=args.capital_doubt, stand_ins=args.stand_ins,
                              accents=args.accents == "on", level_words=args.level_words == "on",
-                             lead_in=args.lead_in == "on")
+                             lead_in=args.lead_in == "on", redraws=args.redraws)
     except HandError as e:
         return fail(str(e))
 

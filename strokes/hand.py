@@ -157,7 +157,7 @@ class Hand:
     @torch.no_grad()
     def _sample(self, texts: list[str], bias: float, temperature: float, style: Style | None, seed: int,
                 keep_predictions: bool, progress: bool = False, particles: int = 1, judge=None,
-                capital_rounds: int = 1, capital_doubt: float = 0.0) -> list[Written]:
+                capital_rounds: int = 1, capital_doubt: float = 0.0, redraws: int = 0) -> list[Written]:
         """Sample every text once; with particles > 1 (fast sampler only) the texts come in runs of
         `particles` equal lines that `strokes.wordsearch.search` resamples word by word with `judge`."""
         B, model, dev = len(texts), self.model, self.device
@@ -184,7 +184,7 @@ class Hand:
                 return self._collect(texts, full, encoded, style, seed,
                                      *self._search_words(x, state, text, mask, lengths, caps, bias, temperature,
                                                          progress, full, len(full[0]) - len(texts[0]), particles,
-                                                         judge, capital_rounds, capital_doubt))
+                                                         judge, capital_rounds, capital_doubt, redraws))
             if self.fast:
                 return self._collect(texts, full, encoded, style, seed,
                                      *self._sample_fast(x, state, text, mask, lengths, caps, bias, temperature,
@@ -223,7 +223,7 @@ class Hand:
         return out.offsets.cpu().numpy(), out.phi.cpu(), out.steps, out.stopped, preds
 
     def _search_words(self, x, state, text, mask, lengths, caps, bias, temperature, progress, full, start, particles,
-                      judge, capital_rounds, capital_doubt):
+                      judge, capital_rounds, capital_doubt, redraws):
         """The loop of `_sample` as a word-by-word search (`strokes.wordsearch`): the judge reads each
         particle's ink so far, denormalised, as the written text up to the next word."""
         def score(rows, inks, upto):  # a runaway stroke ranks a word after every word without one
@@ -234,8 +234,9 @@ class Hand:
         lines = range(0, len(full), particles)
         bounds = [word_starts(full[b], start) for b in lines]
         rounds = [word_rounds(full[b], bs, start, capital_rounds, LOWER_STAND_INS) for b, bs in zip(lines, bounds)]
+        chars = [[len(full[b][start:u].strip()) for u in [*bs, len(full[b])]] for b, bs in zip(lines, bounds)]
         out = search(FastSampler(self.model), x, state, text, mask, lengths, caps, bounds, particles, score, bias,
-                     temperature, progress, rounds=rounds)
+                     temperature, progress, rounds=rounds, chars=chars, redraws=redraws)
         return out.offsets.cpu().numpy(), out.phi.cpu(), out.steps, out.stopped, [None] * len(full)
 
     def _collect(self, texts, full, encoded, style, seed, offsets, phi_all, steps, stopped, preds) -> list[Written]:
@@ -258,7 +259,7 @@ class Hand:
               seed: int = 0, retries: int = 0, keep_predictions: bool = False, progress: bool = False,
               candidates: int = 1, judge=None, pick: str = "word", capital_rounds: int = 1,
               acronyms: str = "apart", capital_doubt: float = 0.0, stand_ins: bool | str = True,
-              accents: bool = True, level_words: bool = True, lead_in: bool = True) -> list[Written]:
+              accents: bool = True, level_words: bool = True, lead_in: bool = True, redraws: int = 0) -> list[Written]:
         """Write each line of text; returns one `Written` per line, in order.
 
         bias: Graves' sampling bias b >= 0 (0 = the model's own distribution; larger is neater).
@@ -305,6 +306,9 @@ class Hand:
             written after a lead-in word ("so "), which puts that character mid-line, where the network
             draws it better, and the lead-in's ink is cut off (`strokes.leadin`); not with
             keep_predictions, whose densities are the line's own. False: the line as it is.
+        redraws: with pick "word", a word whose best reading is still doubtful after its rounds (the
+            judge's NLL of its own characters above `strokes.wordsearch.DOUBTFUL` nats per character) is
+            drawn again by all the candidates, up to this many more rounds (not in Graves); 0 = never.
         """
         if pick not in PICKS:
             raise HandError(f"pick must be one of {', '.join(PICKS)}, got {pick!r}")
@@ -312,6 +316,8 @@ class Hand:
             raise HandError(f"bias must be >= 0, got {bias}")
         if candidates < 1 or capital_rounds < 1:
             raise HandError(f"candidates and capital_rounds must be >= 1, got {candidates} and {capital_rounds}")
+        if redraws < 0:
+            raise HandError(f"redraws must be >= 0, got {redraws}")
         if capital_doubt < 0:
             raise HandError(f"capital_doubt must be >= 0, got {capital_doubt}")
         if candidates > 1 and judge is None:
@@ -340,7 +346,7 @@ class Hand:
             drawn = self._sample([led[i] for i in todo for _ in range(candidates)], bias, temperature, style,
                                  seed + 7919 * attempt, keep_predictions, progress,
                                  particles=candidates if by_word else 1, judge=judge, capital_rounds=capital_rounds,
-                                 capital_doubt=capital_doubt)
+                                 capital_doubt=capital_doubt, redraws=redraws)
             batch = [pick_legible(drawn[k * candidates:(k + 1) * candidates], judge, capital_doubt) if candidates > 1
                      else drawn[k]
                      for k in range(len(todo))]

@@ -39,18 +39,18 @@ EXIT_USAGE = 2
 def legibility(hand, texts: list[str], judge: Recognizer | Panel, bias: float = 0.75, candidates: int = 1,
                seed: int = 0, batch_size: int = 25, style=None, reader: Recognizer | Panel | None = None,
                pick: str = "word", capital_rounds: int = 1, acronyms: str = "apart", capital_doubt: float = 0.0,
-               stand_ins: bool | str = True) -> dict:
+               stand_ins: bool | str = True, redraws: int = 0) -> dict:
     """Write `texts` (no retries; with candidates > 1 `judge` picks each word or line, as `pick`
     says, words with capitals or digits drawn `capital_rounds` times, runs of capitals as `acronyms`
-    says, a line's first capitals doubted with weight `capital_doubt`, characters drawn from
-    `stand_ins`, `Hand.write`; the recognisers read the tall n and m and the l that stand in for an
+    says, a line's first capitals doubted with weight `capital_doubt`, doubtful words drawn up to
+    `redraws` more times, characters drawn from `stand_ins`, `Hand.write`; the recognisers read the tall n and m and the l that stand in for an
     N, M and K as lower case, the E as an L and the Z as a 7, so count them misread) and read them back with
     `reader` (default: the judge): CER, exact lines, attention failures."""
     t0, written = time.perf_counter(), []
     for i in range(0, len(texts), batch_size):
         written += hand.write(texts[i:i + batch_size], bias=bias, seed=seed + i, candidates=candidates, judge=judge,
                               style=style, pick=pick, capital_rounds=capital_rounds, acronyms=acronyms,
-                              capital_doubt=capital_doubt, stand_ins=stand_ins)
+                              capital_doubt=capital_doubt, stand_ins=stand_ins, redraws=redraws)
     seconds = time.perf_counter() - t0
     readings = (reader or judge).read([w.offsets for w in written])
     wanted = [w.written_text for w in written]
@@ -96,6 +96,9 @@ def main(argv=None) -> int:
     p.add_argument("--capital-doubt", type=float, nargs="+", default=[0.0], metavar="D",
                    help="with candidates > 1: weight of the doubt of a line's first capitals in the judge's "
                    "score (as generate.py --capital-doubt; rows print 'doubt D'; default %(default)s)")
+    p.add_argument("--redraws", type=int, nargs="+", default=[0], metavar="R",
+                   help="with --pick word: draw a word whose best reading is still doubtful up to R more times "
+                   "(as generate.py --redraws; rows print 'redraws R'; default %(default)s)")
     p.add_argument("--title-case", action="store_true", help="write the sentences in Title Case (a capital "
                    "to every word), to measure capitals")
     p.add_argument("--with-acronyms", action="store_true", help="put a run of capitals (CPU, NASA, ...) in "
@@ -115,9 +118,9 @@ def main(argv=None) -> int:
     p.add_argument("--show", type=int, default=0, metavar="K", help="print the first K readings of each row")
     args = p.parse_args(argv)
     if (args.sentences < 1 or min(args.candidates + args.capital_rounds) < 1 or min(args.bias) < 0
-            or min(args.capital_doubt) < 0):
-        print("legibility: --sentences, --candidates and --capital-rounds must be >= 1, --bias and --capital-doubt >= 0",
-              file=sys.stderr)
+            or min(args.capital_doubt + args.redraws) < 0):
+        print("legibility: --sentences, --candidates and --capital-rounds must be >= 1, --bias, --capital-doubt and "
+              "--redraws >= 0", file=sys.stderr)
         return EXIT_USAGE
     if args.data and not Path(args.data).is_file():
         print(f"legibility: --data {args.data}: no such file; make it with python -m strokes.data", file=sys.stderr)
@@ -157,18 +160,20 @@ def main(argv=None) -> int:
     print(f"| bias | candidates | pick | CER{' (reader)' if two else ''} |{' CER (judge) |' if two else ''} lines read "
           "exactly | attention failures | s per line |")
     print("| --- | --- | --- | --- |" + (" --- |" if two else "") + " --- | --- | --- |")
-    settings = [(c, pick, rounds, mode, doubt) for c in args.candidates for pick in (args.pick if c > 1 else ["-"])
+    settings = [(c, pick, rounds, mode, doubt, again) for c in args.candidates for pick in (args.pick if c > 1 else ["-"])
                 for rounds in (args.capital_rounds if pick == "word" else [1]) for mode in args.acronyms
-                for doubt in (args.capital_doubt if c > 1 else [0.0])]
-    for candidates, pick, rounds, mode, doubt in settings:
+                for doubt in (args.capital_doubt if c > 1 else [0.0])
+                for again in (args.redraws if pick == "word" else [0])]
+    for candidates, pick, rounds, mode, doubt, again in settings:
         for bias in args.bias:
             r = legibility(hand, texts, judge, bias, candidates, args.seed, style=style, reader=reader,
                            pick=pick if candidates > 1 else "word", capital_rounds=rounds, acronyms=mode,
-                           capital_doubt=doubt, stand_ins=stand_ins)
+                           capital_doubt=doubt, stand_ins=stand_ins, redraws=again)
             judged = f" {r['judge_cer']:.3f} |" if two else ""
             shown = f"{pick}, capitals x{rounds}" if rounds > 1 else pick
             shown += f", acronyms {mode}" if len(args.acronyms) > 1 or mode != "apart" else ""
             shown += f", doubt {doubt:g}" if doubt else ""
+            shown += f", redraws {again}" if again else ""
             print(f"| {bias:g} | {candidates} | {shown} | {r['cer']:.3f} |{judged} {r['exact']} of {r['lines']} | "
                   f"{r['attention_failures']} | {r['seconds_per_line']:.2f} |", flush=True)
             print(f"  reader: {misread_line(r['misread'])}; {first_line(r['first'])}")

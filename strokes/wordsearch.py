@@ -26,6 +26,13 @@ lower case (README, "How legible?"), so N draws seldom hold a good one. A word m
 rounds (`rounds`): after each round the N particles go back to where the word began and draw it
 again, and the N best-read particles of all rounds (the judge's NLL) go on as if drawn at once. A
 word then costs R times the steps, but only the words that need it.
+
+Which words are hard is also seen as they are drawn: with `redraws` > 0 a word whose best reading
+is still doubtful after its rounds, the judge's NLL of its own characters (that of the text so far
+less that of the text before it) above `doubtful` nats per character, is drawn again, up to
+`redraws` more rounds, until one of its particles reads plainly. The judge then spends its draws
+where the network slipped, whatever the letters (a lower-case "m" drawn as an "n" as much as a
+capital).
 """
 from __future__ import annotations
 
@@ -40,6 +47,7 @@ from .models import State
 from .sampler import Sampled, num_threads, sampling_threads
 
 GROW = 256  # steps added to the ink and window buffers whenever a particle reaches their end
+DOUBTFUL = 1.0  # nats per character of a word's own judge NLL above which `redraws` draws it again
 
 
 def word_starts(text: str, start: int = 0) -> list[int]:
@@ -103,7 +111,7 @@ class WordSearch:
     """The state of one search: `search` builds it and runs it; see the module docstring."""
 
     def __init__(self, sampler, x, state, text, text_mask, lengths, caps, boundaries, particles, score, bias,
-                 temperature, rounds=None):
+                 temperature, rounds=None, chars=None, redraws=0, doubtful=DOUBTFUL):
         B, U = text.shape
         if B % particles or len(boundaries) != B // particles:
             raise ValueError(f"{B} rows are not {len(boundaries)} lines of {particles} particles")
@@ -111,6 +119,10 @@ class WordSearch:
         if (len(self.rounds) != len(boundaries) or any(len(r) != len(b) + 1 for r, b in zip(self.rounds, boundaries))
                 or any(k < 1 for r in self.rounds for k in r)):
             raise ValueError("rounds needs one count >= 1 per word of every line (len(boundaries[l]) + 1)")
+        if redraws < 0 or (redraws and (chars is None or len(chars) != len(boundaries) or
+                                        any(len(c) != len(b) + 1 for c, b in zip(chars, boundaries)))):
+            raise ValueError("redraws needs to be >= 0, and > 0 needs chars: one count per word of every line")
+        self.redraws, self.doubtful, self.chars = redraws, doubtful, chars
         self.sampler, self.N, self.score, self.bias, self.temperature = sampler, particles, score, bias, temperature
         self.boundaries, self.lengths, self.caps = boundaries, lengths, caps
         dev, dtype = x.device, x.dtype
@@ -126,6 +138,7 @@ class WordSearch:
         self.round = [0] * L  # per line: how many rounds of its current word are over
         self.start = [None] * L  # per line: the particle its word began from, while the word has rounds to come
         self.pool = [[] for _ in range(L)]  # per line: (NLL, particle) of the N best of the word's rounds so far
+        self.before = [0.0] * L  # per line: the judge's NLL (nats) of the text before its current word
         self.finished = [False] * L
         self.goal = torch.zeros(B, dtype=torch.long, device=dev)  # a particle pauses when its window's peak reaches it
         self.budget = torch.zeros(B, dtype=torch.long, device=dev)  # steps the current word may take
@@ -151,8 +164,19 @@ class WordSearch:
         self.budget[sl] = STEPS_PER_CHAR_CAP * (min(nxt, int(self.lengths[line * self.N])) - first + 1)
         self.paused[sl] = self.stalled[sl] = False
         self.word_steps[sl] = 0
-        if self.rounds[line][self.word[line]] > 1 and self.round[line] == 0:
+        if self._many(line) and self.round[line] == 0:
             self.start[line] = self._snap(line * self.N)  # the line's particles are alike here
+
+    def _many(self, line: int) -> bool:
+        """Whether the line's current word may be drawn more than once."""
+        return self.rounds[line][self.word[line]] > 1 or self.redraws > 0
+
+    def _own(self, line: int, best: float) -> float:
+        """The judge's NLL per character of the line's current word alone, from `best`, that of the
+        text so far (nats per character): the text's NLL less that of the text before the word."""
+        k, chars = self.word[line], self.chars[line]
+        before = chars[k - 1] if k else 0
+        return (best * chars[k] - self.before[line]) / max(chars[k] - before, 1)  # inf when unreadable
 
     # ------------------------------------------------------------------ one particle, kept aside
     def _snap(self, r: int) -> dict:
@@ -225,7 +249,9 @@ class WordSearch:
         pool = sorted(self.pool[line] + [(float(s), self._snap(r)) for s, r in zip(nll, rows)],
                       key=lambda e: e[0])[:self.N]  # stable: earlier rounds win ties
         self.round[line] += 1
-        if self.round[line] < self.rounds[line][self.word[line]]:
+        fixed = self.rounds[line][self.word[line]]
+        if self.round[line] < fixed or (self.round[line] < fixed + self.redraws and
+                                        self._own(line, pool[0][0]) > self.doubtful):
             self.pool[line] = pool
             self._put(rows, [self.start[line]] * self.N)
             self._aim(line)
@@ -240,7 +266,7 @@ class WordSearch:
         again instead (`_pool`)."""
         over = self.done.view(-1, self.N).all(1).tolist()
         ends = {line for line in ready if self._span(line)[1] == self.never or over[line]}
-        many = {line for line in ready if self.rounds[line][self.word[line]] > 1}
+        many = {line for line in ready if self._many(line)}
         judged = [line for line in ready if line not in ends or line in many]  # one batch for the judge
         nll = dict(zip(judged, self.judge(judged))) if judged else {}
         for line in many:
@@ -259,6 +285,8 @@ class WordSearch:
             t[dst] = t[src]
         self.state = _copy_rows(self.state, dst, src)
         for line in go:
+            if self.redraws:  # nan after an unreadable word (inf - inf): no doubt, no redraws, till the line ends
+                self.before[line] = float(np.min(nll[line])) * self.chars[line][self.word[line]]
             self.word[line] += 1
             self._aim(line)
 
@@ -283,7 +311,8 @@ def search(sampler, x: torch.Tensor, state: State, text: torch.Tensor, text_mask
            lengths: torch.Tensor, caps: torch.Tensor, boundaries: list[list[int]], particles: int,
            score: Callable[[list[int], list[np.ndarray], list[int]], np.ndarray], bias: float = 0.0,
            temperature: float = 1.0, progress: bool = False, threads: int | None | str = "auto",
-           rounds: list[list[int]] | None = None) -> Sampled:
+           rounds: list[list[int]] | None = None, chars: list[list[int]] | None = None, redraws: int = 0,
+           doubtful: float = DOUBTFUL) -> Sampled:
     """Sample lines of `particles` rows each, resampling at word boundaries; returns every row.
 
     Rows l * particles .. (l + 1) * particles - 1 are line l's particles and must start alike (same
@@ -292,7 +321,10 @@ def search(sampler, x: torch.Tensor, state: State, text: torch.Tensor, text_mask
     each row's normalised ink (T, 3) so far as the text before position upto; rows whose ink has
     fewer than 2 points are scored inf without a call. rounds[l][k]: how many times word k of line
     l is drawn by all N particles before the N best go on (default 1 for every word; see the module
-    docstring). text, text_mask, lengths, caps, bias and temperature are those of
+    docstring). redraws: more rounds, up to this many, for a word whose best reading is doubtful (its
+    own NLL above `doubtful` nats per character); chars[l][k]: the characters the judge reads once
+    line l's word k is written (the text so far), needed with redraws. text, text_mask, lengths,
+    caps, bias and temperature are those of
     `FastSampler.sample`; the noise comes from torch's global generator.
     """
     if bias < 0 or temperature <= 0:
@@ -300,4 +332,4 @@ def search(sampler, x: torch.Tensor, state: State, text: torch.Tensor, text_mask
     threads = sampling_threads(len(text)) if threads == "auto" else threads
     with num_threads(threads if x.device.type == "cpu" else None):
         return WordSearch(sampler, x, state, text, text_mask, lengths, caps, boundaries, particles, score, bias,
-                          temperature, rounds).run(progress)
+                          temperature, rounds, chars, redraws, doubtful).run(progress)

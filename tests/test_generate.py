@@ -174,7 +174,7 @@ def test_retries_only_keep_failures_after_every_attempt(hand):
 
 @pytest.mark.parametrize("case", ["empty", "unknown-only", "negative-bias", "missing-ckpt", "truncated-ckpt",
                                   "wrong-kind-ckpt", "unwritable", "bad-prime", "no-such-style",
-                                  "zero-capital-rounds", "negative-capital-doubt"])
+                                  "zero-capital-rounds", "negative-capital-doubt", "negative-redraws"])
 def test_bad_input_exits_2_without_traceback(case, checkpoints, tmp_path):
     out = tmp_path / "out.svg"
     ckpt = checkpoints["synthesis"]
@@ -203,6 +203,8 @@ def test_bad_input_exits_2_without_traceback(case, checkpoints, tmp_path):
         args += ["--capital-rounds", "0"]
     elif case == "negative-capital-doubt":
         args += ["--capital-doubt", "-1"]
+    elif case == "negative-redraws":
+        args += ["--redraws", "-1"]
     elif case == "no-such-style":  # the shipped weights and presets
         args = ["abc", "-o", out, "--style", "99"]
     run = cli(*args)
@@ -217,6 +219,12 @@ def test_capital_doubt_must_not_be_negative(hand):
     from strokes.hand import HandError
     with pytest.raises(HandError, match="capital_doubt must be >= 0, got -1"):
         hand.write(["ab"], capital_doubt=-1)
+
+
+def test_redraws_must_not_be_negative(hand):
+    from strokes.hand import HandError
+    with pytest.raises(HandError, match="redraws must be >= 0, got -1"):
+        hand.write(["ab"], redraws=-1)
 
 
 def test_acronyms_mode_is_checked_and_text_without_runs_is_unchanged(hand):

@@ -50,7 +50,7 @@ def replay_phi(sampler, x0, state, text, mask, ink):
     return torch.stack(phis) if phis else torch.zeros(0, text.shape[1] + 1), state, x
 
 
-def run_search(particles, boundaries, stall_cap=None, monkeypatch=None, seed=0, rounds=None):
+def run_search(particles, boundaries, stall_cap=None, monkeypatch=None, seed=0, rounds=None, **kw):
     model = small_model(seed=1)
     K = model.config.window_components
     with torch.no_grad():  # a window that walks along the text, ~8 steps per character, as a trained one does
@@ -73,7 +73,7 @@ def run_search(particles, boundaries, stall_cap=None, monkeypatch=None, seed=0, 
         monkeypatch.setattr(ws, "STEPS_PER_CHAR_CAP", stall_cap)
     torch.manual_seed(seed)
     out = search(sampler, x0, model.initial_state(B), text, mask, lengths.repeat_interleave(particles), caps,
-                 boundaries, particles, score, bias=0.5, rounds=rounds)
+                 boundaries, particles, score, bias=0.5, rounds=rounds, **kw)
     return sampler, model, text, mask, x0, out, calls
 
 
@@ -177,3 +177,58 @@ def test_rounds_of_one_change_nothing_and_bad_rounds_are_refused():
         run_search(2, [[2, 4], [1, 3]], rounds=[[1, 1], [1, 1, 1]])
     with pytest.raises(ValueError, match="one count >= 1 per word"):
         run_search(2, [[2, 4], [1, 3]], rounds=[[1, 0, 1], [1, 1, 1]])
+
+
+CHARS = [[2, 4, 6], [1, 3, 4]]  # characters judged once each word of the two lines is written
+
+
+def calls_per_line(calls, particles):
+    """{line: [(goal, scores of its particles)]} in the order the judge saw them."""
+    out = {}
+    for rows, inks, upto, s in calls:
+        for line in sorted({r // particles for r in rows}):
+            mine = [k for k, r in enumerate(rows) if r // particles == line]
+            out.setdefault(line, []).append((upto[mine[0]], s[mine]))
+    return out
+
+
+def replay_redraws(calls, particles, redraws, doubtful):
+    """The rounds each word should have had, replayed with a naive loop over the judge's calls: after
+    its fixed rounds a word is drawn again while the best NLL of its own characters (that of the text
+    so far, times its characters, less that of the text before it, per character of the word) is above
+    `doubtful`, at most `redraws` times. Asserts the calls follow that rule; returns the redraws."""
+    goals, extra = {0: [2, 4, END], 1: [1, 3, END]}, 0
+    for line, seq in calls_per_line(calls, particles).items():
+        at, before = 0, 0.0
+        for k, goal in enumerate(goals[line]):
+            pool, drawn = [], 0
+            while True:
+                assert seq[at][0] == goal
+                pool = sorted([*pool, *seq[at][1]])[:particles]
+                at, drawn = at + 1, drawn + 1
+                own = (pool[0] * CHARS[line][k] - before) / (CHARS[line][k] - (CHARS[line][k - 1] if k else 0))
+                if drawn >= ROUNDS[line][k] and (drawn == ROUNDS[line][k] + redraws or own <= doubtful):
+                    break
+            extra += drawn - ROUNDS[line][k]
+            before = pool[0] * CHARS[line][k]
+        assert at == len(seq)
+    return extra
+
+
+@pytest.mark.parametrize("redraws, doubtful, seed", [(2, 0.2, 0), (1, 0.3, 1), (3, 0.1, 2)])
+def test_redraws_draw_a_doubtful_word_again_until_it_reads(redraws, doubtful, seed):
+    """Every word is judged, the last too, and drawn again as `replay_redraws` says."""
+    particles = 3
+    _, _, _, _, _, out, calls = run_search(particles, [[2, 4], [1, 3]], seed=seed, rounds=ROUNDS, chars=CHARS,
+                                           redraws=redraws, doubtful=doubtful)
+    assert replay_redraws(calls, particles, redraws, doubtful) > 0  # some word was doubtful: redraws happened
+
+
+def test_redraws_that_never_doubt_draw_nothing_more_and_need_chars():
+    _, _, _, _, _, out, calls = run_search(2, [[2, 4], [1, 3]], rounds=ROUNDS, chars=CHARS, redraws=2,
+                                           doubtful=float("inf"))
+    assert replay_redraws(calls, 2, 2, float("inf")) == 0
+    with pytest.raises(ValueError, match="needs chars"):
+        run_search(2, [[2, 4], [1, 3]], redraws=1)
+    with pytest.raises(ValueError, match="needs chars"):
+        run_search(2, [[2, 4], [1, 3]], chars=[[2, 4], [1, 3, 4]], redraws=1)
