@@ -223,17 +223,18 @@ def save_presets(lines: list, path) -> None:
 
 def sample_sheet(hand, texts: list[str], biases=(0.0, 0.5, 1.0), styles=(0, 1, 2), style_bias: float = 0.75,
                  seed: int = 0, retries: int = 2, candidates: int = 1, capital_rounds: int = 1,
-                 capital_doubt: float = 0.0) -> list:
+                 capital_doubt: float = 0.0, redraws: int = 0) -> list:
     """The README picture's lines: `texts` unprimed at each bias, then in each preset style at
     style_bias; a blank line between groups. Returns offsets (or None) per line."""
     rows = []
     for b in biases:
         rows += [w.offsets for w in hand.write(texts, bias=b, seed=seed, retries=retries, candidates=candidates,
-                                               capital_rounds=capital_rounds, capital_doubt=capital_doubt)] + [None]
+                                               capital_rounds=capital_rounds, capital_doubt=capital_doubt,
+                                               redraws=redraws)] + [None]
     for n in styles:
         rows += [w.offsets for w in hand.write(texts, bias=style_bias, style=hand.preset(n), seed=seed,
                                                retries=retries, candidates=candidates, capital_rounds=capital_rounds,
-                                               capital_doubt=capital_doubt)] + [None]
+                                               capital_doubt=capital_doubt, redraws=redraws)] + [None]
     return rows[:-1]
 
 
@@ -305,6 +306,8 @@ def main(argv=None) -> int:
                     "with capitals or digits (as generate.py --capital-rounds; default %(default)s)")
     fg.add_argument("--capital-doubt", type=float, default=0.0, metavar="D", help="weight of the doubt of a line's "
                     "first capitals when the recogniser picks (as generate.py --capital-doubt; default %(default)s)")
+    fg.add_argument("--redraws", type=int, default=0, metavar="R", help="more rounds, at most, for a word the "
+                    "recogniser still reads with doubt (as generate.py --redraws; default %(default)s)")
     args = p.parse_args(argv)
     if args.cmd == "average":
         return _average_main(args)
@@ -349,11 +352,13 @@ def main(argv=None) -> int:
         from .render import write_page
         hand = Hand(model)
         if args.cmd == "figure":
-            if min(args.candidates, args.capital_rounds) < 1 or args.capital_doubt < 0:
-                print("evaluate: --candidates and --capital-rounds must be >= 1, --capital-doubt >= 0", file=sys.stderr)
+            if min(args.candidates, args.capital_rounds) < 1 or min(args.capital_doubt, args.redraws) < 0:
+                print("evaluate: --candidates and --capital-rounds must be >= 1, --capital-doubt and --redraws >= 0",
+                      file=sys.stderr)
                 return 2
             write_page(sample_sheet(hand, args.text, seed=args.seed, candidates=args.candidates,
-                                    capital_rounds=args.capital_rounds, capital_doubt=args.capital_doubt), args.out)
+                                    capital_rounds=args.capital_rounds, capital_doubt=args.capital_doubt,
+                                    redraws=args.redraws), args.out)
             print(f"wrote {args.out}")
             return 0
         lines = style_candidates(hand, args.text, list(range(args.seeds)), args.bias)
