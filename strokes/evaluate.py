@@ -226,15 +226,12 @@ def sample_sheet(hand, texts: list[str], biases=(0.0, 0.5, 1.0), styles=(0, 1, 2
                  capital_doubt: float = 0.0, redraws: int = 0) -> list:
     """The README picture's lines: `texts` unprimed at each bias, then in each preset style at
     style_bias; a blank line between groups. Returns offsets (or None) per line."""
+    kw = dict(seed=seed, retries=retries, candidates=candidates, capital_rounds=capital_rounds,
+              capital_doubt=capital_doubt, redraws=redraws)
+    groups = [dict(bias=b) for b in biases] + [dict(bias=style_bias, style=hand.preset(n)) for n in styles]
     rows = []
-    for b in biases:
-        rows += [w.offsets for w in hand.write(texts, bias=b, seed=seed, retries=retries, candidates=candidates,
-                                               capital_rounds=capital_rounds, capital_doubt=capital_doubt,
-                                               redraws=redraws)] + [None]
-    for n in styles:
-        rows += [w.offsets for w in hand.write(texts, bias=style_bias, style=hand.preset(n), seed=seed,
-                                               retries=retries, candidates=candidates, capital_rounds=capital_rounds,
-                                               capital_doubt=capital_doubt, redraws=redraws)] + [None]
+    for group in groups:
+        rows += [w.offsets for w in hand.write(texts, **group, **kw)] + [None]
     return rows[:-1]
 
 

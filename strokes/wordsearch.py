@@ -286,7 +286,8 @@ class WordSearch:
             t[dst] = t[src]
         self.state = _copy_rows(self.state, dst, src)
         for line in go:
-            if self.redraws:  # nan after an unreadable word (inf - inf): no doubt, no redraws, till the line ends
+            if self.redraws:  # inf after an unreadable word: later words' own NLL is then -inf or nan, never
+                # above `doubtful`, so the line's remaining words get no redraws
                 self.before[line] = float(np.min(nll[line])) * self.chars[line][self.word[line]]
             self.word[line] += 1
             self._aim(line)
