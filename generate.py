@@ -109,6 +109,10 @@ def build_parser() -> Parser:
                    help="'on' sets a word the network lifted well above its neighbours back down onto their "
                         "line (a hand's gentle drift up or down is kept); 'off' leaves every word where it was "
                         "drawn (default %(default)s)")
+    p.add_argument("--space-words", choices=["on", "off"], default="on",
+                   help="'on' moves a word the network drew against the word before it (\"trainto\") right, "
+                        "to the line's usual gap between words; 'off' leaves every word where it was drawn "
+                        "(default %(default)s)")
     p.add_argument("--lead-in", choices=["on", "off"], default="on",
                    help="'on' writes a line that begins with a B, P, D, W or a digit after a short lead-in "
                         "word, which puts that character mid-line where the network draws it better, and cuts "
@@ -184,7 +188,8 @@ def main(argv=None) -> int:
                              capital_rounds=args.capital_rounds, acronyms=args.acronyms,
                              capital_doubt=args.capital_doubt, stand_ins=args.stand_ins,
                              accents=args.accents == "on", level_words=args.level_words == "on",
-                             lead_in=args.lead_in == "on", redraws=args.redraws)
+                             lead_in=args.lead_in == "on", redraws=args.redraws,
+                             space_words=args.space_words == "on")
     except HandError as e:
         return fail(str(e))
 

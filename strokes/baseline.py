@@ -1,4 +1,5 @@
-"""Words that float above their line, set back down onto it.
+"""Words set on their line and apart: a word that floats above its line set back down onto it
+(`level_words`), and a word drawn against the one before it moved away from it (`space_words`).
 
 Now and then the synthesis network (Graves 2013, section 5) lifts a whole word well above the line
 its neighbours stand on, most often the last word of a line or one after a stand-in ("west forest?"
@@ -7,7 +8,15 @@ word whose bottom lies above the middle of its neighbours' letters by more than 
 distance from that middle down to their bottoms is moved, straight down, until its bottom is level
 with theirs. A word's ink is found by the window (eq. 46; `strokes.acronyms.word_bounds`), its bottom is the
 BOTTOM percentile of its points' heights (a stray point does not count), its middle the median.
-Descenders only lower a word, so they never make one float. Not in Graves.
+Descenders only lower a word, so they never make one float.
+
+Now and then, too, the network leaves no room between two words ("trainto", "Everyautumn"): the
+pen lifts, but the next word begins where the last one ended. A reader then sees one word. A word
+whose gap to the word before is less than TIGHT times the line's median gap between words is moved
+right, with the rest of the line, until its gap is that median: the hand's own spacing. The gap is
+measured band by band (BAND of a half-height tall), the least over the bands where both words have
+ink, so that a slant, a descender under the next word or a tall capital over the last does not
+count as room or as crowding. Not in Graves.
 """
 from __future__ import annotations
 
@@ -19,6 +28,16 @@ RISE = 1.6  # a word floats when its bottom is this many of its neighbours' half
 NEIGHBOURS = 2  # ... the words on each side it is compared with
 BOTTOM = 90  # a word's bottom: this percentile of its points' heights (y down)
 MIN_POINTS = 4  # a word with fewer points (a full stop drawn apart) is neither moved nor compared with
+TIGHT = 0.6  # a gap below this share of the line's median gap is widened (by eye: "trainto" 0.0, "Everyautumn" 0.55)
+BAND = 0.5  # the height of the bands gaps are measured in, in the line's half-heights (a quarter of an x-height)
+MIN_GAPS = 3  # a line with fewer gaps between words has no median to go by
+
+
+def half_height(y: np.ndarray, words: list[tuple[int, int]]) -> float:
+    """The line's half-height: the median over its words of the distance from a word's middle (median
+    height) down to its bottom (BOTTOM percentile); y (T,) point heights, y down."""
+    heights = [np.percentile(y[a + 1: b + 1], BOTTOM) - np.median(y[a + 1: b + 1]) for a, b in words]
+    return float(np.median(heights)) if heights else 0.0
 
 
 def level_words(offsets: np.ndarray, phi: np.ndarray, text: str, rise: float = RISE) -> np.ndarray:
@@ -41,4 +60,41 @@ def level_words(offsets: np.ndarray, phi: np.ndarray, text: str, rise: float = R
             out[a + 1, 1] += drop
             if b + 1 < len(out):
                 out[b + 1, 1] -= drop
+    return out
+
+
+def band_gap(left: np.ndarray, right: np.ndarray, band: float) -> float:
+    """The horizontal room between two words' points (n, 2), y down: the least, over the horizontal
+    bands `band` tall where both have ink, of the right word's leftmost x less the left word's
+    rightmost x; where they share no band, that of their boxes."""
+    low = min(left[:, 1].min(), right[:, 1].min())
+    lb, rb = ((left[:, 1] - low) // band).astype(int), ((right[:, 1] - low) // band).astype(int)
+    shared = np.intersect1d(lb, rb)
+    if not len(shared):
+        return float(right[:, 0].min() - left[:, 0].max())
+    return float(min(right[rb == k, 0].min() - left[lb == k, 0].max() for k in shared))
+
+
+def space_words(offsets: np.ndarray, phi: np.ndarray, text: str, runs: list[list[int]] = (),
+                tight: float = TIGHT) -> np.ndarray:
+    """A copy of offsets (T, 3), raw units, in which every word drawn against the word before it (see
+    the module docstring) is moved right, with all the ink after it, until its gap is the line's
+    median; only the pen-up offset into it changes. phi (T, U + 1): window weights over `text`; runs:
+    letters drawn apart and set together (`strokes.acronyms.spread`), which count as one word."""
+    out = np.array(offsets, dtype=np.float64, copy=True)
+    points = np.cumsum(out[:, :2], axis=0)  # (T, 2), kept in step with the moves; y down
+    cuts = word_bounds(out, phi, list(runs), text)
+    words = [(a, b) for a, b in zip(cuts[:-1], cuts[1:]) if b - a >= MIN_POINTS]
+    band = BAND * half_height(points[:, 1], words)
+    if len(words) <= MIN_GAPS or band <= 0:
+        return out
+    pairs = list(zip(words, words[1:]))
+    gaps = [band_gap(points[a + 1: k + 1], points[j + 1: b + 1], band) for (a, k), (j, b) in pairs]
+    wanted = float(np.median(gaps))
+    if wanted <= 0:
+        return out  # a line whose words all touch: nothing to go by
+    for ((a, k), (j, b)), gap in zip(pairs, gaps):
+        if gap < tight * wanted:
+            out[j + 1, 0] += wanted - gap
+            points[j + 1:, 0] += wanted - gap
     return out

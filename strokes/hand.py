@@ -259,7 +259,8 @@ class Hand:
               seed: int = 0, retries: int = 0, keep_predictions: bool = False, progress: bool = False,
               candidates: int = 1, judge=None, pick: str = "word", capital_rounds: int = 1,
               acronyms: str = "apart", capital_doubt: float = 0.0, stand_ins: bool | str = True,
-              accents: bool = True, level_words: bool = True, lead_in: bool = True, redraws: int = 0) -> list[Written]:
+              accents: bool = True, level_words: bool = True, lead_in: bool = True, redraws: int = 0,
+              space_words: bool = True) -> list[Written]:
         """Write each line of text; returns one `Written` per line, in order.
 
         bias: Graves' sampling bias b >= 0 (0 = the model's own distribution; larger is neater).
@@ -302,6 +303,8 @@ class Hand:
             the plain letter alone ("e").
         level_words: True (default, not in Graves): a word the network lifted well above its neighbours
             is set back down onto their line (`strokes.baseline`); False: as drawn.
+        space_words: True (default, not in Graves): a word the network drew against the word before it
+            is moved right to the line's median gap between words (`strokes.baseline`); False: as drawn.
         lead_in: True (default, not in Graves): a line that begins with a B, P, D, W or a digit is
             written after a lead-in word ("so "), which puts that character mid-line, where the network
             draws it better, and the lead-in's ink is cut off (`strokes.leadin`); not with
@@ -372,6 +375,8 @@ class Hand:
                 r.offsets = set_runs(r.offsets, r.phi, line_runs, r.window_text, level=line_levels)
             if level_words:  # a floating word set down, before strokes are added to its letters
                 r.offsets = baseline.level_words(r.offsets, r.phi, r.window_text)
+            if space_words:  # a word drawn against the one before moved away from it, before strokes are added
+                r.offsets = baseline.space_words(r.offsets, r.phi, r.window_text, line_runs)
             if line_marks:  # a Q's tail, a 4's stem, a 5's bar: strokes after the network's own
                 r.offsets, r.phi = add_strokes(r.offsets, r.phi, r.window_text, line_marks)
             if line_accents:  # accents over their letters, after the network's strokes too

@@ -1,8 +1,9 @@
-"""Floating words set back onto their line (strokes.baseline), on hand-made lines of zigzag words."""
+"""Floating words set back onto their line and crowded words set apart (strokes.baseline), on hand-made
+lines of zigzag words."""
 import numpy as np
 import pytest
 
-from strokes.baseline import RISE, level_words
+from strokes.baseline import RISE, TIGHT, band_gap, level_words, space_words
 from strokes.transforms import offsets_to_points, points_to_offsets
 
 
@@ -54,3 +55,41 @@ def test_the_rise_that_floats_a_word_is_rise_neighbour_half_heights():
     for lift, moved in ((-RISE * 5 + 0.5, False), (-RISE * 5 - 0.5, True)):
         offsets, phi, text, _ = line(word(0), word(30), word(60, lift=lift), word(90), word(120))
         assert (not np.array_equal(level_words(offsets, phi, text), offsets)) == moved, lift
+
+
+def xs(offsets, first):
+    return offsets_to_points(offsets, origin=first[:2])[:, 0]
+
+
+def test_a_word_drawn_against_the_one_before_is_moved_to_the_lines_median_gap():
+    # words 20 wide: gaps of 10 between them, but word 3 begins where word 2 ends
+    offsets, phi, text, first = line(word(0), word(30), word(60), word(80), word(110), word(140))
+    out = space_words(offsets, phi, text)
+    moved = 27  # word 3's first point: it and all after it move right by 10
+    np.testing.assert_allclose(xs(out, first), xs(offsets, first) + 10.0 * (np.arange(len(offsets)) >= moved), atol=1e-9)
+    changed = np.flatnonzero(np.any(out != offsets, axis=1))
+    np.testing.assert_array_equal(changed, [moved])  # only the pen-up move into it
+
+
+@pytest.mark.parametrize("gap, moved", [(10 * TIGHT - 0.5, True), (10 * TIGHT + 0.5, False)])
+def test_a_gap_is_crowded_below_tight_times_the_median(gap, moved):
+    offsets, phi, text, _ = line(word(0), word(30), word(60), word(80 + gap), word(110 + gap), word(140 + gap))
+    assert (not np.array_equal(space_words(offsets, phi, text), offsets)) == moved
+
+
+def test_lines_with_too_few_gaps_and_runs_set_together_are_kept():
+    offsets, phi, text, _ = line(word(0), word(20), word(50))  # two gaps: no median to go by
+    np.testing.assert_array_equal(space_words(offsets, phi, text), offsets)
+    offsets, phi, text, _ = line(word(0), word(30), word(60), word(80), word(110))
+    assert not np.array_equal(space_words(offsets, phi, text), offsets)  # word 3 touches word 2 ...
+    np.testing.assert_array_equal(space_words(offsets, phi, text, runs=[[4, 6]]), offsets)  # ... unless one run
+
+
+def test_the_gap_is_measured_band_by_band_across_a_slant():
+    # two parallel strokes slanting right at 45 degrees, 5 apart horizontally: their boxes overlap by 5
+    t = np.linspace(0, 10, 101)
+    left, right = np.stack([t, -t], 1), np.stack([t + 5, -t], 1)
+    assert right[:, 0].min() - left[:, 0].max() == pytest.approx(-5)
+    for band in (0.5, 1.0, 2.0):  # the left stroke's top edge in a band reaches a band's height to the right
+        assert band_gap(left, right, band) == pytest.approx(5 - band, abs=0.11)
+    assert band_gap(left, right + [0, 20], 1.0) == pytest.approx(-5)  # no band shared: their boxes' gap
