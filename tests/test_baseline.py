@@ -93,3 +93,37 @@ def test_the_gap_is_measured_band_by_band_across_a_slant():
     for band in (0.5, 1.0, 2.0):  # the left stroke's top edge in a band reaches a band's height to the right
         assert band_gap(left, right, band) == pytest.approx(5 - band, abs=0.11)
     assert band_gap(left, right + [0, 20], 1.0) == pytest.approx(-5)  # no band shared: their boxes' gap
+
+
+def line_gaps(w):
+    """The band gaps between the words of a Written line (as `space_words` measures them)."""
+    from strokes.acronyms import word_bounds
+    from strokes.baseline import BAND, MIN_POINTS, half_height
+    pts = np.cumsum(w.offsets[:, :2], 0)
+    cuts = word_bounds(w.offsets, w.phi, [], w.window_text)
+    words = [(i, j) for i, j in zip(cuts[:-1], cuts[1:]) if j - i >= MIN_POINTS]
+    band = BAND * half_height(pts[:, 1], words)
+    return np.array([band_gap(pts[i + 1:k + 1], pts[j + 1:m + 1], band) for (i, k), (j, m) in zip(words, words[1:])])
+
+
+def test_write_moves_only_crowded_words_right_to_the_median_gap():
+    # the shipped weights, single samples at bias 0.5, where the network crowds words most; stand-ins
+    # off, so that the ink is the network's own and only the spacing differs between the two
+    from strokes.acronyms import word_bounds
+    from strokes.evaluate import sentences
+    from strokes.hand import Hand
+    hand, texts = Hand.from_checkpoint(), sentences(8, seed=5)
+    kw = dict(bias=0.5, seed=5, candidates=1, stand_ins=False, level_words=False)
+    on, off = hand.write(texts, space_words=True, **kw), hand.write(texts, space_words=False, **kw)
+    moved = 0
+    for a, b in zip(on, off):
+        np.testing.assert_array_equal(a.offsets[:, 1:], b.offsets[:, 1:])  # heights and pen lifts kept
+        shift = a.offsets[:, 0] - b.offsets[:, 0]
+        starts = set(word_bounds(b.offsets, b.phi, [], b.window_text)[1:-1])
+        assert all(shift[k] > 0 and k - 1 in starts for k in np.flatnonzero(shift)), "only into a word, rightwards"
+        moved += bool(np.any(shift))
+        before = line_gaps(b)
+        if len(before) >= 3:  # each gap is its own: moving a word and all after it changes only the gap before it
+            median = np.median(before)
+            np.testing.assert_allclose(line_gaps(a), np.where(before < TIGHT * median, median, before), rtol=1e-9)
+    assert moved  # 18 of 40 such lines had a word moved
