@@ -33,11 +33,18 @@ BAND = 0.5  # the height of the bands gaps are measured in, in the line's half-h
 MIN_GAPS = 3  # a line with fewer gaps between words has no median to go by
 
 
-def half_height(y: np.ndarray, words: list[tuple[int, int]]) -> float:
-    """The line's half-height: the median over its words of the distance from a word's middle (median
-    height) down to its bottom (BOTTOM percentile); y (T,) point heights, y down."""
-    heights = [np.percentile(y[a + 1: b + 1], BOTTOM) - np.median(y[a + 1: b + 1]) for a, b in words]
-    return float(np.median(heights)) if heights else 0.0
+def inked_words(offsets: np.ndarray, phi: np.ndarray, text: str, runs=()) -> list[tuple[int, int]]:
+    """The cuts (a, b) of the line's words that have MIN_POINTS points or more (`strokes.acronyms.
+    word_bounds`, runs set together counting as one word): a word's ink is offsets[a + 1 : b + 1]."""
+    cuts = word_bounds(offsets, phi, list(runs), text)
+    return [(a, b) for a, b in zip(cuts[:-1], cuts[1:]) if b - a >= MIN_POINTS]
+
+
+def middles_bottoms(y: np.ndarray, words: list[tuple[int, int]]) -> tuple[np.ndarray, np.ndarray]:
+    """Each word's middle (the median of its points' heights) and bottom (their BOTTOM percentile);
+    y (T,) point heights, y down."""
+    return (np.array([np.median(y[a + 1: b + 1]) for a, b in words]),
+            np.array([np.percentile(y[a + 1: b + 1], BOTTOM) for a, b in words]))
 
 
 def level_words(offsets: np.ndarray, phi: np.ndarray, text: str, rise: float = RISE) -> np.ndarray:
@@ -45,13 +52,10 @@ def level_words(offsets: np.ndarray, phi: np.ndarray, text: str, rise: float = R
     moved down onto its neighbours' bottom; only the pen-up offsets into and out of it change, so the
     rest of the line keeps its place. phi (T, U + 1): window weights over `text`."""
     out = np.array(offsets, dtype=np.float64, copy=True)
-    y = np.cumsum(out[:, 1])
-    cuts = word_bounds(out, phi, [], text)
-    words = [(a, b) for a, b in zip(cuts[:-1], cuts[1:]) if b - a >= MIN_POINTS]
+    words = inked_words(out, phi, text)
     if len(words) < 3:
         return out
-    middle = np.array([np.median(y[a + 1: b + 1]) for a, b in words])
-    bottom = np.array([np.percentile(y[a + 1: b + 1], BOTTOM) for a, b in words])
+    middle, bottom = middles_bottoms(np.cumsum(out[:, 1]), words)
     for i, (a, b) in enumerate(words):
         near = [j for j in range(i - NEIGHBOURS, i + NEIGHBOURS + 1) if 0 <= j < len(words) and j != i]  # 2 or more
         base, mid = np.median(bottom[near]), np.median(middle[near])
@@ -75,26 +79,37 @@ def band_gap(left: np.ndarray, right: np.ndarray, band: float) -> float:
     return float(min(right[rb == k, 0].min() - left[lb == k, 0].max() for k in shared))
 
 
+def word_gaps(offsets: np.ndarray, phi: np.ndarray, text: str, runs=()) -> tuple[list[int], np.ndarray]:
+    """For each two consecutive words of the line (`inked_words`): the cut before the second (its ink
+    begins at offsets[cut + 1]) and their `band_gap`, in bands BAND of the line's half-heights tall
+    (the median over its words of bottom less middle, `middles_bottoms`). None of either for a line
+    without height."""
+    points = np.cumsum(offsets[:, :2], axis=0)  # (T, 2), y down
+    words = inked_words(offsets, phi, text, runs)
+    middle, bottom = middles_bottoms(points[:, 1], words)
+    band = BAND * float(np.median(bottom - middle)) if words else 0.0
+    if band <= 0:
+        return [], np.zeros(0)
+    pairs = list(zip(words, words[1:]))
+    return ([j for _, (j, _) in pairs],
+            np.array([band_gap(points[a + 1: k + 1], points[j + 1: b + 1], band) for (a, k), (j, b) in pairs]))
+
+
 def space_words(offsets: np.ndarray, phi: np.ndarray, text: str, runs: list[list[int]] = (),
                 tight: float = TIGHT) -> np.ndarray:
     """A copy of offsets (T, 3), raw units, in which every word drawn against the word before it (see
     the module docstring) is moved right, with all the ink after it, until its gap is the line's
-    median; only the pen-up offset into it changes. phi (T, U + 1): window weights over `text`; runs:
-    letters drawn apart and set together (`strokes.acronyms.spread`), which count as one word."""
+    median; only the pen-up offset into it changes (so the gaps after it stay as they were). phi
+    (T, U + 1): window weights over `text`; runs: letters drawn apart and set together
+    (`strokes.acronyms.spread`), which count as one word."""
     out = np.array(offsets, dtype=np.float64, copy=True)
-    points = np.cumsum(out[:, :2], axis=0)  # (T, 2), kept in step with the moves; y down
-    cuts = word_bounds(out, phi, list(runs), text)
-    words = [(a, b) for a, b in zip(cuts[:-1], cuts[1:]) if b - a >= MIN_POINTS]
-    band = BAND * half_height(points[:, 1], words)
-    if len(words) <= MIN_GAPS or band <= 0:
+    starts, gaps = word_gaps(out, phi, text, runs)
+    if len(gaps) < MIN_GAPS:
         return out
-    pairs = list(zip(words, words[1:]))
-    gaps = [band_gap(points[a + 1: k + 1], points[j + 1: b + 1], band) for (a, k), (j, b) in pairs]
     wanted = float(np.median(gaps))
     if wanted <= 0:
         return out  # a line whose words all touch: nothing to go by
-    for ((a, k), (j, b)), gap in zip(pairs, gaps):
+    for j, gap in zip(starts, gaps):
         if gap < tight * wanted:
             out[j + 1, 0] += wanted - gap
-            points[j + 1:, 0] += wanted - gap
     return out

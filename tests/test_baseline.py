@@ -3,7 +3,7 @@ lines of zigzag words."""
 import numpy as np
 import pytest
 
-from strokes.baseline import RISE, TIGHT, band_gap, level_words, space_words
+from strokes.baseline import RISE, TIGHT, band_gap, level_words, space_words, word_gaps
 from strokes.transforms import offsets_to_points, points_to_offsets
 
 
@@ -95,17 +95,6 @@ def test_the_gap_is_measured_band_by_band_across_a_slant():
     assert band_gap(left, right + [0, 20], 1.0) == pytest.approx(-5)  # no band shared: their boxes' gap
 
 
-def line_gaps(w):
-    """The band gaps between the words of a Written line (as `space_words` measures them)."""
-    from strokes.acronyms import word_bounds
-    from strokes.baseline import BAND, MIN_POINTS, half_height
-    pts = np.cumsum(w.offsets[:, :2], 0)
-    cuts = word_bounds(w.offsets, w.phi, [], w.window_text)
-    words = [(i, j) for i, j in zip(cuts[:-1], cuts[1:]) if j - i >= MIN_POINTS]
-    band = BAND * half_height(pts[:, 1], words)
-    return np.array([band_gap(pts[i + 1:k + 1], pts[j + 1:m + 1], band) for (i, k), (j, m) in zip(words, words[1:])])
-
-
 def test_write_moves_only_crowded_words_right_to_the_median_gap():
     # the shipped weights, single samples at bias 0.5, where the network crowds words most; stand-ins
     # off, so that the ink is the network's own and only the spacing differs between the two
@@ -122,8 +111,8 @@ def test_write_moves_only_crowded_words_right_to_the_median_gap():
         starts = set(word_bounds(b.offsets, b.phi, [], b.window_text)[1:-1])
         assert all(shift[k] > 0 and k - 1 in starts for k in np.flatnonzero(shift)), "only into a word, rightwards"
         moved += bool(np.any(shift))
-        before = line_gaps(b)
+        before = word_gaps(b.offsets, b.phi, b.window_text)[1]  # as space_words measures them
         if len(before) >= 3:  # each gap is its own: moving a word and all after it changes only the gap before it
             median = np.median(before)
-            np.testing.assert_allclose(line_gaps(a), np.where(before < TIGHT * median, median, before), rtol=1e-9)
+            np.testing.assert_allclose(word_gaps(a.offsets, a.phi, a.window_text)[1], np.where(before < TIGHT * median, median, before), rtol=1e-9)
     assert moved  # 18 of 40 such lines had a word moved
