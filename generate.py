@@ -113,6 +113,9 @@ def build_parser() -> Parser:
                    help="'on' moves a word the network drew against the word before it (\"trainto\") right, "
                         "to the line's usual gap between words; 'off' leaves every word where it was drawn "
                         "(default %(default)s)")
+    p.add_argument("--lift-digits", choices=["on", "off"], default="on",
+                   help="'on' raises a digit the network hung below the line (a 9 drawn like a g) until "
+                        "it stands on the line; 'off' leaves every digit where it was drawn (default %(default)s)")
     p.add_argument("--lead-in", choices=["on", "off"], default="on",
                    help="'on' writes a line that begins with a B, P, D, W or a digit after a short lead-in "
                         "word, which puts that character mid-line where the network draws it better, and cuts "
@@ -189,7 +192,7 @@ def main(argv=None) -> int:
                              capital_doubt=args.capital_doubt, stand_ins=args.stand_ins,
                              accents=args.accents == "on", level_words=args.level_words == "on",
                              lead_in=args.lead_in == "on", redraws=args.redraws,
-                             space_words=args.space_words == "on")
+                             space_words=args.space_words == "on", lift_digits=args.lift_digits == "on")
     except HandError as e:
         return fail(str(e))
 

@@ -1,5 +1,6 @@
-"""Words set on their line and apart: a word that floats above its line set back down onto it
-(`level_words`), and a word drawn against the one before it moved away from it (`space_words`).
+"""Words and digits set on their line and apart: a word that floats above its line set back down onto
+it (`level_words`), a word drawn against the one before it moved away from it (`space_words`), and
+a digit hung below the line raised onto it (`lift_digits`).
 
 Now and then the synthesis network (Graves 2013, section 5) lifts a whole word well above the line
 its neighbours stand on, most often the last word of a line or one after a stand-in ("west forest?"
@@ -16,13 +17,23 @@ whose gap to the word before is less than TIGHT times the line's median gap betw
 right, with the rest of the line, until its gap is that median: the hand's own spacing. The gap is
 measured band by band (BAND of a half-height tall), the least over the bands where both words have
 ink, so that a slant, a descender under the next word or a tall capital over the last does not
-count as room or as crowding. Not in Graves.
+count as room or as crowding.
+
+And the network often hangs a 9 below the line like a g, its loop in the x-height band and its tail
+below ("page g", "call g11"): IAM-OnDB's lines hold few digits, and in many hands a 9 is a g's shape.
+A 9 stands on the line, its loop up where a capital's top is, and the same goes for every digit (a
+hooked 7, a 1 run on down). So a digit whose bottom lies more than DROP x-heights below its line is
+raised until it stands on it. Its ink is the strokes whose window peak (eq. 46) lies mostly on it,
+with a stroke drawn right after them that begins over its ink and whose middle lies at most BAR_REACH
+of its width past it (a 7's or a 5's bar, often drawn when the window has moved on). Its line is fitted through the bottoms of the nearest lower-case letters without
+descenders, NEAR_LETTERS // 2 on each side, so that a line that drifts is followed; the x-height
+is the median height of the line's letters of X_LETTERS. Not in Graves.
 """
 from __future__ import annotations
 
 import numpy as np
 
-from .acronyms import word_bounds
+from .acronyms import window_peak, word_bounds
 
 RISE = 1.6  # a word floats when its bottom is this many of its neighbours' half-heights above their bottom (by eye, 48 lines)
 NEIGHBOURS = 2  # ... the words on each side it is compared with
@@ -31,6 +42,13 @@ MIN_POINTS = 4  # a word with fewer points (a full stop drawn apart) is neither 
 TIGHT = 0.6  # a gap below this share of the line's median gap is widened (by eye: "trainto" 0.0, "Everyautumn" 0.55)
 BAND = 0.5  # the height of the bands gaps are measured in, in the line's half-heights (a quarter of an x-height)
 MIN_GAPS = 3  # a line with fewer gaps between words has no median to go by
+ON_LINE = frozenset("abcdehiklmnorstuvwxz")  # lower-case letters that stand on the line (no descender)
+NEAR_LETTERS = 6  # a digit's line: the median bottom of this many such letters nearest it in the text
+MIN_LETTERS = 3  # ... and none is measured with fewer on the line
+X_LETTERS = frozenset("acemnorsuvwxz")  # letters one x-height tall
+BAR_REACH = 0.5  # a stroke right after a digit's is its bar when it begins over it and its middle lies within
+                 # this share of the digit's width past its right edge (a 7's bar reaches out right of its stem)
+DROP = 0.3  # a digit hangs when its bottom lies this many x-heights below its line (by eye; drawn on it: -0.6 to 0.2)
 
 
 def inked_words(offsets: np.ndarray, phi: np.ndarray, text: str, runs=()) -> list[tuple[int, int]]:
@@ -112,4 +130,80 @@ def space_words(offsets: np.ndarray, phi: np.ndarray, text: str, runs: list[list
     for j, gap in zip(starts, gaps):
         if gap < tight * wanted:
             out[j + 1, 0] += wanted - gap
+    return out
+
+
+def pen_strokes(offsets: np.ndarray) -> list[tuple[int, int]]:
+    """The strokes (s, e) of offsets (T, 3): points s..e-1 drawn with the pen down, offsets[s] the
+    pen-up move into the stroke and offsets[e] (where e < T) the move out of it."""
+    ends = np.flatnonzero(offsets[:, 2] > 0.5) + 1
+    bounds = [0, *ends[ends < len(offsets)], len(offsets)]
+    return [(s, e) for s, e in zip(bounds[:-1], bounds[1:]) if e > s]
+
+
+def letter_bottoms(points: np.ndarray, peak: np.ndarray, text: str) -> dict[int, tuple[float, float]]:
+    """For each letter of ON_LINE in `text` drawn with 2 points or more (those of the steps whose
+    window peak is on it): the mean x of its points and its bottom (lowest point, y down).
+    points (T, 2), peak (T,)."""
+    out = {}
+    for u, c in enumerate(text):
+        if c in ON_LINE and len(mine := points[peak == u]) >= 2:
+            out[u] = (float(mine[:, 0].mean()), float(mine[:, 1].max()))
+    return out
+
+
+def x_height(points: np.ndarray, peak: np.ndarray, text: str) -> float:
+    """The line's x-height: the median height of its letters of X_LETTERS drawn with 2 points or more
+    (their points those of the steps whose window peak is on them); 0 for a line without any."""
+    heights = [np.ptp(mine) for u, c in enumerate(text) if c in X_LETTERS and len(mine := points[peak == u, 1]) >= 2]
+    return float(np.median(heights)) if heights else 0.0
+
+
+def line_at(bottoms: dict[int, tuple[float, float]], u: int, x: float) -> float:
+    """The height (y down) of the line under position u of the text, at x: through the bottoms of the
+    NEAR_LETTERS letters nearest u, half before it and half after (least squares, so that a line
+    that drifts is followed); their median where they all lie on one side."""
+    before = sorted((v for v in bottoms if v < u), reverse=True)[:NEAR_LETTERS // 2]
+    after = sorted(v for v in bottoms if v > u)[:NEAR_LETTERS // 2]
+    xs, ys = np.array([bottoms[v] for v in before + after]).T
+    if not before or not after or np.ptp(xs) == 0:
+        return float(np.median(ys))
+    slope, level = np.polyfit(xs, ys, 1)
+    return float(slope * x + level)
+
+
+def lift_digits(offsets: np.ndarray, phi: np.ndarray, text: str, drop: float = DROP) -> np.ndarray:
+    """A copy of offsets (T, 3), raw units, in which every digit the network hung below its line
+    (see the module docstring) is raised until its bottom is on the line: the strokes whose window
+    peak lies mostly on the digit move up together; only the pen-up offsets into and out of them
+    change. phi (T, U + 1): window weights over `text`."""
+    out = np.array(offsets, dtype=np.float64, copy=True)
+    points = np.cumsum(out[:, :2], axis=0)  # (T, 2), y down
+    peak = window_peak(phi)
+    bottoms = letter_bottoms(points, peak, text)
+    height = x_height(points, peak, text)
+    if len(bottoms) < MIN_LETTERS or height <= 0:
+        return out
+    strokes = pen_strokes(out)
+    owners = [int(np.bincount(peak[s:e]).argmax()) for s, e in strokes]  # the character each stroke is mostly on
+    taken = set()  # strokes already given to a digit
+    for u in sorted(set(owners)):
+        mine = [k for k, v in enumerate(owners) if v == u and k not in taken]
+        if u >= len(text) or not text[u].isdigit() or not mine:
+            continue
+        ink = np.concatenate([points[slice(*strokes[k])] for k in mine])  # (n, 2)
+        while mine[-1] + 1 < len(strokes) and mine[-1] + 1 not in taken:  # a bar drawn after it (a 7's, a 5's)
+            s, e = strokes[mine[-1] + 1]  # is its stroke too when it lies over its ink, whatever the window says
+            left, right = ink[:, 0].min(), ink[:, 0].max()
+            if not (points[s:e, 0].min() < right and points[s:e, 0].mean() < right + BAR_REACH * (right - left)):
+                break
+            mine.append(mine[-1] + 1)
+            ink = np.concatenate([ink, points[s:e]])
+        taken.update(mine)
+        low = float(ink[:, 1].max()) - line_at(bottoms, u, float(ink[:, 0].mean()))
+        if low > drop * height:
+            for s, e in (strokes[k] for k in mine):
+                out[s, 1] -= low
+                if e < len(out):
+                    out[e, 1] += low
     return out

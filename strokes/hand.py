@@ -260,7 +260,7 @@ class Hand:
               candidates: int = 1, judge=None, pick: str = "word", capital_rounds: int = 1,
               acronyms: str = "apart", capital_doubt: float = 0.0, stand_ins: bool | str = True,
               accents: bool = True, level_words: bool = True, lead_in: bool = True, redraws: int = 0,
-              space_words: bool = True) -> list[Written]:
+              space_words: bool = True, lift_digits: bool = True) -> list[Written]:
         """Write each line of text; returns one `Written` per line, in order.
 
         bias: Graves' sampling bias b >= 0 (0 = the model's own distribution; larger is neater).
@@ -305,6 +305,8 @@ class Hand:
             is set back down onto their line (`strokes.baseline`); False: as drawn.
         space_words: True (default, not in Graves): a word the network drew against the word before it
             is moved right to the line's median gap between words (`strokes.baseline`); False: as drawn.
+        lift_digits: True (default, not in Graves): a digit the network hung below the line (a 9 drawn
+            like a g) is raised until it stands on the line (`strokes.baseline`); False: as drawn.
         lead_in: True (default, not in Graves): a line that begins with a B, P, D, W or a digit is
             written after a lead-in word ("so "), which puts that character mid-line, where the network
             draws it better, and the lead-in's ink is cut off (`strokes.leadin`); not with
@@ -371,6 +373,8 @@ class Hand:
             steps = len(r.offsets)  # the network's own steps; strokes added after them
             if line_marks:  # an X's x enlarged, room for a K's arms, before their neighbours are set against them
                 r.offsets = resize_all(r.offsets, r.phi, r.window_text, line_marks)
+            if lift_digits:  # a digit hung below the line (a 9 drawn like a g) raised onto it, before runs are set
+                r.offsets = baseline.lift_digits(r.offsets, r.phi, r.window_text)
             if line_runs:  # letters drawn apart set together
                 r.offsets = set_runs(r.offsets, r.phi, line_runs, r.window_text, level=line_levels)
             if level_words:  # a floating word set down, before strokes are added to its letters

@@ -1,9 +1,10 @@
-"""Floating words set back onto their line and crowded words set apart (strokes.baseline), on hand-made
-lines of zigzag words."""
+"""Floating words set back onto their line, crowded words set apart and hanging digits raised
+(strokes.baseline), on hand-made lines of zigzag words and letters."""
 import numpy as np
 import pytest
 
-from strokes.baseline import RISE, TIGHT, band_gap, level_words, space_words, word_gaps
+from strokes.baseline import (DROP, RISE, TIGHT, band_gap, letter_bottoms, level_words, lift_digits, line_at, pen_strokes,
+                              space_words, word_gaps)
 from strokes.transforms import offsets_to_points, points_to_offsets
 
 
@@ -116,3 +117,111 @@ def test_write_moves_only_crowded_words_right_to_the_median_gap():
             median = np.median(before)
             np.testing.assert_allclose(word_gaps(a.offsets, a.phi, a.window_text)[1], np.where(before < TIGHT * median, median, before), rtol=1e-9)
     assert moved  # 18 of 40 such lines had a word moved
+
+
+def glyph(x0, bottom=0.0, height=10.0, n=7):
+    """One stroke 6 wide and `height` tall whose lowest point is at y = bottom (y down): a zigzag."""
+    x = x0 + np.linspace(0, 6, n)
+    y = bottom - height * np.array([0.0, 1.0] * n)[:n]
+    out = np.stack([x, y, np.zeros(n)], 1)
+    out[-1, 2] = 1
+    return out
+
+
+def written(text, glyphs):
+    """Offsets (T, 3), a window (T, U + 1) whose peak is on each non-space character of `text` for
+    its glyph's points (glyphs: one per non-space character, in order), and the first point."""
+    at = [u for u, c in enumerate(text) if c != " "]
+    points = np.concatenate(glyphs)
+    peak = np.repeat(at, [len(g) for g in glyphs])
+    return points_to_offsets(points), np.eye(len(text) + 1)[peak], points[0]
+
+
+def heights(offsets, first):
+    return offsets_to_points(offsets, origin=first[:2])[:, 1]
+
+
+def test_a_digit_hung_below_the_line_is_raised_onto_it_and_nothing_else_moves():
+    # x-height 10; the 9 (a stroke 18 tall) hangs 8 below the line its neighbours stand on
+    text = "aa 9 aa"
+    offsets, phi, first = written(text, [glyph(0), glyph(10), glyph(30, bottom=8, height=18), glyph(50), glyph(60)])
+    out = lift_digits(offsets, phi, text)
+    nine = np.arange(len(offsets)) // 7 == 2
+    np.testing.assert_allclose(heights(out, first), heights(offsets, first) - 8.0 * nine, atol=1e-9)
+    np.testing.assert_array_equal(np.flatnonzero(np.any(out != offsets, axis=1)), [14, 21])  # the moves into and out of it
+    np.testing.assert_array_equal(lift_digits(out, phi, text), out)  # on the line now: kept
+
+
+@pytest.mark.parametrize("bottom, moved", [(DROP * 10 - 0.5, False), (DROP * 10 + 0.5, True), (-3.0, False)])
+def test_a_digit_hangs_below_drop_x_heights(bottom, moved):
+    text = "aa 7 aa"
+    offsets, phi, _ = written(text, [glyph(0), glyph(10), glyph(30, bottom=bottom, height=18), glyph(50), glyph(60)])
+    assert (not np.array_equal(lift_digits(offsets, phi, text), offsets)) == moved
+
+
+def test_only_digits_are_raised_and_a_digit_in_two_strokes_moves_whole():
+    text = "ag 5 aa"  # the g's descender hangs and stays; the 5's body and its bar rise together
+    glyphs = [glyph(0), glyph(10, bottom=8, height=18), glyph(30, bottom=6, height=9), glyph(31, bottom=-8, height=1),
+              glyph(50), glyph(60)]
+    peak = np.repeat([0, 1, 3, 3, 5, 6], 7)
+    points = np.concatenate(glyphs)
+    offsets, phi, first = points_to_offsets(points), np.eye(len(text) + 1)[peak], points[0]
+    out = lift_digits(offsets, phi, text)
+    np.testing.assert_allclose(heights(out, first), heights(offsets, first) - 6.0 * (peak == 3), atol=1e-9)
+
+
+def test_a_bar_drawn_after_a_digit_moves_with_it_whatever_the_window_says():
+    # a 7 (x 30-36) hanging 8 below the line, then its crossbar (x 33-39: it reaches out past the stem),
+    # drawn when the window had moved on to the space after it; then a second 7, on the line, and the
+    # next word, which begin beyond the first 7 and stay
+    text = "aa 77 aa"
+    glyphs = [glyph(0), glyph(10), glyph(30, bottom=8, height=18), glyph(33, bottom=0, height=1),
+              glyph(40, height=18), glyph(50), glyph(60)]
+    peak = np.repeat([0, 1, 3, 4, 4, 6, 7], 7)
+    points = np.concatenate(glyphs)
+    offsets, phi, first = points_to_offsets(points), np.eye(len(text) + 1)[peak], points[0]
+    out = lift_digits(offsets, phi, text)
+    seven = np.isin(np.arange(len(points)) // 7, [2, 3])
+    np.testing.assert_allclose(heights(out, first), heights(offsets, first) - 8.0 * seven, atol=1e-9)
+
+
+def test_the_line_under_a_digit_follows_a_drifting_hand():
+    # letters on a line rising 1 in 10 to the right (y down): at x = 33 it lies at y = -3.3
+    text = "aaa 9 aaa"
+    xs_ = [0, 10, 20, 45, 55, 65]
+    letters = [glyph(x, bottom=-0.1 * (x + 3)) for x in xs_]  # each letter's mean x is x + 3
+    offsets, phi, first = written(text, letters[:3] + [glyph(30, bottom=5.0, height=18)] + letters[3:])
+    bottoms = letter_bottoms(offsets_to_points(offsets, origin=first[:2])[:, :2], phi.argmax(1), text)
+    assert line_at(bottoms, 4, 33.0) == pytest.approx(-3.3)
+    out = lift_digits(offsets, phi, text)
+    assert heights(out, first)[21:28].max() == pytest.approx(-3.3)  # its bottom on the line there
+
+
+def test_a_line_without_letters_to_measure_is_kept():
+    text = "19 99"
+    offsets, phi, _ = written(text, [glyph(0), glyph(10, bottom=8, height=18), glyph(30), glyph(40, bottom=8)])
+    np.testing.assert_array_equal(lift_digits(offsets, phi, text), offsets)
+
+
+def test_write_raises_only_hanging_digits_and_leaves_them_on_the_line():
+    # the shipped weights, single samples at bias 0.5, where the network often hangs a 9 like a g;
+    # the other steps after sampling off, so that only the lift differs between the two
+    from strokes.hand import Hand
+    texts = ["page 9 of the book", "call 911 now", "about 90 people came", "in 1990 and 1999"]
+    kw = dict(bias=0.5, seed=1, candidates=1, stand_ins=False, level_words=False, space_words=False)
+    hand = Hand.from_checkpoint()
+    on, off = hand.write(texts, lift_digits=True, **kw), hand.write(texts, lift_digits=False, **kw)
+    lifted = 0
+    for a, b in zip(on, off):
+        np.testing.assert_array_equal(np.delete(a.offsets, 1, axis=1), np.delete(b.offsets, 1, axis=1))
+        rise = a.offsets[:, 1] - b.offsets[:, 1]
+        starts = np.r_[0, np.flatnonzero(b.offsets[:-1, 2] > 0.5) + 1]  # pen-up moves into strokes
+        assert set(np.flatnonzero(rise)) <= set(starts), "only pen-up moves change"
+        ys = heights(a.offsets, np.zeros(2)) - heights(b.offsets, np.zeros(2))
+        assert np.all(ys < 1e-9), "ink only rises"
+        for s, e in pen_strokes(b.offsets):  # whole strokes rise, each one mostly its digit's
+            assert np.ptp(ys[s:e]) < 1e-9
+            assert ys[s] > -1e-9 or b.window_text[np.bincount(b.phi.argmax(1)[s:e]).argmax()].isdigit()
+        lifted += int(np.any(ys < -1e-9))
+        np.testing.assert_allclose(lift_digits(a.offsets, a.phi, a.window_text), a.offsets, atol=1e-9)  # on the line
+    assert lifted >= 2, lifted  # 3 of these 4 lines had a digit raised
