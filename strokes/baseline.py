@@ -24,10 +24,11 @@ below ("page g", "call g11"): IAM-OnDB's lines hold few digits, and in many hand
 A 9 stands on the line, its loop up where a capital's top is, and the same goes for every digit (a
 hooked 7, a 1 run on down). So a digit whose bottom lies more than DROP x-heights below its line is
 raised until it stands on it. Its ink is the strokes whose window peak (eq. 46) lies mostly on it,
-with a stroke drawn right after them that begins over its ink and whose middle lies at most BAR_REACH
-of its width past it (a 7's or a 5's bar, often drawn when the window has moved on). Its line is fitted through the bottoms of the nearest lower-case letters without
-descenders, NEAR_LETTERS // 2 on each side, so that a line that drifts is followed; the x-height
-is the median height of the line's letters of X_LETTERS. Not in Graves.
+with a stroke drawn right after them that begins over its ink and whose middle lies at most
+BAR_REACH of its width past it (a 7's or a 5's bar, often drawn when the window has moved on). Its
+line is fitted through the bottoms of the nearest lower-case letters without descenders,
+NEAR_LETTERS // 2 on each side, so that a line that drifts is followed; the x-height is the median
+height of the line's letters of X_LETTERS. Not in Graves.
 """
 from __future__ import annotations
 
@@ -174,9 +175,9 @@ def line_at(bottoms: dict[int, tuple[float, float]], u: int, x: float) -> float:
 
 def lift_digits(offsets: np.ndarray, phi: np.ndarray, text: str, drop: float = DROP) -> np.ndarray:
     """A copy of offsets (T, 3), raw units, in which every digit the network hung below its line
-    (see the module docstring) is raised until its bottom is on the line: the strokes whose window
-    peak lies mostly on the digit move up together; only the pen-up offsets into and out of them
-    change. phi (T, U + 1): window weights over `text`."""
+    (see the module docstring) is raised until its bottom is on the line: its strokes (those whose
+    window peak lies mostly on it, and its bar) move up together; only the pen-up offsets into and
+    out of them change. phi (T, U + 1): window weights over `text`."""
     out = np.array(offsets, dtype=np.float64, copy=True)
     points = np.cumsum(out[:, :2], axis=0)  # (T, 2), y down
     peak = window_peak(phi)
