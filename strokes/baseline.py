@@ -28,13 +28,16 @@ with a stroke drawn right after them that begins over its ink and whose middle l
 BAR_REACH of its width past it (a 7's or a 5's bar, often drawn when the window has moved on). Its
 line is fitted through the bottoms of the nearest lower-case letters without descenders,
 NEAR_LETTERS // 2 on each side, so that a line that drifts is followed; the x-height is the median
-height of the line's letters of X_LETTERS. Not in Graves.
+height of the line's letters of X_LETTERS. A stand-in counts as what it stands for (the L of a 4 is
+a digit, the 7 of a Z is not), and the digits of a run whose pieces are set together as drawn (a
+number after a € or a $) are left. Not in Graves.
 """
 from __future__ import annotations
 
 import numpy as np
 
 from .acronyms import window_peak, word_bounds
+from .standins import run_word
 
 RISE = 1.6  # a word floats when its bottom is this many of its neighbours' half-heights above their bottom (by eye, 48 lines)
 NEIGHBOURS = 2  # ... the words on each side it is compared with
@@ -173,11 +176,21 @@ def line_at(bottoms: dict[int, tuple[float, float]], u: int, x: float) -> float:
     return float(slope * x + level)
 
 
-def lift_digits(offsets: np.ndarray, phi: np.ndarray, text: str, drop: float = DROP) -> np.ndarray:
+def lift_digits(offsets: np.ndarray, phi: np.ndarray, text: str, marks: dict[int, str] | None = None,
+                runs: list[list[int]] = (), levels: list[bool] | None = None, drop: float = DROP) -> np.ndarray:
     """A copy of offsets (T, 3), raw units, in which every digit the network hung below its line
     (see the module docstring) is raised until its bottom is on the line: its strokes (those whose
     window peak lies mostly on it, and its bar) move up together; only the pen-up offsets into and
-    out of them change. phi (T, U + 1): window weights over `text`."""
+    out of them change. phi (T, U + 1): window weights over `text`.
+
+    For text with stand-ins (`strokes.standins.substitute`): marks, the characters they stand for (a
+    position is a digit when that character is: not the 7 of a Z); runs and levels, the pieces set
+    together after sampling and whether on one line (`strokes.acronyms.set_runs`): the digits of a
+    run not set level (a number after a € or a $) are left as drawn, since its pieces keep their
+    heights to one another and raising some of them would break the number up."""
+    marks = marks or {}
+    kept = {u for run, flat in zip(runs, levels if levels is not None else [True] * len(runs)) if not flat
+            for u in run_word(text, run)}
     out = np.array(offsets, dtype=np.float64, copy=True)
     points = np.cumsum(out[:, :2], axis=0)  # (T, 2), y down
     peak = window_peak(phi)
@@ -190,7 +203,7 @@ def lift_digits(offsets: np.ndarray, phi: np.ndarray, text: str, drop: float = D
     taken = set()  # strokes already given to a digit
     for u in sorted(set(owners)):
         mine = [k for k, v in enumerate(owners) if v == u and k not in taken]
-        if u >= len(text) or not text[u].isdigit() or not mine:
+        if u >= len(text) or not marks.get(u, text[u]).isdigit() or u in kept or not mine:
             continue
         ink = np.concatenate([points[slice(*strokes[k])] for k in mine])  # (n, 2)
         while mine[-1] + 1 < len(strokes) and mine[-1] + 1 not in taken:  # a bar drawn after it (a 7's, a 5's)

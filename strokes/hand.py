@@ -374,7 +374,7 @@ class Hand:
             if line_marks:  # an X's x enlarged, room for a K's arms, before their neighbours are set against them
                 r.offsets = resize_all(r.offsets, r.phi, r.window_text, line_marks)
             if lift_digits:  # a digit hung below the line (a 9 drawn like a g) raised onto it, before runs are set
-                r.offsets = baseline.lift_digits(r.offsets, r.phi, r.window_text)
+                r.offsets = baseline.lift_digits(r.offsets, r.phi, r.window_text, line_marks, line_runs, line_levels)
             if line_runs:  # letters drawn apart set together
                 r.offsets = set_runs(r.offsets, r.phi, line_runs, r.window_text, level=line_levels)
             if level_words:  # a floating word set down, before strokes are added to its letters

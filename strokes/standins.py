@@ -92,9 +92,14 @@ def number_run(text: str, run: list[int], marks: dict[int, str]) -> bool:
     as digits stand: drawn apart, the network often raises the digits after a stand-in ("1523" came
     out as "1⁵²³"). Other runs are moved left only, since their letters may hang below the line
     ("Query")."""
+    return all(text[u].isdigit() or marks.get(u, "").isdigit() for u in run_word(text, run) if text[u] != " ")
+
+
+def run_word(text: str, run: list[int]) -> range:
+    """The positions of a run's word in `substitute` text: from where its first piece begins to the
+    end of its last (the spaces put in between its pieces included)."""
     end = text.find(" ", run[-1])
-    word = range(text.rfind(" ", 0, run[0]) + 1, len(text) if end < 0 else end)
-    return all(text[u].isdigit() or marks.get(u, "").isdigit() for u in word if text[u] != " ")
+    return range(text.rfind(" ", 0, run[0]) + 1, len(text) if end < 0 else end)
 
 
 def substitute(text: str, runs: list[list[int]] = (), chars: str | None = None

@@ -185,6 +185,15 @@ def test_a_bar_drawn_after_a_digit_moves_with_it_whatever_the_window_says():
     np.testing.assert_allclose(heights(out, first), heights(offsets, first) - 8.0 * seven, atol=1e-9)
 
 
+def test_stand_ins_count_as_what_they_stand_for_and_runs_set_as_drawn_are_kept():
+    text = "aa 7 aa"  # a 7 hanging 8 below the line
+    offsets, phi, _ = written(text, [glyph(0), glyph(10), glyph(30, bottom=8, height=18), glyph(50), glyph(60)])
+    assert not np.array_equal(lift_digits(offsets, phi, text), offsets)
+    np.testing.assert_array_equal(lift_digits(offsets, phi, text, marks={3: "Z"}), offsets)  # the 7 of a Z
+    np.testing.assert_array_equal(lift_digits(offsets, phi, text, runs=[[3]], levels=[False]), offsets)  # "€7"
+    assert not np.array_equal(lift_digits(offsets, phi, text, runs=[[3]], levels=[True]), offsets)  # a number
+
+
 def test_the_line_under_a_digit_follows_a_drifting_hand():
     # letters on a line rising 1 in 10 to the right (y down): at x = 33 it lies at y = -3.3
     text = "aaa 9 aaa"
