@@ -116,6 +116,10 @@ def build_parser() -> Parser:
     p.add_argument("--lift-digits", choices=["on", "off"], default="on",
                    help="'on' raises a digit the network hung below the line (a 9 drawn like a g) until "
                         "it stands on the line; 'off' leaves every digit where it was drawn (default %(default)s)")
+    p.add_argument("--shrink-initials", choices=["on", "off"], default="on",
+                   help="'on' scales a word's first c, o, s, u, v, w, x or z that the network drew as tall as its "
+                        "capital (\"See\" for \"see\") down to the line's x-height; 'off' leaves it as drawn "
+                        "(default %(default)s)")
     p.add_argument("--lead-in", choices=["on", "off"], default="on",
                    help="'on' writes a line that begins with a B, P, D, W or a digit after a short lead-in "
                         "word, which puts that character mid-line where the network draws it better, and cuts "
@@ -192,7 +196,8 @@ def main(argv=None) -> int:
                              capital_doubt=args.capital_doubt, stand_ins=args.stand_ins,
                              accents=args.accents == "on", level_words=args.level_words == "on",
                              lead_in=args.lead_in == "on", redraws=args.redraws,
-                             space_words=args.space_words == "on", lift_digits=args.lift_digits == "on")
+                             space_words=args.space_words == "on", lift_digits=args.lift_digits == "on",
+                             shrink_initials=args.shrink_initials == "on")
     except HandError as e:
         return fail(str(e))
 

@@ -103,7 +103,8 @@ def test_write_moves_only_crowded_words_right_to_the_median_gap():
     from strokes.evaluate import sentences
     from strokes.hand import Hand
     hand, texts = Hand.from_checkpoint(), sentences(8, seed=5)
-    kw = dict(bias=0.5, seed=5, candidates=1, stand_ins=False, level_words=False)
+    kw = dict(bias=0.5, seed=5, candidates=1, stand_ins=False, level_words=False, lift_digits=False,
+              shrink_initials=False)
     on, off = hand.write(texts, space_words=True, **kw), hand.write(texts, space_words=False, **kw)
     moved = 0
     for a, b in zip(on, off):
@@ -217,7 +218,8 @@ def test_write_raises_only_hanging_digits_and_leaves_them_on_the_line():
     # the other steps after sampling off, so that only the lift differs between the two
     from strokes.hand import Hand
     texts = ["page 9 of the book", "call 911 now", "about 90 people came", "in 1990 and 1999"]
-    kw = dict(bias=0.5, seed=1, candidates=1, stand_ins=False, level_words=False, space_words=False)
+    kw = dict(bias=0.5, seed=1, candidates=1, stand_ins=False, level_words=False, space_words=False,
+              shrink_initials=False)
     hand = Hand.from_checkpoint()
     on, off = hand.write(texts, lift_digits=True, **kw), hand.write(texts, lift_digits=False, **kw)
     lifted = 0
