@@ -35,6 +35,24 @@ so it can be given back as --prime to write more in the same hand.
 
 EXIT_USAGE = 2
 
+# Steps after sampling that generate.py switches on or off: each a Hand.write keyword of the same name,
+# on by default; the help says what 'on' and 'off' do.
+SWITCHES = {
+    "level_words": "'on' sets a word the network lifted well above its neighbours back down onto their line (a "
+                   "hand's gentle drift up or down is kept); 'off' leaves every word where it was drawn",
+    "space_words": "'on' moves a word the network drew against the word before it (\"trainto\") right, to the "
+                   "line's usual gap between words; 'off' leaves every word where it was drawn",
+    "lift_digits": "'on' raises a digit the network hung below the line (a 9 drawn like a g) until it stands on "
+                   "the line; 'off' leaves every digit where it was drawn",
+    "shrink_initials": "'on' scales a word's first c, o, s, u, v, w, x or z that the network drew as tall as its "
+                       "capital (\"See\" for \"see\") down to the line's x-height; 'off' leaves it as drawn",
+    "lead_in": "'on' writes a line that begins with a B, P, D, W or a digit after a short lead-in word, which "
+               "puts that character mid-line where the network draws it better, and cuts the lead-in's ink off; "
+               "'off' writes the line as it is",
+    "accents": "accented letters the model's alphabet lacks (é, ü, ñ, ç, ...): 'on' writes the plain letter and "
+               "draws its accent over it (under it, a cedilla); 'off' the plain letter alone",
+}
+
 
 class Parser(argparse.ArgumentParser):
     def error(self, message):  # one line, no usage dump
@@ -105,29 +123,9 @@ def build_parser() -> Parser:
                         "@ an a in a ring, a | an l squashed to a line, a ~ a hyphen bent into a wave; README, 'Write text as handwriting'); CHARS (some of "
                         f"{STAND_IN_CHARS.replace('%', '%%')}) only those; 'off' leaves the network's own "
                         "(default %(default)s)")
-    p.add_argument("--level-words", choices=["on", "off"], default="on",
-                   help="'on' sets a word the network lifted well above its neighbours back down onto their "
-                        "line (a hand's gentle drift up or down is kept); 'off' leaves every word where it was "
-                        "drawn (default %(default)s)")
-    p.add_argument("--space-words", choices=["on", "off"], default="on",
-                   help="'on' moves a word the network drew against the word before it (\"trainto\") right, "
-                        "to the line's usual gap between words; 'off' leaves every word where it was drawn "
-                        "(default %(default)s)")
-    p.add_argument("--lift-digits", choices=["on", "off"], default="on",
-                   help="'on' raises a digit the network hung below the line (a 9 drawn like a g) until "
-                        "it stands on the line; 'off' leaves every digit where it was drawn (default %(default)s)")
-    p.add_argument("--shrink-initials", choices=["on", "off"], default="on",
-                   help="'on' scales a word's first c, o, s, u, v, w, x or z that the network drew as tall as its "
-                        "capital (\"See\" for \"see\") down to the line's x-height; 'off' leaves it as drawn "
-                        "(default %(default)s)")
-    p.add_argument("--lead-in", choices=["on", "off"], default="on",
-                   help="'on' writes a line that begins with a B, P, D, W or a digit after a short lead-in "
-                        "word, which puts that character mid-line where the network draws it better, and cuts "
-                        "the lead-in's ink off; 'off' writes the line as it is (default %(default)s)")
-    p.add_argument("--accents", choices=["on", "off"], default="on",
-                   help="accented letters the model's alphabet lacks (é, ü, ñ, ç, ...): 'on' writes the plain "
-                        "letter and draws its accent over it (under it, a cedilla); 'off' the plain letter alone "
-                        "(default %(default)s)")
+    for name, text in SWITCHES.items():
+        p.add_argument("--" + name.replace("_", "-"), choices=["on", "off"], default="on",
+                       help=text + " (default %(default)s)")
     p.add_argument("--judge", metavar="FILE.pt", action="append", help="recogniser for --candidates and --read; "
                    "give it again to have several judge together, the mean of their scores (default: the two "
                    "shipped with strokes; python -m strokes.recognizer train makes one)")
@@ -194,10 +192,7 @@ def main(argv=None) -> int:
                              candidates=args.candidates, judge=judge, pick=args.pick,
                              capital_rounds=args.capital_rounds, acronyms=args.acronyms,
                              capital_doubt=args.capital_doubt, stand_ins=args.stand_ins,
-                             accents=args.accents == "on", level_words=args.level_words == "on",
-                             lead_in=args.lead_in == "on", redraws=args.redraws,
-                             space_words=args.space_words == "on", lift_digits=args.lift_digits == "on",
-                             shrink_initials=args.shrink_initials == "on")
+                             redraws=args.redraws, **{name: getattr(args, name) == "on" for name in SWITCHES})
     except HandError as e:
         return fail(str(e))
 

@@ -82,10 +82,7 @@ def level_words(offsets: np.ndarray, phi: np.ndarray, text: str, rise: float = R
         near = [j for j in range(i - NEIGHBOURS, i + NEIGHBOURS + 1) if 0 <= j < len(words) and j != i]  # 2 or more
         base, mid = np.median(bottom[near]), np.median(middle[near])
         if base - bottom[i] > rise * max(base - mid, 1e-9):  # floor: neighbours with no height never float a word
-            drop = base - bottom[i]
-            out[a + 1, 1] += drop
-            if b + 1 < len(out):
-                out[b + 1, 1] -= drop
+            shift(out, a + 1, b + 1, base - bottom[i])
     return out
 
 
@@ -145,6 +142,19 @@ def pen_strokes(offsets: np.ndarray) -> list[tuple[int, int]]:
     return [(s, e) for s, e in zip(bounds[:-1], bounds[1:]) if e > s]
 
 
+def stroke_owners(strokes: list[tuple[int, int]], peak: np.ndarray) -> list[int]:
+    """The character each stroke (`pen_strokes`) is mostly on: the commonest window peak of its steps."""
+    return [int(np.bincount(peak[s:e]).argmax()) for s, e in strokes]
+
+
+def shift(offsets: np.ndarray, s: int, e: int, dy: float) -> None:
+    """Move the points s..e-1 of offsets (T, 3) by dy (y down), in place: only the pen moves into and
+    out of them change, so the ink after them keeps its place."""
+    offsets[s, 1] += dy
+    if e < len(offsets):
+        offsets[e, 1] -= dy
+
+
 def letter_bottoms(points: np.ndarray, peak: np.ndarray, text: str) -> dict[int, tuple[float, float]]:
     """For each letter of ON_LINE in `text` drawn with 2 points or more (those of the steps whose
     window peak is on it): the mean x of its points and its bottom (lowest point, y down).
@@ -199,7 +209,7 @@ def lift_digits(offsets: np.ndarray, phi: np.ndarray, text: str, marks: dict[int
     if len(bottoms) < MIN_LETTERS or height <= 0:
         return out
     strokes = pen_strokes(out)
-    owners = [int(np.bincount(peak[s:e]).argmax()) for s, e in strokes]  # the character each stroke is mostly on
+    owners = stroke_owners(strokes, peak)
     taken = set()  # strokes already given to a digit
     for u in sorted(set(owners)):
         mine = [k for k, v in enumerate(owners) if v == u and k not in taken]
@@ -216,8 +226,6 @@ def lift_digits(offsets: np.ndarray, phi: np.ndarray, text: str, marks: dict[int
         taken.update(mine)
         low = float(ink[:, 1].max()) - line_at(bottoms, u, float(ink[:, 0].mean()))
         if low > drop * height:
-            for s, e in (strokes[k] for k in mine):
-                out[s, 1] -= low
-                if e < len(out):
-                    out[e, 1] += low
+            for k in mine:
+                shift(out, *strokes[k], -low)
     return out

@@ -10,19 +10,20 @@ larger, so only the size tells them apart, and the recognisers that judge the dr
 line), to the line's x-height (`strokes.baseline.x_height`) or, where the rest of its word is drawn
 taller, to the median height of that word's x-height letters, sets it on their line (their median
 bottom: beside a word that floats or hangs, a letter shrunk on its own foot would look like a
-subscript), and moves the rest of the line left by as much as it narrowed. Only the letters of SAME_SHAPE (whose capital differs from them only in
-size), only where they begin a word, only when drawn at least BIG x-heights tall while the rest of
-their word is not (a word drawn large throughout is the hand's, and kept), and only when their
-strokes are their own: the strokes whose window peak (eq. 46) lies mostly on the letter, at least
-PURE of their points on it (a letter joined to the next one is left as drawn). Stand-ins (the x of
-an X, the u of a U) are capitals and left. Not in Graves.
+subscript), and moves the rest of the line left by as much as it narrowed. Only the letters of
+SAME_SHAPE (whose capital differs from them only in size), only where they begin a word, only when
+drawn at least BIG x-heights tall while the rest of their word is not (a word drawn large
+throughout is the hand's, and kept), and only when their strokes are their own: the strokes whose
+window peak (eq. 46) lies mostly on the letter, at least PURE of their points on it (a letter
+joined to the next one is left as drawn). Stand-ins (the x of an X, the u of a U) are capitals and
+left. Not in Graves.
 """
 from __future__ import annotations
 
 import numpy as np
 
 from .acronyms import window_peak
-from .baseline import X_LETTERS, pen_strokes, x_height
+from .baseline import X_LETTERS, pen_strokes, shift, stroke_owners, x_height
 from .standins import enlarge
 
 SAME_SHAPE = frozenset("cosuvwxz")  # lower-case letters whose capital is the same shape, larger
@@ -35,8 +36,8 @@ def shrink_initials(offsets: np.ndarray, phi: np.ndarray, text: str, marks: dict
                     big: float = BIG) -> np.ndarray:
     """A copy of offsets (T, 3), raw units, in which each word's first letter drawn as its capital (see
     the module docstring) is scaled down to the line's x-height (or its word's, where taller) and set
-    on its word's line, and the ink after it moved left by as much as it narrowed. phi (T, U + 1): window weights over `text`; marks: stand-ins
-    (`strokes.standins.substitute`), left as drawn."""
+    on its word's line, and the ink after it moved left by as much as it narrowed. phi (T, U + 1):
+    window weights over `text`; marks: stand-ins (`strokes.standins.substitute`), left as drawn."""
     marks = marks or {}
     out = np.array(offsets, dtype=np.float64, copy=True)
     peak = window_peak(phi)
@@ -44,7 +45,7 @@ def shrink_initials(offsets: np.ndarray, phi: np.ndarray, text: str, marks: dict
     if height <= 0:
         return out
     strokes = pen_strokes(out)
-    owners = [int(np.bincount(peak[s:e]).argmax()) for s, e in strokes]  # the character each stroke is mostly on
+    owners = stroke_owners(strokes, peak)
     for u, c in enumerate(text):
         if c not in SAME_SHAPE or u in marks or (u and text[u - 1] != " "):
             continue
@@ -60,8 +61,5 @@ def shrink_initials(offsets: np.ndarray, phi: np.ndarray, text: str, marks: dict
         if tall > big * height and np.mean(peak[s:e] == u) >= PURE and size < REST * height:
             out = enlarge(out, s - 1, e - 1, max(height, size) / tall)  # as tall as its word's letters
             if rest:  # and standing where they stand, should they float above or hang below its foot
-                rise = float(np.median([r.max() for r in rest])) - y[s:e].max()
-                out[s, 1] += rise
-                if e < len(out):
-                    out[e, 1] -= rise
+                shift(out, s, e, float(np.median([r.max() for r in rest])) - y[s:e].max())
     return out

@@ -16,10 +16,10 @@ def glyph(x0, height=10.0, width=6.0, n=7):
     return out
 
 
-def line(text, glyphs, peaks=None):
+def line(text, glyphs):
     """Offsets (T, 3), a window (T, U + 1) whose peak is on each non-space character of `text` for its
-    glyph's points (or on `peaks`, one per glyph), and the points (T, 2)."""
-    at = peaks or [u for u, c in enumerate(text) if c != " "]
+    glyph's points, and the points (T, 2)."""
+    at = [u for u, c in enumerate(text) if c != " "]
     points = np.concatenate(glyphs)
     return points_to_offsets(points), np.eye(len(text) + 1)[np.repeat(at, [len(g) for g in glyphs])], points[:, :2]
 
@@ -56,20 +56,20 @@ def test_beside_a_word_that_floats_it_is_set_on_the_words_line():
     np.testing.assert_allclose(out[21:, 1], points[21:, 1], atol=1e-9)  # the rest of the line keeps its height
 
 
-@pytest.mark.parametrize("why, text, glyphs, peaks, marks", [
-    ("not first in its word", "aa as aa", [glyph(0), glyph(8), glyph(20), glyph(28, 18), glyph(50), glyph(58)], None, None),
-    ("not the shape of its capital", "aa ta aa", [glyph(0), glyph(8), glyph(20, 18), glyph(28), glyph(50), glyph(58)], None, None),
-    ("its word all large", "aa sa aa", [glyph(0), glyph(8), glyph(20, 18), glyph(28, 10 * REST + 1), glyph(50), glyph(58)], None, None),
-    ("a stand-in (an X's x)", "aa xa aa", [glyph(0), glyph(8), glyph(20, 18), glyph(28), glyph(50), glyph(58)], None, {3: "X"}),
+@pytest.mark.parametrize("why, text, glyphs, marks, joined", [
+    ("not first in its word", "aa as aa", [glyph(0), glyph(8), glyph(20), glyph(28, 18), glyph(50), glyph(58)], None, 0),
+    ("not the shape of its capital", "aa ta aa", [glyph(0), glyph(8), glyph(20, 18), glyph(28), glyph(50), glyph(58)], None, 0),
+    ("its word all large", "aa sa aa", [glyph(0), glyph(8), glyph(20, 18), glyph(28, 10 * REST + 1), glyph(50), glyph(58)], None, 0),
+    ("a stand-in (an X's x)", "aa xa aa", [glyph(0), glyph(8), glyph(20, 18), glyph(28), glyph(50), glyph(58)], {3: "X"}, 0),
+    # the s's stroke runs on into the a: the last points of its 10, more than 1 - PURE of them, under the a's peak
     ("joined on to its word", "aa sa aa", [glyph(0), glyph(8), glyph(20, 18, n=10), glyph(28), glyph(50), glyph(58)],
-     None, None),
+     None, 10 - int(np.ceil(10 * PURE)) + 1),
 ])
-def test_other_letters_are_kept(why, text, glyphs, peaks, marks):
-    offsets, phi, _ = line(text, glyphs, peaks)
-    if why.startswith("joined"):  # the s's stroke runs on into the a: most of its points are the a's
-        peak = phi.argmax(1)
-        peak[14 + int(np.ceil(10 * PURE)) - 1: 24] = 4
-        phi = np.eye(len(text) + 1)[peak]
+def test_other_letters_are_kept(why, text, glyphs, marks, joined):
+    offsets, phi, _ = line(text, glyphs)
+    peak = phi.argmax(1)
+    peak[24 - joined: 24] = 4
+    phi = np.eye(len(text) + 1)[peak]
     np.testing.assert_array_equal(shrink_initials(offsets, phi, text, marks), offsets)
 
 
