@@ -232,3 +232,31 @@ def test_redraws_that_never_doubt_draw_nothing_more_and_need_chars():
         run_search(2, [[2, 4], [1, 3]], redraws=1)
     with pytest.raises(ValueError, match="needs chars"):
         run_search(2, [[2, 4], [1, 3]], chars=[[2, 4], [1, 3, 4]], redraws=1)
+
+
+def test_a_line_goes_on_from_its_best_particles_last_pen_lift_so_the_next_word_starts_afresh():
+    """At a boundary the particles had begun the next word's first stroke; that ink, which the judge
+    did not read, is dropped with the rest of the particles: all go on from the best one's last lift."""
+    particles = 4
+    _, _, _, _, _, out, calls = run_search(particles, [[2, 4], [1, 3]])
+    seen = 0
+    for line, seq in calls_per_line_inks(calls, particles).items():
+        for (inks, s), (later, _) in zip(seq, seq[1:]):
+            best = inks[int(np.argmin(s))]
+            later = [i for i in later if len(i) > len(best)]
+            for ink in later:  # each goes on from the read ink exactly
+                np.testing.assert_array_equal(ink[:len(best)], best)
+            if len(later) >= 2:
+                assert len({tuple(i[len(best)]) for i in later}) > 1, "all particles drew the same next step"
+                seen += 1
+    assert seen >= 2
+
+
+def calls_per_line_inks(calls, particles):
+    """{line: [(inks of its particles, their scores)]} in the order the judge saw them."""
+    out = {}
+    for rows, inks, upto, s in calls:
+        for line in sorted({r // particles for r in rows}):
+            mine = [k for k, r in enumerate(rows) if r // particles == line]
+            out.setdefault(line, []).append(([inks[k] for k in mine], s[mine]))
+    return out
