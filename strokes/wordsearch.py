@@ -212,6 +212,18 @@ class WordSearch:
         self.lift_state = _map(lambda a, *b: a.index_copy(0, dst, torch.stack(b)), self.lift_state,
                                *[p["lift_state"] for p in snaps])
 
+    def _back_to_lift(self, rows: list[int]):
+        """Rows go back to where they were right after their last pen lift (a best particle whose last
+        lift lies in its current word): the ink the judge read, no more."""
+        if not rows:
+            return
+        back = torch.tensor(rows, device=self.x.device)
+        self.x[back], self.steps[back] = self.lift_x[back], self.lift_steps[back]
+        self.state = _map(lambda a, b: a.index_copy(0, back, b[back]), self.state, self.lift_state)
+        for r in rows:  # nothing past its steps, as in a row never copied
+            self.buf.xs[r, int(self.steps[r]):] = 0
+            self.buf.phis[r, int(self.steps[r]):] = 0
+
     # ------------------------------------------------------------------ one pen step
     def step(self):
         """One pen step of every particle that is neither paused nor done, computed on those rows only
@@ -298,20 +310,14 @@ class WordSearch:
         go = [line for line in ready if line not in ends]
         if not go:
             return
+        best = {line: line * self.N + int(np.argmin(nll[line])) for line in go}  # ties (all inf): the first
+        self._back_to_lift([r for line, r in best.items()
+                            if not bool(self.done[r]) and int(self.lift_steps[r]) > self.begin[line]])
         dst = torch.tensor([line * self.N + p for line in go for p in range(self.N)], device=self.x.device)
-        src = torch.tensor([line * self.N + int(np.argmin(nll[line])) for line in go for _ in range(self.N)],
-                           device=self.x.device)  # ties (all inf): the first
+        src = torch.tensor([best[line] for line in go for _ in range(self.N)], device=self.x.device)
         for t in (self.buf.xs, self.buf.phis, self.x, self.steps, self.done, self.stopped, self.lift_x, self.lift_steps):
             t[dst] = t[src]
         self.state, self.lift_state = _copy_rows(self.state, dst, src), _copy_rows(self.lift_state, dst, src)
-        back = dst[~self.done[dst] & (self.lift_steps[dst] > torch.tensor([self.begin[int(r) // self.N] for r in dst],
-                                                                          device=self.x.device))]
-        if len(back):  # back to the best particle's last lift in its word: the ink the judge read, no more
-            self.x[back], self.steps[back] = self.lift_x[back], self.lift_steps[back]
-            self.state = _map(lambda a, b: a.index_copy(0, back, b[back]), self.state, self.lift_state)
-            for r in back.tolist():
-                self.buf.xs[r, int(self.steps[r]):] = 0
-                self.buf.phis[r, int(self.steps[r]):] = 0
         for line in go:
             if self.redraws:  # inf after an unreadable word: later words' own NLL is then -inf or nan, never
                 # above `doubtful`, so the line's remaining words get no redraws
