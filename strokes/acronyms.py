@@ -11,6 +11,10 @@ back next to the one before it, as a person writes an acronym: the ink after eac
 is shifted (one pen-up offset changes, nothing else) onto the previous letter's baseline and left
 until the gap between the two letters' ink is GAP_FRACTION of their height. (Written as single
 letters, the network lets a run drift off the line, each letter a little lower than the last.)
+Where a piece stands (`ground`) its punctuation does not say: the comma of "1," hangs below it, a
+colon's dots stand above its foot. So strokes the window puts on punctuation (`mark_ink`) and
+strokes under MARK_FRACTION of their piece's tallest stroke are passed over, and a piece that is only a
+mark (the "." of "24.50" drawn apart) is moved left only.
 And `space_after` gives the run the line's own word spacing to the next word, which the network
 leaves too small after a single letter. `set_runs` does both. Runs of digits stay joined by default
 (`digits=False`): drawn digit by digit, numbers read no better by eye (README, "How legible?").
@@ -27,6 +31,8 @@ import numpy as np
 
 from .wordsearch import word_starts
 
+PUNCTUATION = frozenset(".,:;-'\"")  # marks that hang below a number or letter (, ;) or stand above its foot (- ')
+MARK_FRACTION = 0.4  # a stroke under this fraction of its piece's tallest, or a piece of the last one's height, is a mark (. , :)
 GAP_FRACTION = 0.15  # gap between letters of a run, as a fraction of the taller letter's height: near touching
 MIN_RUN = 2  # shortest run of capitals that is spread (a single capital is written as the network does)
 
@@ -103,30 +109,75 @@ def word_bounds(offsets: np.ndarray, phi: np.ndarray, runs: list[list[int]], tex
 
 
 def set_together(offsets: np.ndarray, bounds: list[list[int]], gap_fraction: float = GAP_FRACTION,
-                 level: list[bool] | None = None) -> np.ndarray:
+                 level: list[bool] | None = None, marks: np.ndarray | None = None) -> np.ndarray:
     """A copy of `offsets` (T, 3), raw units, in which each letter of a run after its first (ink
     between consecutive `bounds`, from `letter_bounds`) is moved onto the baseline of the letter
-    before it (their lowest points level: capitals have no descenders) and left until the gap
-    between them is `gap_fraction` x the taller one's height. A gap already that small is kept
-    (ink is never moved right); pieces without ink are skipped. level: per run, False to move its
-    pieces left only (a run that ends in lower case, which may hang below the line; default all True).
+    before it (where they stand level, `ground`: capitals and digits have no descenders) and left
+    until the gap between them is `gap_fraction` x the taller one's height. A gap already that
+    small is kept (ink is never moved right); pieces without ink are skipped. level: per run, False
+    to move its pieces left only (a run that ends in lower case, which may hang below the line;
+    default all True). marks (T,): True on the strokes of punctuation (`mark_ink`), which `ground`
+    passes over. A piece of marks alone, or less than MARK_FRACTION as tall as the last piece set
+    level (the "." of "24.50" drawn apart), is no letter: it stays at the height it was drawn at,
+    as the line's ink before the run does (the "." of "1985." is not carried up with a 5 that hung
+    and was set level), it is only moved left, and the next piece is set against the last one set
+    level (where a run begins with marks, the first piece that is not one is the line).
 
     Only the pen-up offset into a letter's first point (offsets[b + 1, :2]) changes, so strokes keep
     their shapes and all the ink after it (the rest of the line) follows.
     """
     out = np.array(offsets, dtype=np.float64, copy=True)
     points = np.cumsum(out[:, :2], axis=0)  # (T, 2), kept in step with the moves; y grows downwards
+    marks = np.zeros(len(out), dtype=bool) if marks is None else np.asarray(marks, dtype=bool)
     for b, flat in zip(bounds, level if level is not None else [True] * len(bounds)):
+        base = None  # (ground, height) of the last piece set level: the line the next one is set on
+        drift = 0.0  # how far the pieces so far have been moved up or down, and all the ink after them
         for i in range(1, len(b) - 1):
             k = b[i]
             if not b[i - 1] < k < b[i + 1]:
                 continue  # a letter without ink of its own: nothing to measure
-            left, right = points[b[i - 1] + 1: k + 1], points[k + 1: b[i + 1] + 1]
+            before, after = slice(b[i - 1] + 1, k + 1), slice(k + 1, b[i + 1] + 1)
+            left, right = points[before], points[after]
+            if base is None and not marks[before].all():
+                base = ground(left, out[before, 2], marks[before]), np.ptp(left[:, 1])
             height = max(np.ptp(left[:, 1]), np.ptp(right[:, 1]))
-            move = np.array([-max(0.0, right[:, 0].min() - left[:, 0].max() - gap_fraction * height),
-                             (left[:, 1].max() - right[:, 1].max()) * flat])
+            rise, mark = 0.0, marks[after].all() or (base is not None and np.ptp(right[:, 1]) < MARK_FRACTION * base[1])
+            if flat and mark:  # back where it was drawn, not carried along by the digits set level before it
+                rise = -drift
+            elif flat:
+                if base is not None:  # else the first piece that is not a mark: the line itself
+                    rise = base[0] - ground(right, out[after, 2], marks[after])
+                base = ground(right, out[after, 2], marks[after]) + rise, np.ptp(right[:, 1])
+            drift += rise
+            move = np.array([-max(0.0, right[:, 0].min() - left[:, 0].max() - gap_fraction * height), rise])
             out[k + 1, :2] += move
             points[k + 1:] += move
+    return out
+
+
+def ground(ink: np.ndarray, pen: np.ndarray, marks: np.ndarray | None = None) -> float:
+    """Where a letter or number stands: the lowest point (largest y) of its ink (n, 2) but for its
+    marks, the strokes (pen (n,): 1 at a stroke's last point) on punctuation (marks (n,) True)
+    or less than MARK_FRACTION as tall as its tallest stroke (a comma, a colon's dots: "1," stands
+    where its 1 does; a P's stem and bowl both count); of all of it when every stroke is a mark."""
+    ends = np.flatnonzero(pen[:-1] > 0.5) + 1
+    marks = np.zeros(len(ink), dtype=bool) if marks is None else marks
+    strokes = [(y, m.all()) for y, m in zip(np.split(ink[:, 1], ends), np.split(marks, ends)) if len(y)]
+    tallest = max(np.ptp(y) for y, _ in strokes)
+    kept = [y for y, m in strokes if not m and np.ptp(y) >= MARK_FRACTION * tallest]
+    return float(max(y.max() for y in kept or [y for y, _ in strokes]))
+
+
+def mark_ink(offsets: np.ndarray, phi: np.ndarray, text: str) -> np.ndarray:
+    """(T,) True on the strokes of offsets (T, 3) whose steps' window peak (eq. 46; phi (T, U + 1)
+    over `text`) lies mostly on a character of PUNCTUATION."""
+    peak = window_peak(phi)
+    ends = np.flatnonzero(offsets[:, 2] > 0.5) + 1
+    out = np.zeros(len(offsets), dtype=bool)
+    for s, e in zip([0, *ends], [*ends, len(offsets)]):
+        if e > s:
+            u = int(np.bincount(peak[s:e]).argmax())
+            out[s:e] = u < len(text) and text[u] in PUNCTUATION
     return out
 
 
@@ -163,10 +214,11 @@ def space_after(offsets: np.ndarray, words: list[int], after: list[int]) -> np.n
 def set_runs(offsets: np.ndarray, phi: np.ndarray, runs: list[list[int]], text: str,
              level: list[bool] | None = None) -> np.ndarray:
     """Ink written from `spread` text, with each run's letters set together (`set_together`, `level`
-    passed on) and the word after it spaced like the line's others (`space_after`). offsets (T, 3)
-    raw units, phi (T, U + 1) window weights over `text`, runs as `spread` gives them."""
+    passed on; punctuation as marks, `mark_ink`) and the word after it spaced like the line's others
+    (`space_after`). offsets (T, 3) raw units, phi (T, U + 1) window weights over `text`, runs as
+    `spread` gives them."""
     if not runs or not len(offsets):
         return np.array(offsets, dtype=np.float64, copy=True)
     bounds = letter_bounds(offsets, phi, runs, text)
-    together = set_together(offsets, bounds, level=level)
+    together = set_together(offsets, bounds, level=level, marks=mark_ink(offsets, phi, text))
     return space_after(together, word_bounds(offsets, phi, runs, text), [b[-1] for b in bounds])

@@ -30,7 +30,7 @@ line is fitted through the bottoms of the nearest lower-case letters without des
 NEAR_LETTERS // 2 on each side, so that a line that drifts is followed; the x-height is the median
 height of the line's letters of X_LETTERS. A stand-in counts as what it stands for (the L of a 4 is
 a digit, the 7 of a Z is not), and the digits of a run whose pieces are set together as drawn (a
-number after a € or a $) are left. Not in Graves.
+word with letters after its stand-in: "4th") are left. Not in Graves.
 """
 from __future__ import annotations
 
@@ -196,8 +196,8 @@ def lift_digits(offsets: np.ndarray, phi: np.ndarray, text: str, marks: dict[int
     For text with stand-ins (`strokes.standins.substitute`): marks, the characters they stand for (a
     position is a digit when that character is: not the 7 of a Z); runs and levels, the pieces set
     together after sampling and whether on one line (`strokes.acronyms.set_runs`): the digits of a
-    run not set level (a number after a € or a $) are left as drawn, since its pieces keep their
-    heights to one another and raising some of them would break the number up."""
+    run not set level (a stand-in in a word with letters: "4th") are left as drawn, since its pieces
+    keep their heights to one another and raising some of them would break the word up."""
     marks = marks or {}
     kept = {u for run, flat in zip(runs, levels if levels is not None else [True] * len(runs)) if not flat
             for u in run_word(text, run)}

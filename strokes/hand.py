@@ -40,7 +40,7 @@ from .judge import judged, load_judge, pick_legible
 from .mdn import BivariateGaussianMixture, StrokeMixture
 from .models import SynthesisNetwork, load_checkpoint
 from .sampler import FastSampler
-from .standins import LOWER_STAND_INS, STAND_INS, add_strokes, number_run, resize_all, substitute
+from .standins import LOWER_STAND_INS, STAND_INS, add_strokes, number_runs, resize_all, substitute
 from .strokecheck import penalised, strokes_ok
 from .wordsearch import search, word_rounds, word_starts
 from .written import HandError, Style, Written, blank
@@ -343,7 +343,8 @@ class Hand:
         if chars:
             for i, (p, line_runs) in enumerate(zip(prepared, runs)):
                 prepared[i], runs[i], marks[i] = substitute(p, line_runs, chars)
-                levels[i] += [number_run(prepared[i], r, marks[i]) for r in runs[i][len(line_runs):]]
+                added, flat = number_runs(prepared[i], runs[i][len(line_runs):], marks[i])
+                runs[i][len(line_runs):], levels[i] = added, levels[i] + flat
         same = lambda a, b: a == b or STAND_INS.get(a) == b  # noqa: E731
         on_window = [[(align(a, p, same)[u], m) for u, m, _ in acc] for a, p, acc in zip(asked, prepared, accented)]
         todo = [i for i, line in enumerate(lines) if line.strip()]

@@ -33,7 +33,8 @@ it often draws an l, an L or a V ("CPl", "EV"). After sampling the stand-ins are
   (`strokes.capitals.k_room`, `z_room`, `g_room`);
 - the stand-in and the rest of its word are set together (`strokes.acronyms.set_runs`, without
   moving the rest up or down, since it may hang below the line: "Query"; but a number's digits are
-  set on one baseline, `number_run`);
+  set on one baseline, `number_run`, its punctuation and a % with them: "10:45", "1,450", set
+  from the word's start, `number_runs`, and on its digits, not its marks, `strokes.acronyms.ground`);
 - `add_strokes`: an L is first squashed (`squash`) about its top to FOUR_BAR of its height, so that
   its foot becomes a 4's crossbar (after the digits are set level: its foot stood on the line); an O gets a tail (`tail`): one short, slightly curved stroke across its lower
   right, down and to the right, the shape of TAIL scaled to the O's box; the squashed L a stem
@@ -82,17 +83,36 @@ FOUR_STEM_AT = 0.7  # where that stroke crosses the bar: this fraction of the fo
 FOOT_BAND = 0.25  # the foot of an L, the belly's top of a 5: ink within this fraction of the height of the bottom/top
 FIVE_BAR = 0.8  # a 5's bar reaches this fraction of the way from its start to the right edge of the body
 FIVE_BAR_MIN = 0.35  # ... and is at least this fraction of the body's height long (a narrow body)
+NUMBER_MARKS = frozenset(".,:")  # punctuation inside a number or after it ("10:45", "1,450", "in 1945."; not a range's "-", below)
+NUMBER_SIGNS = frozenset("%")  # stand-ins on the line after a number's digits (not $ £ €: see number_run)
 FIVE_BAR_RISE = 0.05  # the bar rises to the right by this fraction of its length, as a pen's does
 
 
 def number_run(text: str, run: list[int], marks: dict[int, str]) -> bool:
     """Whether a run of `substitute` text (positions in it, as `substitute` gives them) is a number:
-    its word, from where its first piece begins to the end of its last, only digits and stand-ins
-    for digits. Its pieces are then set on one baseline (`strokes.acronyms.set_together`, level),
-    as digits stand: drawn apart, the network often raises the digits after a stand-in ("1523" came
-    out as "1⁵²³"). Other runs are moved left only, since their letters may hang below the line
-    ("Query")."""
-    return all(text[u].isdigit() or marks.get(u, "").isdigit() for u in run_word(text, run) if text[u] != " ")
+    its word, from where its first piece begins to the end of its last, holds a digit and only
+    digits, stand-ins for digits, NUMBER_MARKS and NUMBER_SIGNS ("1945", "10:45", "1,450", "45%",
+    "in 1945."). Not "1914-18": the network draws the "-1" of a range with its 1 raised off the
+    hyphen, and set on the line it left the hyphen at the foot ("1914_18", worse by eye). Nor
+    "$24.50", "£5.80" or "€54.20": the network hangs the S, L or C of a sign drawn as a word of its
+    own, and neither setting the digits on it nor on their own first piece read better by eye
+    (README). Its pieces are then set on one baseline (`strokes.acronyms.set_together`, level,
+    its marks apart), as digits stand: drawn apart, the network often raises the digits after a
+    stand-in ("1523" came out as "1⁵²³"). Other runs are moved left only, since their letters may
+    hang below the line ("Query")."""
+    chars = [marks.get(u, text[u]) for u in run_word(text, run) if text[u] != " "]
+    return (any(c.isdigit() for c in chars)
+            and all(c.isdigit() or c in NUMBER_MARKS or c in NUMBER_SIGNS for c in chars))
+
+
+def number_runs(text: str, runs: list[list[int]], marks: dict[int, str]) -> tuple[list[list[int]], list[bool]]:
+    """The runs `substitute` added to `text`, each a number's (`number_run`) from its word's start
+    (a run begins at the character before its stand-in: the "," of "1, L 5 0", the last 1 of
+    "191 L -1 S"), so that the number is set on all the digits drawn before its first stand-in
+    ("1,", "191"), not on one character the network may have raised; and whether each is a number
+    (set level)."""
+    level = [number_run(text, r, marks) for r in runs]
+    return [[run_word(text, r).start, *r[1:]] if flat else r for r, flat in zip(runs, level)], level
 
 
 def run_word(text: str, run: list[int]) -> range:
@@ -275,10 +295,12 @@ def stem(offsets: np.ndarray, a: int, b: int) -> np.ndarray | None:
     """The points (STROKE_POINTS, 2) of a 4's second stroke for the squashed L whose ink is
     offsets[a + 1 : b + 1] (raw units, y down): parallel to the L's down-stroke, crossing its foot
     FOUR_STEM_AT of the way along, from near the L's top down to the line the L stood on before
-    `squash`. None if that ink is fewer than 3 points."""
-    if b - a < 3:
+    `squash`. A stroke of one or two points (a dot of the next character that the window reached
+    late) is no part of the L. None if no stroke of the ink has 3 points or more."""
+    parts = [p for p in pieces(offsets, a, b) if len(p) >= 3]
+    if not parts:
         return None
-    ink = np.cumsum(offsets[:, :2], axis=0)[a + 1: b + 1]  # (n, 2)
+    ink = np.concatenate(parts)  # (n, 2)
     top, bottom = ink[:, 1].min(), ink[:, 1].max()
     foot = ink[ink[:, 1] >= bottom - FOOT_BAND * (bottom - top)]  # (m, 2)
     peak, corner = ink[ink[:, 1].argmin()], foot[foot[:, 0].argmin()]

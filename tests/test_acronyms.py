@@ -4,8 +4,8 @@ import random
 import numpy as np
 import pytest
 
-from strokes.acronyms import (GAP_FRACTION, capital_runs, cut, joined, letter_bounds, set_runs, set_together,
-                              space_after, spread, word_bounds)
+from strokes.acronyms import (GAP_FRACTION, MARK_FRACTION, capital_runs, cut, ground, joined, letter_bounds, mark_ink,
+                              set_runs, set_together, space_after, spread, word_bounds)
 from strokes.transforms import offsets_to_points, points_to_offsets
 
 
@@ -89,6 +89,74 @@ def test_set_together_never_moves_ink_right_and_skips_empty_letters():
     # a letter that drew nothing (two cuts at one lift) and a line without ink are left alone
     np.testing.assert_array_equal(set_together(close, [[-1, 7, 7, 15]]), close)
     assert set_together(np.zeros((0, 3)), [[-1, -1, -1]]).shape == (0, 3)
+
+
+def test_a_pieces_small_marks_do_not_say_where_it_stands():
+    # "1," and a 5 drawn apart: the comma hangs 6 below the 1's foot, the 5 was drawn 20 below it
+    one, comma, five = square(0, 0), square(12, 6, size=3), square(40, 20)
+    offsets = points_to_offsets(np.concatenate([one, comma, five]))
+    pts = offsets_to_points(set_together(offsets, [[-1, 15, 23]]))
+    assert pts[16:, 1].max() == pytest.approx(0)  # on the 1's foot, not on the comma's tail (6)
+    assert 3 < MARK_FRACTION * 10  # the comma is a mark by its size alone: 3 tall, the 1 10
+
+
+def test_a_letters_strokes_all_count_where_none_is_small_beside_its_tallest():
+    # a P drawn as a stem (12 tall, foot at 0) and a bowl (20 tall) drawn well above it: 36 in all
+    stem, bowl = np.array([[0, -12, 0], [0, 0, 1]]), np.array([[0, -36, 0], [8, -26, 0], [0, -16, 1]])
+    ink = np.concatenate([stem, bowl]).astype(float)
+    assert ground(ink[:, :2], ink[:, 2]) == pytest.approx(0)  # on the stem's foot, not the bowl's
+    assert 12 < MARK_FRACTION * 36  # small beside the whole, not beside the tallest stroke
+
+
+def test_strokes_on_punctuation_are_passed_over_whatever_their_size():
+    # a long comma (9 tall, 0.5 of its piece) joined to "000": only the window says it is a comma
+    zero, comma = square(10, 0), square(0, 8, size=9)
+    ink = np.concatenate([comma, zero])
+    marks = np.r_[np.ones(8, bool), np.zeros(8, bool)]
+    assert ground(ink[:, :2], ink[:, 2]) == pytest.approx(8)  # unmarked, the comma's tail
+    assert ground(ink[:, :2], ink[:, 2], marks) == pytest.approx(0)  # marked, the 0's foot
+    assert ground(ink[:8, :2], ink[:8, 2], marks[:8]) == pytest.approx(8)  # a piece of marks alone: all of it
+
+
+def test_a_piece_that_is_only_a_mark_moves_left_and_the_next_is_set_on_the_last_digit():
+    # "4 . 5" drawn apart: the full stop drawn high (at -30), the 5 drawn 15 below the 4's foot
+    four, stop, five = square(0, 0), square(30, -30, size=2), square(60, 15)
+    offsets = points_to_offsets(np.concatenate([four, stop, five]))
+    before = offsets_to_points(offsets)
+    for marks in (None, np.r_[np.zeros(8, bool), np.ones(8, bool), np.zeros(8, bool)]):  # small, or on a "."
+        pts = offsets_to_points(set_together(offsets, [[-1, 7, 15, 23]], marks=marks))
+        np.testing.assert_allclose(pts[8:16, 1], before[8:16, 1])  # the stop keeps its height
+        assert pts[8:16, 0].min() < before[8:16, 0].min()  # closed up
+        assert pts[16:, 1].max() == pytest.approx(0)  # the 5 on the 4's foot, not on the stop
+    # "4 5 ." with the 5 hung 10 below the 4's foot and the stop drawn on the line: the 5 is raised, the stop stays
+    pts = offsets_to_points(set_together(points_to_offsets(np.concatenate([four, square(30, 10), square(60, 0, size=2)])),
+                                         [[-1, 7, 15, 23]]))
+    assert pts[8:16, 1].max() == pytest.approx(0) and pts[16:, 1].max() == pytest.approx(0)
+    tall = square(30, -30, size=9)  # a piece as tall as a digit is set level, as before
+    pts = offsets_to_points(set_together(points_to_offsets(np.concatenate([four, tall, five])), [[-1, 7, 15, 23]]))
+    assert pts[8:16, 1].max() == pytest.approx(0) and pts[16:, 1].max() == pytest.approx(0)
+
+
+def test_a_run_begun_on_marks_is_set_on_its_first_piece_that_is_not_one():
+    # ". 1 2" (".5" or a stop drawn apart before a number): the stop drawn 8 low, the 1 on the line, the 2 drawn 5 low
+    offsets = points_to_offsets(np.concatenate([square(0, 0, size=2), square(30, -8), square(50, -3)]))
+    stop = np.r_[np.ones(8, bool), np.zeros(16, bool)]
+    pts = offsets_to_points(set_together(offsets, [[-1, 7, 15, 23]], marks=stop))
+    assert pts[8:16, 1].max() == pytest.approx(-8) and pts[16:, 1].max() == pytest.approx(-8)  # the 1 as drawn, the 2 on it
+    assert pts[8:16, 0].min() < 30  # closed up all the same
+    pts = offsets_to_points(set_together(offsets, [[-1, 7, 15, 23]]))  # unmarked, the stop is the line
+    assert pts[8:16, 1].max() == pytest.approx(0) and pts[16:, 1].max() == pytest.approx(0)
+
+
+def test_mark_ink_is_the_strokes_whose_window_lies_on_punctuation():
+    text = "1,0"
+    offsets = points_to_offsets(np.concatenate([square(0, 0), square(12, 4, size=3), square(20, 0)]))
+    phi = np.zeros((24, len(text) + 1))
+    phi[np.arange(24), np.repeat([0, 1, 2], 8)] = 1.0
+    phi[8:10] = np.eye(len(text) + 1)[2]  # the window moves on early: most of the stroke still decides
+    np.testing.assert_array_equal(mark_ink(offsets, phi, text), np.repeat([False, True, False], 8))
+    phi[20:, :] = np.eye(len(text) + 1)[3]  # a stroke mostly past the text's end is no mark
+    assert not mark_ink(offsets, phi, text)[16:].any()
 
 
 def test_word_bounds_cut_only_between_the_words_of_the_joined_text():

@@ -8,7 +8,7 @@ from strokes.acronyms import joined, set_together, spread
 from strokes.defaults import STAND_IN_CHARS
 from strokes.standins import (CAPITAL_SCALE, FIVE_BAR_MIN, FOUR_BAR, FOUR_STEM, FOUR_STEM_AT, IN_WORD, STAND_INS,
                               STROKE_POINTS, TAIL_POINTS, add_strokes, closing, enlarge, five_bar, has_bar, ink_bounds,
-                              number_run, resize_all, restore, squash, stem, substitute, tail, x_cross)
+                              number_run, number_runs, resize_all, restore, squash, stem, substitute, tail, x_cross)
 from strokes.transforms import offsets_to_points, points_to_offsets
 
 
@@ -49,11 +49,28 @@ def test_substitute_puts_stand_ins_apart_from_the_rest_of_their_word(text, netwo
 @pytest.mark.parametrize("text, level", [
     ("in 1945", [True]), ("room 808", [True]), ("at 1523 now", [True]),  # digits and stand-ins for digits: one baseline
     ("a4 b", [False]), ("g14", [False]), ("4th", [False]),  # a letter in the word, which may hang below the line
-    ("a Queen", [False]), ("$12", [False]), ("Xavier and 45", [False, True]),
+    ("a Queen", [False]), ("Xavier and 45", [False, True]),
+    # a number's punctuation and signs stand with it: times, prices, thousands, a full stop after it
+    ("at 10:45", [True]), ("$12", [False]), ("pay €24.50", [False]), ("1,450 men", [True]), ("in 1945.", [True]),
+    ("45%", [True]), ("1939-45", [False]), ("4/5", [False]), ("Q4", [False]), ("5:ab", [False]),
 ])
 def test_only_a_numbers_runs_are_set_level(text, level):
     network, runs, marks = substitute(text)
     assert [number_run(network, r, marks) for r in runs] == level
+    assert number_runs(network, runs, marks)[1] == level
+
+
+@pytest.mark.parametrize("text, network, runs", [
+    ("at 10:45", "at 10: L 5", [[3, 7, 9]]),  # from "10:", not from its colon: set on the 1 and the 0
+    ("1,450 men", "1, L 5 0 men", [[0, 3, 5, 7]]),
+    ("in 1945.", "in 19 L 5 .", [[3, 6, 8, 10]]),  # from "19", not from its 9 alone
+    ("pay $24.50", "pay S 2 L . 5 0", [[4, 6, 8, 10, 12, 14]]),  # not a number: as given
+    ("a 4:ab", "a L :ab", [[2, 4]]),  # not a number: as given
+])
+def test_a_number_is_set_from_its_words_start(text, network, runs):
+    out, flat_runs, marks = substitute(text)
+    assert out == network
+    assert number_runs(out, flat_runs, marks)[0] == runs
 
 
 def test_substitute_moves_acronym_runs_and_round_trips_on_random_text():
@@ -232,6 +249,9 @@ def test_a_four_is_an_l_squashed_onto_its_bar_with_a_stem_down_to_the_line():
     assert down[0] * d[1] - down[1] * d[0] == pytest.approx(0, abs=1e-9)  # parallel to it
     assert np.allclose(np.diff(s, 2, axis=0), 0)  # straight
     assert stem(out, a, a + 2) is None  # too little ink
+    # a stray point in the L's foot band, far right of it (the window reached the next character late): no part of it
+    dotted = points_to_offsets(np.concatenate([first, ell, [[60, -2, 1]], rest]))
+    np.testing.assert_allclose(stem(dotted, a, b + 1), stem(offsets, a, b))
 
 
 def test_a_five_gets_a_bar_only_where_the_network_drew_none():
