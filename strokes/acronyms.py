@@ -13,8 +13,8 @@ until the gap between the two letters' ink is GAP_FRACTION of their height. (Wri
 letters, the network lets a run drift off the line, each letter a little lower than the last.)
 Where a piece stands (`ground`) its punctuation does not say: the comma of "1," hangs below it, a
 colon's dots stand above its foot. So strokes the window puts on punctuation (`mark_ink`) and
-strokes under MARK_FRACTION of their piece's tallest stroke are passed over, and a piece that is only a
-mark (the "." of "24.50" drawn apart) is moved left only.
+strokes under MARK_FRACTION of their piece's tallest are passed over, and a piece that is only a
+mark (the "." of "24.50" drawn apart) keeps its height and is moved left only.
 And `space_after` gives the run the line's own word spacing to the next word, which the network
 leaves too small after a single letter. `set_runs` does both. Runs of digits stay joined by default
 (`digits=False`): drawn digit by digit, numbers read no better by eye (README, "How legible?").
@@ -32,7 +32,7 @@ import numpy as np
 from .wordsearch import word_starts
 
 PUNCTUATION = frozenset(".,:;-'\"")  # marks that hang below a number or letter (, ;) or stand above its foot (- ')
-MARK_FRACTION = 0.4  # a stroke under this fraction of its piece's tallest, or a piece of the last one's height, is a mark (. , :)
+MARK_FRACTION = 0.4  # a stroke under this share of its piece's tallest, or a piece of the last one's height: a mark
 GAP_FRACTION = 0.15  # gap between letters of a run, as a fraction of the taller letter's height: near touching
 MIN_RUN = 2  # shortest run of capitals that is spread (a single capital is written as the network does)
 
@@ -141,13 +141,15 @@ def set_together(offsets: np.ndarray, bounds: list[list[int]], gap_fraction: flo
             if base is None and not marks[before].all():
                 base = ground(left, out[before, 2], marks[before]), np.ptp(left[:, 1])
             height = max(np.ptp(left[:, 1]), np.ptp(right[:, 1]))
-            rise, mark = 0.0, marks[after].all() or (base is not None and np.ptp(right[:, 1]) < MARK_FRACTION * base[1])
+            mark = marks[after].all() or (base is not None and np.ptp(right[:, 1]) < MARK_FRACTION * base[1])
+            rise = 0.0
             if flat and mark:  # back where it was drawn, not carried along by the digits set level before it
                 rise = -drift
             elif flat:
+                stands = ground(right, out[after, 2], marks[after])
                 if base is not None:  # else the first piece that is not a mark: the line itself
-                    rise = base[0] - ground(right, out[after, 2], marks[after])
-                base = ground(right, out[after, 2], marks[after]) + rise, np.ptp(right[:, 1])
+                    rise = base[0] - stands
+                base = stands + rise, np.ptp(right[:, 1])
             drift += rise
             move = np.array([-max(0.0, right[:, 0].min() - left[:, 0].max() - gap_fraction * height), rise])
             out[k + 1, :2] += move

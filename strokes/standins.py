@@ -83,9 +83,9 @@ FOUR_STEM_AT = 0.7  # where that stroke crosses the bar: this fraction of the fo
 FOOT_BAND = 0.25  # the foot of an L, the belly's top of a 5: ink within this fraction of the height of the bottom/top
 FIVE_BAR = 0.8  # a 5's bar reaches this fraction of the way from its start to the right edge of the body
 FIVE_BAR_MIN = 0.35  # ... and is at least this fraction of the body's height long (a narrow body)
-NUMBER_MARKS = frozenset(".,:")  # punctuation inside a number or after it ("10:45", "1,450", "in 1945."; not a range's "-", below)
-NUMBER_SIGNS = frozenset("%")  # stand-ins on the line after a number's digits (not $ £ €: see number_run)
 FIVE_BAR_RISE = 0.05  # the bar rises to the right by this fraction of its length, as a pen's does
+NUMBER_MARKS = frozenset(".,:")  # punctuation in or after a number ("10:45", "1,450", "in 1945."; not a range's "-")
+NUMBER_SIGNS = frozenset("%")  # stand-ins on the line after a number's digits (not $ £ €: see number_run)
 
 
 def number_run(text: str, run: list[int], marks: dict[int, str]) -> bool:

@@ -129,8 +129,8 @@ def test_a_piece_that_is_only_a_mark_moves_left_and_the_next_is_set_on_the_last_
         assert pts[8:16, 0].min() < before[8:16, 0].min()  # closed up
         assert pts[16:, 1].max() == pytest.approx(0)  # the 5 on the 4's foot, not on the stop
     # "4 5 ." with the 5 hung 10 below the 4's foot and the stop drawn on the line: the 5 is raised, the stop stays
-    pts = offsets_to_points(set_together(points_to_offsets(np.concatenate([four, square(30, 10), square(60, 0, size=2)])),
-                                         [[-1, 7, 15, 23]]))
+    hung = points_to_offsets(np.concatenate([four, square(30, 10), square(60, 0, size=2)]))
+    pts = offsets_to_points(set_together(hung, [[-1, 7, 15, 23]]))
     assert pts[8:16, 1].max() == pytest.approx(0) and pts[16:, 1].max() == pytest.approx(0)
     tall = square(30, -30, size=9)  # a piece as tall as a digit is set level, as before
     pts = offsets_to_points(set_together(points_to_offsets(np.concatenate([four, tall, five])), [[-1, 7, 15, 23]]))
@@ -142,7 +142,8 @@ def test_a_run_begun_on_marks_is_set_on_its_first_piece_that_is_not_one():
     offsets = points_to_offsets(np.concatenate([square(0, 0, size=2), square(30, -8), square(50, -3)]))
     stop = np.r_[np.ones(8, bool), np.zeros(16, bool)]
     pts = offsets_to_points(set_together(offsets, [[-1, 7, 15, 23]], marks=stop))
-    assert pts[8:16, 1].max() == pytest.approx(-8) and pts[16:, 1].max() == pytest.approx(-8)  # the 1 as drawn, the 2 on it
+    assert pts[8:16, 1].max() == pytest.approx(-8)  # the 1 as drawn
+    assert pts[16:, 1].max() == pytest.approx(-8)  # the 2 on it
     assert pts[8:16, 0].min() < 30  # closed up all the same
     pts = offsets_to_points(set_together(offsets, [[-1, 7, 15, 23]]))  # unmarked, the stop is the line
     assert pts[8:16, 1].max() == pytest.approx(0) and pts[16:, 1].max() == pytest.approx(0)
