@@ -14,6 +14,11 @@ alike), then `score` reads the key and says which setting won:
     python -m strokes.blind score pairs.key.json T =      # one mark per pair, in order
     python -m strokes.blind write ... --b '{}' --checkpoint-b runs/gpu/avg.pt --out pairs.svg   # two models
     python -m strokes.blind write ... --b '{}' --judge-b runs/r.pt strokes/weights/recognizer2.pt ...  # two judges
+    python -m strokes.blind pair new.svg old.svg --out pairs.svg   # two files generate.py wrote: two versions
+
+`pair` takes the lines of two SVGs that generate.py wrote with the same texts, as two checkouts of
+strokes write them with the same seed and options: each pair is then the same draw, set or finished
+two ways, and only the code between them differs.
 
 Not in Graves (2013), who judged his samples by eye, openly.
 """
@@ -111,6 +116,31 @@ def write(texts: list[str], a: dict, b: dict, seed: int, out: Path, checkpoint=N
     return pairs
 
 
+def pair(a_path: Path, b_path: Path, seed: int, out: Path) -> list[dict]:
+    """The lines of two files generate.py wrote (or JSON Lines of strokes, `read_lines`) set out as
+    blind pairs, A from a_path and B from b_path, in the order `seed` draws; the pairs saved to `out`
+    and the key to out.key.json, as `write` does. Returns the key's pairs; ValueError where a file
+    holds no lines or the two hold different texts."""
+    from .primefile import read_lines
+    from .svgplot import save_atomic, write_atomic
+    from .transforms import points_to_offsets
+    lines = {"a": read_lines(a_path), "b": read_lines(b_path)}
+    texts = [t for t, _ in lines["a"]]
+    if not texts:
+        raise ValueError(f"{a_path} holds no written lines; give an SVG that generate.py wrote")
+    if texts != [t for t, _ in lines["b"]]:
+        raise ValueError(f"{a_path} and {b_path} hold different lines; write the same texts into both")
+    offsets = {k: [points_to_offsets(points) for _, points in v] for k, v in lines.items()}
+    rng = random.Random(seed)
+    pairs = [{"text": t, "top": rng.choice("ab")} for t in texts]
+    tops = [offsets[p["top"]][k] for k, p in enumerate(pairs)]
+    bottoms = [offsets["b" if p["top"] == "a" else "a"][k] for k, p in enumerate(pairs)]
+    save_atomic(pair_page(tops, bottoms), out)
+    key = {"a": {"file": str(a_path)}, "b": {"file": str(b_path)}, "seed": seed, "pairs": pairs}
+    write_atomic(key_path(out), lambda f: json.dump(key, f, indent=1))
+    return pairs
+
+
 def key_path(svg: Path) -> Path:
     return svg.with_suffix(".key.json")
 
@@ -133,6 +163,12 @@ def main(argv=None) -> int:
     w.add_argument("--judge-b", nargs="+", metavar="PT", help="recognisers for B, to compare two judges "
                    "(default: --judge)")
     w.add_argument("--out", type=Path, required=True, help="SVG of the pairs; the key goes to OUT.key.json")
+    q = sub.add_parser("pair", help="the lines of two SVGs generate.py wrote, as pairs in random order, "
+                                    "and their key")
+    q.add_argument("a", type=Path, help="setting A: an SVG generate.py wrote (say, with this checkout)")
+    q.add_argument("b", type=Path, help="setting B: one with the same texts (say, with another checkout, same seed)")
+    q.add_argument("--seed", type=int, default=0, help="seed of the order (default %(default)s)")
+    q.add_argument("--out", type=Path, required=True, help="SVG of the pairs; the key goes to OUT.key.json")
     s = sub.add_parser("score", help="which setting won, from the key and one mark per pair")
     s.add_argument("key", type=Path, help="the .key.json that write left")
     s.add_argument("marks", nargs="+", help="T (top better), B (bottom better) or = (alike), one per pair")
@@ -153,11 +189,21 @@ def main(argv=None) -> int:
         except ValueError as e:
             return fail(str(e))
         for name in ("a", "b"):
-            weights = key.get(f"checkpoint_{name}", "")
+            weights = key.get(f"checkpoint_{name}")
+            weights = f"{weights} " if weights else ""
             judges = key.get(f"judge_{name}", "shipped")
             judges = "" if judges == "shipped" else f"judged by {' '.join(judges)} "
-            print(f"{name.upper()} {json.dumps(key[name])} {weights} {judges}better: {len(won[name])}", *won[name], sep="\n  ")
+            print(f"{name.upper()} {json.dumps(key[name])} {weights}{judges}better: {len(won[name])}", *won[name], sep="\n  ")
         print(f"alike: {len(won['alike'])} of {len(key['pairs'])}")
+        return 0
+    if args.command == "pair":
+        if not args.out.parent.is_dir():
+            return fail(f"cannot write {args.out}: its folder is missing; choose another path")
+        try:
+            pairs = pair(args.a, args.b, args.seed, args.out)
+        except (OSError, ValueError) as e:
+            return fail(str(e))
+        print(f"wrote {args.out} ({len(pairs)} pairs) and its key {key_path(args.out)}; judge before you score")
         return 0
     try:
         texts = list(args.texts) + (args.texts_file.read_text().splitlines() if args.texts_file else [])

@@ -3,7 +3,8 @@
 generate.py writes each line's text and raw-unit strokes into its SVG's <metadata>
 (`lines_metadata`), so an SVG it wrote can be given back as `--prime` to write more in the same
 hand (Graves 2013, section 5.5); `read_prime` also reads JSON Lines of {"text", "strokes"} records
-from any tablet.
+from any tablet, and `read_lines` reads every line (`strokes.blind pair` sets two such files side by
+side).
 """
 from __future__ import annotations
 
@@ -32,14 +33,13 @@ def lines_metadata(written: list[Written]) -> ET.Element:
     return element
 
 
-def read_prime(path) -> tuple[str, np.ndarray]:
-    """The first line of a priming file: JSON Lines ({"text", "strokes"}) or an SVG generate.py wrote.
-
-    Returns (text, raw points (T, 3)); HandError if the file holds no usable strokes.
-    """
+def read_lines(path) -> list[tuple[str, np.ndarray]]:
+    """Every written line of a priming file, in order: JSON Lines ({"text", "strokes"}) or an SVG
+    generate.py wrote. Returns [(text, raw points (T, 3))], lines without usable strokes left out;
+    HandError if the file is missing."""
     path = Path(path)
     if not path.is_file():
-        raise HandError(f"{path}: no such prime file; give a JSON Lines stroke file or an SVG written by generate.py")
+        raise HandError(f"{path}: no such file; give a JSON Lines stroke file or an SVG written by generate.py")
     raw = path.read_text(encoding="utf-8", errors="replace")
     records = []
     try:
@@ -50,6 +50,7 @@ def read_prime(path) -> tuple[str, np.ndarray]:
             records = [json.loads(row) for row in raw.splitlines() if row.strip()]
     except (ET.ParseError, json.JSONDecodeError):
         records = []
+    lines = []
     for rec in records if isinstance(records, list) else []:
         if isinstance(rec, dict) and isinstance(rec.get("text"), str) and rec["text"].strip():
             try:
@@ -57,6 +58,18 @@ def read_prime(path) -> tuple[str, np.ndarray]:
             except (TypeError, ValueError):
                 continue
             if len(points) >= 2 and np.isfinite(points[:, :2]).all():
-                return rec["text"].strip(), points
-    raise HandError(f"{path}: holds no strokes; give a JSON Lines file of {{\"text\", \"strokes\"}} records "
-                    "or an SVG written by generate.py")
+                lines.append((rec["text"].strip(), points))
+    return lines
+
+
+def read_prime(path) -> tuple[str, np.ndarray]:
+    """The first line of a priming file (`read_lines`): (text, raw points (T, 3)); HandError if the
+    file is missing or holds no usable strokes."""
+    path = Path(path)
+    if not path.is_file():
+        raise HandError(f"{path}: no such prime file; give a JSON Lines stroke file or an SVG written by generate.py")
+    lines = read_lines(path)
+    if not lines:
+        raise HandError(f"{path}: holds no strokes; give a JSON Lines file of {{\"text\", \"strokes\"}} records "
+                        "or an SVG written by generate.py")
+    return lines[0]

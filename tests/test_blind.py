@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from strokes.blind import key_path, settings, tally
+from strokes.blind import key_path, pair_page, settings, tally
 from strokes.defaults import GENERATE
 
 REPO = Path(__file__).resolve().parents[1]
@@ -90,6 +90,48 @@ def test_judges_of_each_setting_go_in_the_key(tiny_synthesis, tmp_path):
                     "--out", tmp_path / "x.svg")
     assert missing.returncode == 2 and "no such recogniser" in missing.stderr and "Traceback" not in missing.stderr
     assert len(missing.stderr.strip().splitlines()) == 1 and not (tmp_path / "x.svg").exists()
+
+
+def generate(*args):
+    return subprocess.run([sys.executable, str(REPO / "generate.py"), *map(str, args)], capture_output=True,
+                          text=True, timeout=300, cwd=REPO)
+
+
+def test_pair_sets_two_files_lines_side_by_side_with_a_key(tiny_synthesis, tmp_path):
+    from strokes.primefile import read_lines
+    from strokes.transforms import points_to_offsets
+    texts = ["ab cd", "dab", "cab bad"]
+    a, b = tmp_path / "a.svg", tmp_path / "b.svg"
+    for path, bias in ((a, 0), (b, 3)):  # two ways of writing the same texts
+        made = generate(*texts, "-o", path, "--checkpoint", tiny_synthesis, "--candidates", 1, "--bias", bias)
+        assert made.returncode == 0, made.stderr
+    out = tmp_path / "pairs.svg"
+    run = blind("pair", a, b, "--seed", 3, "--out", out)
+    assert run.returncode == 0, run.stderr
+    key = json.loads(key_path(out).read_text())
+    assert key["a"] == {"file": str(a)} and key["b"] == {"file": str(b)} and key["seed"] == 3
+    assert [p["text"] for p in key["pairs"]] == texts
+    root = ET.parse(out).getroot()
+    assert [t.text for t in root.iter(f"{SVG}text")] == ["1", "2", "3"]
+    # each pair's top line is the one of the file the key names, stroke for stroke
+    tops = [read_lines(a if p["top"] == "a" else b)[k][1] for k, p in enumerate(key["pairs"])]
+    bottoms = [read_lines(b if p["top"] == "a" else a)[k][1] for k, p in enumerate(key["pairs"])]
+    expected = ET.fromstring(pair_page([points_to_offsets(t) for t in tops],
+                                       [points_to_offsets(b) for b in bottoms]).tostring())
+    drawn = [e.get("d") for e in root.iter(f"{SVG}path")]
+    assert drawn and drawn == [e.get("d") for e in expected.iter(f"{SVG}path")]
+    swapped = ET.fromstring(pair_page([points_to_offsets(b) for b in bottoms],
+                                      [points_to_offsets(t) for t in tops]).tostring())
+    assert drawn != [e.get("d") for e in swapped.iter(f"{SVG}path")]  # the two files' lines differ
+    scored = blind("score", key_path(out), "T", "B", "=")
+    assert scored.returncode == 0, scored.stderr
+    assert scored.stdout.splitlines()[0].startswith(f'A {{"file": "{a}"}} better:')
+    other = tmp_path / "other.svg"
+    assert generate("ab cd", "-o", other, "--checkpoint", tiny_synthesis, "--candidates", 1).returncode == 0
+    for args, message in (([a, other], "hold different lines"), ([a, tmp_path / "none.svg"], "no such file")):
+        bad = blind("pair", *args, "--out", tmp_path / "bad.svg")
+        assert bad.returncode == 2 and "Traceback" not in bad.stderr and message in bad.stderr, bad.stderr
+        assert len(bad.stderr.strip().splitlines()) == 1 and not (tmp_path / "bad.svg").exists()
 
 
 @pytest.mark.parametrize("args, message", [
