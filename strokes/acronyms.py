@@ -89,6 +89,19 @@ def window_peak(phi: np.ndarray) -> np.ndarray:
     return phi.argmax(1) if len(phi) else np.zeros(0, dtype=int)
 
 
+def pen_strokes(offsets: np.ndarray) -> list[tuple[int, int]]:
+    """The strokes (s, e) of offsets (T, 3): points s..e-1 drawn with the pen down, offsets[s] the
+    pen-up move into the stroke and offsets[e] (where e < T) the move out of it."""
+    ends = np.flatnonzero(offsets[:, 2] > 0.5) + 1
+    bounds = [0, *ends[ends < len(offsets)], len(offsets)]
+    return [(s, e) for s, e in zip(bounds[:-1], bounds[1:]) if e > s]
+
+
+def stroke_owners(strokes: list[tuple[int, int]], peak: np.ndarray) -> list[int]:
+    """The character each stroke (`pen_strokes`) is mostly on: the commonest window peak of its steps."""
+    return [int(np.bincount(peak[s:e]).argmax()) for s, e in strokes]
+
+
 def letter_bounds(offsets: np.ndarray, phi: np.ndarray, runs: list[list[int]], text: str) -> list[list[int]]:
     """For each run (letter positions in `text`, the text the network read), the cuts around its
     letters: letter i's ink is offsets[b[i] + 1 : b[i + 1] + 1]. The last letter ends where the word
@@ -173,13 +186,10 @@ def ground(ink: np.ndarray, pen: np.ndarray, marks: np.ndarray | None = None) ->
 def mark_ink(offsets: np.ndarray, phi: np.ndarray, text: str) -> np.ndarray:
     """(T,) True on the strokes of offsets (T, 3) whose steps' window peak (eq. 46; phi (T, U + 1)
     over `text`) lies mostly on a character of PUNCTUATION."""
-    peak = window_peak(phi)
-    ends = np.flatnonzero(offsets[:, 2] > 0.5) + 1
+    strokes = pen_strokes(offsets)
     out = np.zeros(len(offsets), dtype=bool)
-    for s, e in zip([0, *ends], [*ends, len(offsets)]):
-        if e > s:
-            u = int(np.bincount(peak[s:e]).argmax())
-            out[s:e] = u < len(text) and text[u] in PUNCTUATION
+    for (s, e), u in zip(strokes, stroke_owners(strokes, window_peak(phi))):
+        out[s:e] = u < len(text) and text[u] in PUNCTUATION
     return out
 
 

@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .acronyms import window_peak, word_bounds
+from .acronyms import pen_strokes, stroke_owners, window_peak, word_bounds
 from .standins import run_word
 
 RISE = 1.6  # a word floats when its bottom is this many of its neighbours' half-heights above their bottom (by eye, 48 lines)
@@ -132,19 +132,6 @@ def space_words(offsets: np.ndarray, phi: np.ndarray, text: str, runs: list[list
         if gap < tight * wanted:
             out[j + 1, 0] += wanted - gap
     return out
-
-
-def pen_strokes(offsets: np.ndarray) -> list[tuple[int, int]]:
-    """The strokes (s, e) of offsets (T, 3): points s..e-1 drawn with the pen down, offsets[s] the
-    pen-up move into the stroke and offsets[e] (where e < T) the move out of it."""
-    ends = np.flatnonzero(offsets[:, 2] > 0.5) + 1
-    bounds = [0, *ends[ends < len(offsets)], len(offsets)]
-    return [(s, e) for s, e in zip(bounds[:-1], bounds[1:]) if e > s]
-
-
-def stroke_owners(strokes: list[tuple[int, int]], peak: np.ndarray) -> list[int]:
-    """The character each stroke (`pen_strokes`) is mostly on: the commonest window peak of its steps."""
-    return [int(np.bincount(peak[s:e]).argmax()) for s, e in strokes]
 
 
 def shift(offsets: np.ndarray, s: int, e: int, dy: float) -> None:

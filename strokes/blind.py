@@ -95,23 +95,31 @@ def write(texts: list[str], a: dict, b: dict, seed: int, out: Path, checkpoint=N
     default the shipped two; judge_b defaults to judge)."""
     from .hand import Hand
     from .judge import load_judge
-    from .svgplot import save_atomic, write_atomic
     hand_a = Hand.from_checkpoint(checkpoint)
     hand_b = Hand.from_checkpoint(checkpoint_b) if checkpoint_b else hand_a
     pick_a = load_judge(judge)  # None: the shipped two
     pick_b = load_judge(judge_b) if judge_b else pick_a
     judge_b = judge_b or judge
-    written = {"a": hand_a.write(texts, seed=seed, progress=True, judge=pick_a, **a),
-               "b": hand_b.write(texts, seed=seed, progress=True, judge=pick_b, **b)}
-    rng = random.Random(seed)
-    pairs = [{"text": t, "top": rng.choice("ab")} for t in texts]
-    tops = [written[p["top"]][k].offsets for k, p in enumerate(pairs)]
-    bottoms = [written["b" if p["top"] == "a" else "a"][k].offsets for k, p in enumerate(pairs)]
-    save_atomic(pair_page(tops, bottoms), out)
+    written = {"a": [w.offsets for w in hand_a.write(texts, seed=seed, progress=True, judge=pick_a, **a)],
+               "b": [w.offsets for w in hand_b.write(texts, seed=seed, progress=True, judge=pick_b, **b)]}
     key = {"a": a, "b": b, "checkpoint_a": str(checkpoint or "shipped"),
            "checkpoint_b": str(checkpoint_b or checkpoint or "shipped"),
            "judge_a": [str(j) for j in judge] if judge else "shipped",
-           "judge_b": [str(j) for j in judge_b] if judge_b else "shipped", "seed": seed, "pairs": pairs}
+           "judge_b": [str(j) for j in judge_b] if judge_b else "shipped"}
+    return save_pairs(texts, written, seed, out, key)
+
+
+def save_pairs(texts: list[str], lines: dict, seed: int, out: Path, key: dict) -> list[dict]:
+    """Save the pairs of lines["a"] and lines["b"] (offsets (T, 3) of `texts`, in order), each pair
+    one above the other in an order `seed` draws (`pair_page`), to `out`, and `key` with the seed and
+    the pairs to out.key.json; returns the pairs."""
+    from .svgplot import save_atomic, write_atomic
+    rng = random.Random(seed)
+    pairs = [{"text": t, "top": rng.choice("ab")} for t in texts]
+    tops = [lines[p["top"]][k] for k, p in enumerate(pairs)]
+    bottoms = [lines["b" if p["top"] == "a" else "a"][k] for k, p in enumerate(pairs)]
+    save_atomic(pair_page(tops, bottoms), out)
+    key = {**key, "seed": seed, "pairs": pairs}
     write_atomic(key_path(out), lambda f: json.dump(key, f, indent=1))
     return pairs
 
@@ -122,7 +130,6 @@ def pair(a_path: Path, b_path: Path, seed: int, out: Path) -> list[dict]:
     and the key to out.key.json, as `write` does. Returns the key's pairs; ValueError where a file
     holds no lines or the two hold different texts."""
     from .primefile import read_lines
-    from .svgplot import save_atomic, write_atomic
     from .transforms import points_to_offsets
     lines = {"a": read_lines(a_path), "b": read_lines(b_path)}
     texts = [t for t, _ in lines["a"]]
@@ -131,14 +138,7 @@ def pair(a_path: Path, b_path: Path, seed: int, out: Path) -> list[dict]:
     if texts != [t for t, _ in lines["b"]]:
         raise ValueError(f"{a_path} and {b_path} hold different lines; write the same texts into both")
     offsets = {k: [points_to_offsets(points) for _, points in v] for k, v in lines.items()}
-    rng = random.Random(seed)
-    pairs = [{"text": t, "top": rng.choice("ab")} for t in texts]
-    tops = [offsets[p["top"]][k] for k, p in enumerate(pairs)]
-    bottoms = [offsets["b" if p["top"] == "a" else "a"][k] for k, p in enumerate(pairs)]
-    save_atomic(pair_page(tops, bottoms), out)
-    key = {"a": {"file": str(a_path)}, "b": {"file": str(b_path)}, "seed": seed, "pairs": pairs}
-    write_atomic(key_path(out), lambda f: json.dump(key, f, indent=1))
-    return pairs
+    return save_pairs(texts, offsets, seed, out, {"a": {"file": str(a_path)}, "b": {"file": str(b_path)}})
 
 
 def key_path(svg: Path) -> Path:

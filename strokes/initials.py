@@ -22,8 +22,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .acronyms import window_peak
-from .baseline import X_LETTERS, pen_strokes, shift, stroke_owners, x_height
+from .acronyms import pen_strokes, stroke_owners, window_peak
+from .baseline import X_LETTERS, shift, x_height
 from .standins import enlarge
 
 SAME_SHAPE = frozenset("cosuvwxz")  # lower-case letters whose capital is the same shape, larger

@@ -3,7 +3,8 @@
 import numpy as np
 import pytest
 
-from strokes.baseline import (DROP, RISE, TIGHT, band_gap, letter_bottoms, level_words, lift_digits, line_at, pen_strokes,
+from strokes.acronyms import pen_strokes
+from strokes.baseline import (DROP, RISE, TIGHT, band_gap, letter_bottoms, level_words, lift_digits, line_at,
                               space_words, word_gaps)
 from strokes.transforms import offsets_to_points, points_to_offsets
 

@@ -83,8 +83,8 @@ def test_a_first_letter_is_drawn_as_its_capital_above_big_x_heights(tall, shrunk
 def test_write_shrinks_only_first_letters_drawn_as_capitals_to_the_x_height():
     # the shipped weights, single samples at bias 0.5; the other steps after sampling off, so that only
     # the shrinking differs between the two
-    from strokes.acronyms import window_peak
-    from strokes.baseline import pen_strokes, x_height
+    from strokes.acronyms import pen_strokes, window_peak
+    from strokes.baseline import x_height
     from strokes.evaluate import sentences
     from strokes.hand import Hand
     from strokes.initials import SAME_SHAPE
