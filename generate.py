@@ -46,6 +46,8 @@ SWITCHES = {
                    "the line; 'off' leaves every digit where it was drawn",
     "shrink_initials": "'on' scales a word's first c, o, s, u, v, w, x or z that the network drew as tall as its "
                        "capital (\"See\" for \"see\") down to the line's x-height; 'off' leaves it as drawn",
+    "cross_x": "'on' redraws a lower-case x whose two strokes miss each other (\"fo>\" for \"fox\") along the "
+               "diagonals of its box; 'off' leaves it as drawn",
     "lead_in": "'on' writes a line that begins with a B, P, D, W or a digit after a short lead-in word, which "
                "puts that character mid-line where the network draws it better, and cuts the lead-in's ink off; "
                "'off' writes the line as it is",

@@ -32,7 +32,7 @@ from tqdm import tqdm
 
 from . import transforms
 from .accents import add_accents, align, split
-from . import baseline, initials, leadin
+from . import baseline, initials, leadin, lowerx
 from .acronyms import set_runs, spread
 from .alphabet import Alphabet, prepare_text
 from .attention import check_attention, finished_reading, step_cap, window_weights
@@ -260,7 +260,8 @@ class Hand:
               candidates: int = 1, judge=None, pick: str = "word", capital_rounds: int = 1,
               acronyms: str = "apart", capital_doubt: float = 0.0, stand_ins: bool | str = True,
               accents: bool = True, level_words: bool = True, lead_in: bool = True, redraws: int = 0,
-              space_words: bool = True, lift_digits: bool = True, shrink_initials: bool = True) -> list[Written]:
+              space_words: bool = True, lift_digits: bool = True, shrink_initials: bool = True,
+              cross_x: bool = True) -> list[Written]:
         """Write each line of text; returns one `Written` per line, in order.
 
         bias: Graves' sampling bias b >= 0 (0 = the model's own distribution; larger is neater).
@@ -310,6 +311,8 @@ class Hand:
         shrink_initials: True (default, not in Graves): a word's first c, o, s, u, v, w, x or z drawn as
             tall as its capital ("See") is scaled down to the line's x-height (`strokes.initials`);
             False: as drawn.
+        cross_x: True (default, not in Graves): a lower-case x drawn in two strokes that miss each other
+            ("fo>" for "fox") is redrawn along the diagonals of its box (`strokes.lowerx`); False: as drawn.
         lead_in: True (default, not in Graves): a line that begins with a B, P, D, W or a digit is
             written after a lead-in word ("so "), which puts that character mid-line, where the network
             draws it better, and the lead-in's ink is cut off (`strokes.leadin`); not with
@@ -377,6 +380,8 @@ class Hand:
             steps = len(r.offsets)  # the network's own steps; strokes added after them
             if line_marks:  # an X's x enlarged, room for a K's arms, before their neighbours are set against them
                 r.offsets = resize_all(r.offsets, r.phi, r.window_text, line_marks)
+            if cross_x:  # a lower-case x whose strokes miss each other ("fo>") drawn crossing, in its own box
+                r.offsets = lowerx.cross_xs(r.offsets, r.phi, r.window_text, line_marks)
             if lift_digits:  # a digit hung below the line (a 9 drawn like a g) raised onto it, before runs are set
                 r.offsets = baseline.lift_digits(r.offsets, r.phi, r.window_text, line_marks, line_runs, line_levels)
             if shrink_initials:  # a word's first s drawn as its capital ("See") scaled down, before runs are set

@@ -230,18 +230,19 @@ def enlarge(offsets: np.ndarray, a: int, b: int, scale: float = CAPITAL_SCALE) -
     return redraw(offsets, a, b, grown, grown[:, 0].max() - ink[:, 0].max())
 
 
-def x_cross(offsets: np.ndarray, a: int, b: int) -> np.ndarray:
+def x_cross(offsets: np.ndarray, a: int, b: int, box: np.ndarray | None = None) -> np.ndarray:
     """A copy of offsets (T, 3) whose ink offsets[a + 1 : b + 1], an x drawn in two strokes, lies on
     the two diagonals of its box: the stroke whose foot lies further right of its top along the one
     from top left to bottom right, the other along the one from top right to bottom left, each
     straight, in the direction and with the points it was drawn with. The network often draws the
     x of an X with one stroke short or the two meeting in a point, not crossing ("Y", "<"). An x in
-    one stroke, or in three or more, is left as it is; the ink after it keeps its place."""
+    one stroke, or in three or more, is left as it is; the ink after it keeps its place. box: the
+    corners [[left, top], [right, bottom]] to draw it in (default: its ink's)."""
     parts = pieces(offsets, a, b)
     if len(parts) != 2 or min(len(p) for p in parts) < 2:
         return np.array(offsets, dtype=np.float64, copy=True)
     ink = np.concatenate(parts)
-    (left, top), (right, bottom) = ink.min(0), ink.max(0)
+    (left, top), (right, bottom) = (ink.min(0), ink.max(0)) if box is None else box
     lean = [p[p[:, 1].argmax(), 0] - p[p[:, 1].argmin(), 0] for p in parts]  # foot x - top x: > 0 leans back
     back = 0 if lean[0] >= lean[1] else 1
     lines = []
