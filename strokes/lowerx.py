@@ -11,8 +11,9 @@ so the search among candidates does not mend it; a person reads "for", "war", "i
 stroke if that lies mostly on the space after it (the window often moves on before the second
 stroke is drawn). When there are exactly two, each about straight (its path at most CURL times the
 distance between its ends: not an e joined on to the x's first stroke, which drew "explain" as
-"Xplain") and sharing at least OVERLAP of the shorter one's height (not an i's dot drawn late
-above the x), it redraws them along the diagonals of their box (`strokes.standins.x_cross`, as the
+"Xplain"), and they share at least OVERLAP of the shorter one's height or are of a length (the
+shorter at least HALVES of the longer: the two halves of a ">", one above the other; not an i's
+dot drawn late above the x), it redraws them along the diagonals of their box (`strokes.standins.x_cross`, as the
 x of an X is), each straight, in the direction and with the points it was drawn with; a box more
 than WIDE times as wide as it is tall (a stroke run on into a neighbour) is first narrowed about
 its middle. Only the x's own points move: the ink after it keeps its place. An x in one stroke or
@@ -28,7 +29,8 @@ from .acronyms import pen_strokes, stroke_owners, window_peak
 from .standins import x_cross
 
 WIDE = 1.3  # an x drawn wider than this many times its height has run on (a lower-case x is about as wide as tall)
-OVERLAP = 0.25  # its two strokes share at least this share of the shorter one's height (an i's dot shares none)
+OVERLAP = 0.25  # its two strokes share at least this share of the shorter one's height (an i's dot shares none) ...
+HALVES = 0.5  # ... or the shorter is this share of the longer's length or more: a ">"'s halves (dots: 0.03-0.24)
 CURL = 2.0  # a stroke whose path is longer than this many times the distance between its ends holds a loop
 # (another letter's ink: an x's strokes measured 1.0-1.8 in 60 x's, an e and an x in one stroke 3.3)
 
@@ -44,18 +46,20 @@ def x_strokes(owners: list[int], text: str, u: int) -> list[int]:
     return mine
 
 
-def x_box(parts: list[np.ndarray], wide: float = WIDE, overlap: float = OVERLAP,
+def x_box(parts: list[np.ndarray], wide: float = WIDE, overlap: float = OVERLAP, halves: float = HALVES,
           curl: float = CURL) -> np.ndarray | None:
     """The box [[left, top], [right, bottom]] to draw an x in, from its two strokes' points (each (n, 2),
-    y down): their box, narrowed about its middle to `wide` times its height where wider; None where
-    a stroke's path is over `curl` times the distance between its ends, or the strokes share less than
-    `overlap` of the shorter one's height (they are not one x)."""
-    for p in parts:
-        if np.hypot(*np.diff(p, axis=0).T).sum() > curl * np.hypot(*(p[-1] - p[0])):
-            return None
+    y down): their box, narrowed about its middle to `wide` times its height where wider. None where
+    a stroke's path is over `curl` times the distance between its ends, or where the strokes share
+    less than `overlap` of the shorter one's height and the shorter is under `halves` of the longer's
+    length (a speck apart: they are not one x)."""
+    lengths = [np.hypot(*np.diff(p, axis=0).T).sum() for p in parts]
+    if any(n > curl * np.hypot(*(p[-1] - p[0])) for n, p in zip(lengths, parts)):
+        return None
     (top0, bottom0), (top1, bottom1) = [(p[:, 1].min(), p[:, 1].max()) for p in parts]
     shared = min(bottom0, bottom1) - max(top0, top1)
-    if shared < overlap * min(bottom0 - top0, bottom1 - top1) or shared <= 0:
+    apart = not (shared > 0 and shared >= overlap * min(bottom0 - top0, bottom1 - top1))
+    if apart and min(lengths) < halves * max(lengths):
         return None
     ink = np.concatenate(parts)
     (left, top), (right, bottom) = ink.min(0), ink.max(0)

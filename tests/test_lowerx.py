@@ -3,7 +3,7 @@ on hand-made lines whose window peak is set stroke by stroke."""
 import numpy as np
 import pytest
 
-from strokes.lowerx import CURL, OVERLAP, WIDE, cross_xs, x_box, x_strokes
+from strokes.lowerx import CURL, HALVES, OVERLAP, WIDE, cross_xs, x_box, x_strokes
 from strokes.transforms import offsets_to_points, points_to_offsets
 
 
@@ -67,12 +67,17 @@ def test_a_stroke_drawn_upward_stays_upward_and_a_wide_box_is_narrowed():
     np.testing.assert_allclose(got[12:17], np.linspace([25 - half, 0], [25 + half, -10], 5), atol=1e-9)  # / upward
 
 
-def test_x_box_needs_the_strokes_to_share_their_height():
-    low = stroke(0, -10, 10, 0)[:, :2]  # from y = -10 down to 0
+def test_x_box_needs_strokes_that_share_their_height_or_are_of_a_length():
+    long = stroke(0, -10, 40, 0)[:, :2]  # from y = -10 down to 0, 41 long
     edge = -20 + 10 * OVERLAP  # a stroke 10 tall whose top is here shares just OVERLAP of its height
     for top, shared in [(-10, True), (edge + 0.5, True), (edge - 0.5, False), (-25, False)]:
-        other = np.array([[5.0, top], [6.0, top + 10]])
-        assert (x_box([low, other]) is not None) == shared, top
+        short = np.array([[5.0, top], [5.0, top + 10]])  # 10 long: under HALVES of the other
+        assert (x_box([long, short]) is not None) == shared, top
+    upper, lower = stroke(0, -20, 10, -11)[:, :2], stroke(0, 0, 10, -9)[:, :2]  # a ">": halves, one above the other
+    assert x_box([upper, lower]) is not None
+    np.testing.assert_allclose(x_box([upper, lower]), [[0, -20], [10, 0]])
+    speck = np.array([[5.0, -30], [5.0 + 14 * HALVES - 1, -30]])  # an i's dot drawn as a dash above: too short
+    assert x_box([upper, speck]) is None
 
 
 def test_x_box_needs_straight_strokes():
