@@ -18,7 +18,7 @@ x of an X is), each straight, in the direction and with the points it was drawn 
 than WIDE times as wide as it is tall (a stroke run on into a neighbour) is first narrowed about
 its middle. Only the x's own points move: the ink after it keeps its place. An x in one stroke or
 in three is left as drawn, and so are stand-ins (the x of an X, finished by `strokes.standins`).
-By eye, blind, on docs/blind/lower-x.txt at seeds 2 and 3: better in 18 lines of 32, worse in none
+By eye, blind, on docs/blind/lower-x.txt at seeds 4 and 5: better in 18 lines of 32, worse in none
 (README). Not in Graves.
 """
 from __future__ import annotations
