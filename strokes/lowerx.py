@@ -29,6 +29,7 @@ from .acronyms import pen_strokes, stroke_owners, window_peak
 from .standins import x_cross
 
 WIDE = 1.3  # an x drawn wider than this many times its height has run on (a lower-case x is about as wide as tall)
+FLAT = 4.0  # ... but strokes this many times as wide as tall are no x (two dashes; x's measured up to 1.6)
 OVERLAP = 0.25  # its two strokes share at least this share of the shorter one's height (an i's dot shares none) ...
 HALVES = 0.5  # ... or the shorter is this share of the longer's length or more: a ">"'s halves (dots: 0.03-0.24)
 CURL = 2.0  # a stroke whose path is longer than this many times the distance between its ends holds a loop
@@ -47,12 +48,13 @@ def x_strokes(owners: list[int], text: str, u: int) -> list[int]:
 
 
 def x_box(parts: list[np.ndarray], wide: float = WIDE, overlap: float = OVERLAP, halves: float = HALVES,
-          curl: float = CURL) -> np.ndarray | None:
+          curl: float = CURL, flat: float = FLAT) -> np.ndarray | None:
     """The box [[left, top], [right, bottom]] to draw an x in, from its two strokes' points (each (n, 2),
     y down): their box, narrowed about its middle to `wide` times its height where wider. None where
-    a stroke's path is over `curl` times the distance between its ends, or where the strokes share
-    less than `overlap` of the shorter one's height and the shorter is under `halves` of the longer's
-    length (a speck apart: they are not one x)."""
+    a stroke's path is over `curl` times the distance between its ends, where the strokes share less
+    than `overlap` of the shorter one's height and the shorter is under `halves` of the longer's
+    length (a speck apart), or where their box is over `flat` times as wide as tall: they are not
+    one x."""
     lengths = [np.hypot(*np.diff(p, axis=0).T).sum() for p in parts]
     if any(n > curl * np.hypot(*(p[-1] - p[0])) for n, p in zip(lengths, parts)):
         return None
@@ -63,6 +65,8 @@ def x_box(parts: list[np.ndarray], wide: float = WIDE, overlap: float = OVERLAP,
         return None
     ink = np.concatenate(parts)
     (left, top), (right, bottom) = ink.min(0), ink.max(0)
+    if right - left > flat * (bottom - top):
+        return None
     if right - left > wide * (bottom - top):
         middle, half = (left + right) / 2, wide * (bottom - top) / 2
         left, right = middle - half, middle + half

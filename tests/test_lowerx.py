@@ -3,7 +3,7 @@ on hand-made lines whose window peak is set stroke by stroke."""
 import numpy as np
 import pytest
 
-from strokes.lowerx import CURL, HALVES, OVERLAP, WIDE, cross_xs, x_box, x_strokes
+from strokes.lowerx import CURL, FLAT, HALVES, OVERLAP, WIDE, cross_xs, x_box, x_strokes
 from strokes.transforms import offsets_to_points, points_to_offsets
 
 
@@ -78,6 +78,12 @@ def test_x_box_needs_strokes_that_share_their_height_or_are_of_a_length():
     np.testing.assert_allclose(x_box([upper, lower]), [[0, -20], [10, 0]])
     speck = np.array([[5.0, -30], [5.0 + 14 * HALVES - 1, -30]])  # an i's dot drawn as a dash above: too short
     assert x_box([upper, speck]) is None
+
+
+def test_x_box_is_none_for_two_dashes():
+    dash, other = stroke(0, 0, 10, 0)[:, :2], stroke(12, 0, 22, 0)[:, :2]
+    assert x_box([dash, other + [0, 22 / FLAT - 0.1]]) is None  # 22 wide: no x at this height
+    assert x_box([dash, other + [0, 22 / FLAT + 0.1]]) is not None
 
 
 def test_x_box_needs_straight_strokes():
