@@ -43,7 +43,7 @@ SWITCHES = {
     "space_words": "'on' moves a word the network drew against the word before it (\"trainto\") right, to the "
                    "line's usual gap between words; 'off' leaves every word where it was drawn",
     "lift_digits": "'on' raises a digit the network hung below the line (a 9 drawn like a g) until it stands on "
-                   "the line; 'off' leaves every digit where it was drawn",
+                   "the line, and lowers one it left floating above it; 'off' leaves every digit where it was drawn",
     "shrink_initials": "'on' scales a word's first c, o, s, u, v, w, x or z that the network drew as tall as its "
                        "capital (\"See\" for \"see\") down to the line's x-height; 'off' leaves it as drawn",
     "cross_x": "'on' redraws a lower-case x whose two strokes miss each other (\"fo>\" for \"fox\") along the "

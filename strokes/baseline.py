@@ -1,6 +1,6 @@
 """Words and digits set on their line and apart: a word that floats above its line set back down onto
 it (`level_words`), a word drawn against the one before it moved away from it (`space_words`), and
-a digit hung below the line raised onto it (`lift_digits`).
+a digit hung below the line or floating above it set onto it (`lift_digits`, `lower_digits`).
 
 Now and then the synthesis network (Graves 2013, section 5) lifts a whole word well above the line
 its neighbours stand on, most often the last word of a line or one after a stand-in ("west forest?"
@@ -23,10 +23,13 @@ And the network often hangs a 9 below the line like a g, its loop in the x-heigh
 below ("page g", "call g11"): IAM-OnDB's lines hold few digits, and in many hands a 9 is a g's shape.
 A 9 stands on the line, its loop up where a capital's top is, and the same goes for every digit (a
 hooked 7, a 1 run on down). So a digit whose bottom lies more than DROP x-heights below its line is
-raised until it stands on it. Its ink is the strokes whose window peak (eq. 46) lies mostly on it,
-with a stroke drawn right after them that begins over its ink and whose middle lies at most
-BAR_REACH of its width past it (a 7's or a 5's bar, often drawn when the window has moved on). Its
-line is fitted through the bottoms of the nearest lower-case letters without descenders,
+raised until it stands on it; and where a digit's bottom still lies more than FLOAT x-heights above
+it once floating words are set down (the network sometimes draws the rest of a number small and
+raised after its first digit: "0" and a superscript "123" for "0123"), every digit of its number
+that lies above the line is lowered onto it (`lower_digits`). Its ink is the strokes whose window
+peak (eq. 46) lies mostly on it, with a stroke drawn right after them that begins over its ink and
+whose middle lies at most BAR_REACH of its width past it (a 7's or a 5's bar, often drawn when the
+window has moved on). Its line is fitted through the bottoms of the nearest lower-case letters without descenders,
 NEAR_LETTERS // 2 on each side, so that a line that drifts is followed; the x-height is the median
 height of the line's letters of X_LETTERS. A stand-in counts as what it stands for (the L of a 4 is
 a digit, the 7 of a Z is not), and the digits of a run whose pieces are set together as drawn (a
@@ -37,7 +40,7 @@ from __future__ import annotations
 import numpy as np
 
 from .acronyms import pen_strokes, stroke_owners, window_peak, word_bounds
-from .standins import run_word
+from .standins import NUMBER_MARKS, run_word
 
 RISE = 1.6  # a word floats when its bottom is this many of its neighbours' half-heights above their bottom (by eye, 48 lines)
 NEIGHBOURS = 2  # ... the words on each side it is compared with
@@ -53,6 +56,7 @@ X_LETTERS = frozenset("acemnorsuvwxz")  # letters one x-height tall
 BAR_REACH = 0.5  # a stroke right after a digit's is its bar when it begins over it and its middle lies within
                  # this share of the digit's width past its right edge (a 7's bar reaches out right of its stem)
 DROP = 0.3  # a digit hangs when its bottom lies this many x-heights below its line (by eye; drawn on it: -0.6 to 0.2)
+FLOAT = 0.75  # ... and floats when it lies this many above it (on it: up to 0.6; a raised "123" after a "0": 1.6-2.1)
 
 
 def inked_words(offsets: np.ndarray, phi: np.ndarray, text: str, runs=()) -> list[tuple[int, int]]:
@@ -174,11 +178,14 @@ def line_at(bottoms: dict[int, tuple[float, float]], u: int, x: float) -> float:
 
 
 def lift_digits(offsets: np.ndarray, phi: np.ndarray, text: str, marks: dict[int, str] | None = None,
-                runs: list[list[int]] = (), levels: list[bool] | None = None, drop: float = DROP) -> np.ndarray:
-    """A copy of offsets (T, 3), raw units, in which every digit the network hung below its line
-    (see the module docstring) is raised until its bottom is on the line: its strokes (those whose
-    window peak lies mostly on it, and its bar) move up together; only the pen-up offsets into and
-    out of them change. phi (T, U + 1): window weights over `text`.
+                runs: list[list[int]] = (), levels: list[bool] | None = None, drop: float | None = DROP,
+                float_: float | None = None) -> np.ndarray:
+    """A copy of offsets (T, 3), raw units, in which every digit the network hung below its line by
+    more than `drop` x-heights (see the module docstring) is moved up until its bottom is on the
+    line, and, unless `float_` is None, every digit above the line in a number with a digit floating
+    more than `float_` x-heights above it is moved down onto it (`lower_digits`); `drop` None leaves
+    hung digits. Its strokes (those whose window peak lies mostly on it, and its bar) move together;
+    only the pen-up offsets into and out of them change. phi (T, U + 1): window weights over `text`.
 
     For text with stand-ins (`strokes.standins.substitute`): marks, the characters they stand for (a
     position is a digit when that character is: not the 7 of a Z); runs and levels, the pieces set
@@ -198,6 +205,7 @@ def lift_digits(offsets: np.ndarray, phi: np.ndarray, text: str, marks: dict[int
     strokes = pen_strokes(out)
     owners = stroke_owners(strokes, peak)
     taken = set()  # strokes already given to a digit
+    found = []  # (position, its strokes, its bottom's height above its line): per digit
     for u in sorted(set(owners)):
         mine = [k for k, v in enumerate(owners) if v == u and k not in taken]
         if u >= len(text) or not marks.get(u, text[u]).isdigit() or u in kept or not mine:
@@ -211,8 +219,39 @@ def lift_digits(offsets: np.ndarray, phi: np.ndarray, text: str, marks: dict[int
             mine.append(mine[-1] + 1)
             ink = np.concatenate([ink, points[s:e]])
         taken.update(mine)
-        low = float(ink[:, 1].max()) - line_at(bottoms, u, float(ink[:, 0].mean()))
-        if low > drop * height:
+        found.append((u, mine, float(ink[:, 1].max()) - line_at(bottoms, u, float(ink[:, 0].mean()))))
+    floating = set()  # digits of the numbers that hold a digit floating: all set on the line, to keep them level
+    if float_ is not None:
+        for number in numbers(text, [u for u, _, _ in found], marks):
+            if any(low < -float_ * height for u, _, low in found if u in number):
+                floating |= number
+    for u, mine, low in found:
+        if (drop is not None and low > drop * height) or (u in floating and low < 0):
             for k in mine:
                 shift(out, *strokes[k], -low)
     return out
+
+
+def numbers(text: str, digits: list[int], marks: dict[int, str]) -> list[set[int]]:
+    """The positions of `digits` (in `text`, with stand-ins `marks`) grouped by number: two digits are of
+    one number when nothing but digits, spaces (a stand-in drawn apart: "19 8 4") and NUMBER_MARKS
+    lie between them."""
+    groups: list[set[int]] = []
+    for u in sorted(digits):
+        if groups and all(marks.get(v, text[v]).isdigit() or text[v] == " " or marks.get(v, text[v]) in NUMBER_MARKS
+                          for v in range(max(groups[-1]) + 1, u)):
+            groups[-1].add(u)
+        else:
+            groups.append({u})
+    return groups
+
+
+def lower_digits(offsets: np.ndarray, phi: np.ndarray, text: str, marks: dict[int, str] | None = None,
+                 runs: list[list[int]] = (), levels: list[bool] | None = None, float_: float = FLOAT) -> np.ndarray:
+    """`lift_digits` the other way: in a number (`numbers`) with a digit whose bottom floats more than
+    `float_` x-heights above its line, every digit above the line is moved down onto it (the number's
+    other digits too, so that it stays level: lowering only the 99 of a "19.99" drawn a little high
+    left "19." above them). Run after words that float whole are set down (`level_words`), so that
+    a digit is lowered only where its own word stands on the line: lowered first, the last 1 of a
+    floating "11" would pin its word, leaving the first 1 up."""
+    return lift_digits(offsets, phi, text, marks, runs, levels, drop=None, float_=float_)

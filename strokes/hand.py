@@ -307,7 +307,8 @@ class Hand:
         space_words: True (default, not in Graves): a word the network drew against the word before it
             is moved right to the line's median gap between words (`strokes.baseline`); False: as drawn.
         lift_digits: True (default, not in Graves): a digit the network hung below the line (a 9 drawn
-            like a g) is raised until it stands on the line (`strokes.baseline`); False: as drawn.
+            like a g) is raised until it stands on the line, and one left floating above it lowered onto
+            it (`strokes.baseline`); False: as drawn.
         shrink_initials: True (default, not in Graves): a word's first c, o, s, u, v, w, x or z drawn as
             tall as its capital ("See") is scaled down to the line's x-height (`strokes.initials`);
             False: as drawn.
@@ -390,6 +391,8 @@ class Hand:
                 r.offsets = set_runs(r.offsets, r.phi, line_runs, r.window_text, level=line_levels)
             if level_words:  # a floating word set down, before strokes are added to its letters
                 r.offsets = baseline.level_words(r.offsets, r.phi, r.window_text)
+            if lift_digits:  # a digit still floating once its word stands on the line ("0" and a raised "123") lowered
+                r.offsets = baseline.lower_digits(r.offsets, r.phi, r.window_text, line_marks, line_runs, line_levels)
             if space_words:  # a word drawn against the one before moved away from it, before strokes are added
                 r.offsets = baseline.space_words(r.offsets, r.phi, r.window_text, line_runs)
             if line_marks:  # a Q's tail, a 4's stem, a 5's bar: strokes after the network's own
