@@ -48,6 +48,8 @@ SWITCHES = {
                        "capital (\"See\" for \"see\") down to the line's x-height; 'off' leaves it as drawn",
     "cross_x": "'on' redraws a lower-case x whose two strokes miss each other (\"fo>\" for \"fox\") along the "
                "diagonals of its box; 'off' leaves it as drawn",
+    "zigzag_z": "'on' redraws a lower-case z the network drew without its foot (\"la>y\" for \"lazy\") as a "
+                "printed z across its box; 'off' leaves it as drawn",
     "lead_in": "'on' writes a line that begins with a B, P, D, W or a digit after a short lead-in word, which "
                "puts that character mid-line where the network draws it better, and cuts the lead-in's ink off; "
                "'off' writes the line as it is",

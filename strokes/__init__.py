@@ -25,6 +25,7 @@ Modules:
     baseline    a word the network lifted well above its neighbours set back onto their line
     initials    a word's first s, c, w ... drawn as tall as its capital, shrunk to the x-height
     lowerx      a lower-case x whose two strokes miss each other ("fo>") redrawn crossing
+    lowerz      a lower-case z drawn without its foot ("la>y") redrawn as a printed z
     leadin      a line's first B, P, D, W or digit written after a lead-in word, then cut off
     accents     accented letters the alphabet lacks (é ü ñ ç): the plain letter, then its accent's strokes
     defaults    generate.py's sampling settings, shared with the tools that match it (no torch)

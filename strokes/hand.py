@@ -32,7 +32,7 @@ from tqdm import tqdm
 
 from . import transforms
 from .accents import add_accents, align, split
-from . import baseline, initials, leadin, lowerx
+from . import baseline, initials, leadin, lowerx, lowerz
 from .acronyms import set_runs, spread
 from .alphabet import Alphabet, prepare_text
 from .attention import check_attention, finished_reading, step_cap, window_weights
@@ -261,7 +261,7 @@ class Hand:
               acronyms: str = "apart", capital_doubt: float = 0.0, stand_ins: bool | str = True,
               accents: bool = True, level_words: bool = True, lead_in: bool = True, redraws: int = 0,
               space_words: bool = True, lift_digits: bool = True, shrink_initials: bool = True,
-              cross_x: bool = True) -> list[Written]:
+              cross_x: bool = True, zigzag_z: bool = True) -> list[Written]:
         """Write each line of text; returns one `Written` per line, in order.
 
         bias: Graves' sampling bias b >= 0 (0 = the model's own distribution; larger is neater).
@@ -314,6 +314,8 @@ class Hand:
             False: as drawn.
         cross_x: True (default, not in Graves): a lower-case x drawn in two strokes that miss each other
             ("fo>" for "fox") is redrawn along the diagonals of its box (`strokes.lowerx`); False: as drawn.
+        zigzag_z: True (default, not in Graves): a lower-case z drawn without its foot ("la>y" for "lazy")
+            is redrawn as a printed z across its box (`strokes.lowerz`); False: as drawn.
         lead_in: True (default, not in Graves): a line that begins with a B, P, D, W or a digit is
             written after a lead-in word ("so "), which puts that character mid-line, where the network
             draws it better, and the lead-in's ink is cut off (`strokes.leadin`); not with
@@ -383,6 +385,8 @@ class Hand:
                 r.offsets = resize_all(r.offsets, r.phi, r.window_text, line_marks)
             if cross_x:  # a lower-case x whose strokes miss each other ("fo>") drawn crossing, in its own box
                 r.offsets = lowerx.cross_xs(r.offsets, r.phi, r.window_text, line_marks)
+            if zigzag_z:  # a lower-case z drawn as a ">" or a ")" redrawn as a printed z, before initials are shrunk
+                r.offsets = lowerz.zigzag_zs(r.offsets, r.phi, r.window_text, line_marks)
             if lift_digits:  # a digit hung below the line (a 9 drawn like a g) raised onto it, before runs are set
                 r.offsets = baseline.lift_digits(r.offsets, r.phi, r.window_text, line_marks, line_runs, line_levels)
             if shrink_initials:  # a word's first s drawn as its capital ("See") scaled down, before runs are set
