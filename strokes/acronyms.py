@@ -102,6 +102,14 @@ def stroke_owners(strokes: list[tuple[int, int]], peak: np.ndarray) -> list[int]
     return [int(np.bincount(peak[s:e]).argmax()) for s, e in strokes]
 
 
+def owned_strokes(offsets: np.ndarray, phi: np.ndarray) -> tuple[np.ndarray, list[tuple[int, int]], list[int]]:
+    """(peak, strokes, owners) of a line: each step's window peak (`window_peak`), its pen strokes
+    (`pen_strokes`) and the character each stroke is mostly on (`stroke_owners`)."""
+    peak = window_peak(phi)
+    strokes = pen_strokes(offsets)
+    return peak, strokes, stroke_owners(strokes, peak)
+
+
 def letter_bounds(offsets: np.ndarray, phi: np.ndarray, runs: list[list[int]], text: str) -> list[list[int]]:
     """For each run (letter positions in `text`, the text the network read), the cuts around its
     letters: letter i's ink is offsets[b[i] + 1 : b[i + 1] + 1]. The last letter ends where the word

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .acronyms import pen_strokes, stroke_owners, window_peak
+from .acronyms import owned_strokes
 from .standins import x_cross
 
 WIDE = 1.3  # an x drawn wider than this many times its height has run on (a lower-case x is about as wide as tall)
@@ -80,9 +80,7 @@ def cross_xs(offsets: np.ndarray, phi: np.ndarray, text: str, marks: dict[int, s
     left as drawn."""
     marks = marks or {}
     out = np.array(offsets, dtype=np.float64, copy=True)
-    peak = window_peak(phi)
-    strokes = pen_strokes(out)
-    owners = stroke_owners(strokes, peak)
+    _, strokes, owners = owned_strokes(out, phi)
     for u, c in enumerate(text):
         if c != "x" or u in marks:
             continue

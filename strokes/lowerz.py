@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .acronyms import pen_strokes, stroke_owners, window_peak
+from .acronyms import owned_strokes
 from .transforms import redraw
 
 PURE = 0.8  # a z's stroke has at least this share of its points under the window's peak on it (not joined on)
@@ -58,9 +58,7 @@ def zigzag_zs(offsets: np.ndarray, phi: np.ndarray, text: str, marks: dict[int, 
     (T, U + 1): window weights over `text`; marks: stand-ins (`strokes.standins.substitute`), left."""
     marks = marks or {}
     out = np.array(offsets, dtype=np.float64, copy=True)
-    peak = window_peak(phi)
-    strokes = pen_strokes(out)
-    owners = stroke_owners(strokes, peak)
+    peak, strokes, owners = owned_strokes(out, phi)
     for u, c in enumerate(text):
         mine = [k for k, v in enumerate(owners) if v == u]
         if c != "z" or u in marks or len(mine) != 1:

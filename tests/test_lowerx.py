@@ -6,6 +6,8 @@ import pytest
 from strokes.lowerx import CURL, FLAT, HALVES, OVERLAP, WIDE, cross_xs, x_box, x_strokes
 from strokes.transforms import offsets_to_points, points_to_offsets
 
+from redrawn import moved_strokes
+
 
 def stroke(x0, y0, x1, y1, n=5):
     """One straight stroke of n points from (x0, y0) to (x1, y1), the pen lifted after it (y down)."""
@@ -112,7 +114,6 @@ def test_other_xs_are_left_as_drawn(text, strokes, owners, marks):
 def test_write_crosses_only_lower_case_xs_in_two_strokes():
     # the shipped weights, single samples at bias 0.5, the other steps after sampling off, so that only
     # the crossing differs between the two
-    from strokes.acronyms import pen_strokes, stroke_owners, window_peak
     from strokes.hand import Hand
     hand = Hand.from_checkpoint()
     texts = ["the next box is six feet wide", "an extra taxi came to the exit", "relax and mix the wax"]
@@ -120,18 +121,12 @@ def test_write_crosses_only_lower_case_xs_in_two_strokes():
               shrink_initials=False)
     on, off = hand.write(texts, cross_x=True, **kw), hand.write(texts, cross_x=False, **kw)
     crossed = 0
-    for a, b in zip(on, off):
-        np.testing.assert_array_equal(a.offsets[:, 2], b.offsets[:, 2])  # the same strokes
-        text, strokes = b.window_text, pen_strokes(b.offsets)
-        owners = stroke_owners(strokes, window_peak(b.phi))
-        pa, pb = np.cumsum(a.offsets[:, :2], axis=0), np.cumsum(b.offsets[:, :2], axis=0)
-        for k, (s, e) in enumerate(strokes):
-            if np.allclose(pa[s:e], pb[s:e]):
-                continue
-            u = owners[k] if text[owners[k]:owners[k] + 1] == "x" else owners[k] - 1  # its second on the space after
-            assert text[u] == "x", (text, owners[k])
-            steps = np.diff(pa[s:e], axis=0)
-            np.testing.assert_allclose(steps, np.repeat(steps[:1], len(steps), 0), atol=1e-6)  # straight, evenly
-            crossed += 1
-        np.testing.assert_allclose(cross_xs(a.offsets, a.phi, text), a.offsets, atol=1e-9)  # crossing is settled
+    for text, owner, new, _ in moved_strokes(on, off):
+        u = owner if text[owner:owner + 1] == "x" else owner - 1  # its second stroke on the space after it
+        assert text[u] == "x", (text, owner)
+        steps = np.diff(new, axis=0)
+        np.testing.assert_allclose(steps, np.repeat(steps[:1], len(steps), 0), atol=1e-6)  # straight, evenly
+        crossed += 1
+    for a in on:
+        np.testing.assert_allclose(cross_xs(a.offsets, a.phi, a.window_text), a.offsets, atol=1e-9)  # settled
     assert crossed >= 6, crossed  # 3 x's or more of the 7

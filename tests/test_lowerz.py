@@ -6,6 +6,8 @@ import pytest
 from strokes.lowerz import MIN_POINTS, PURE, footless, zigzag, zigzag_zs
 from strokes.transforms import offsets_to_points, points_to_offsets
 
+from redrawn import moved_strokes
+
 
 def polyline(corners, n=9):
     """One stroke of n points evenly along the corners (k, 2) (y down), the pen lifted after it."""
@@ -88,7 +90,6 @@ def test_a_z_joined_on_to_its_neighbour_is_left_as_drawn():
 def test_write_redraws_only_lower_case_zs():
     # the shipped weights, single samples at bias 0.5, the other steps after sampling off, so that only
     # the z's differ between the two
-    from strokes.acronyms import pen_strokes, stroke_owners, window_peak
     from strokes.hand import Hand
     hand = Hand.from_checkpoint()
     texts = ["the lazy zebra", "a dozen pizzas at the zoo", "the jazz was amazing", "a size of zero"]
@@ -96,15 +97,8 @@ def test_write_redraws_only_lower_case_zs():
               shrink_initials=False, cross_x=False)
     on, off = hand.write(texts, zigzag_z=True, **kw), hand.write(texts, zigzag_z=False, **kw)
     redrawn = 0
-    for a, b in zip(on, off):
-        np.testing.assert_array_equal(a.offsets[:, 2], b.offsets[:, 2])  # the same strokes
-        text, strokes = b.window_text, pen_strokes(b.offsets)
-        owners = stroke_owners(strokes, window_peak(b.phi))
-        pa, pb = np.cumsum(a.offsets[:, :2], axis=0), np.cumsum(b.offsets[:, :2], axis=0)
-        for k, (s, e) in enumerate(strokes):
-            if np.allclose(pa[s:e], pb[s:e]):
-                continue
-            assert text[owners[k]] == "z", (text, owners[k])
-            np.testing.assert_allclose(pa[s:e], zigzag(pb[s:e]), atol=1e-6)
-            redrawn += 1
+    for text, owner, new, old in moved_strokes(on, off):
+        assert text[owner] == "z", (text, owner)
+        np.testing.assert_allclose(new, zigzag(old), atol=1e-6)
+        redrawn += 1
     assert redrawn >= 1, redrawn
