@@ -194,9 +194,9 @@ def ground(ink: np.ndarray, pen: np.ndarray, marks: np.ndarray | None = None) ->
 def mark_ink(offsets: np.ndarray, phi: np.ndarray, text: str) -> np.ndarray:
     """(T,) True on the strokes of offsets (T, 3) whose steps' window peak (eq. 46; phi (T, U + 1)
     over `text`) lies mostly on a character of PUNCTUATION."""
-    strokes = pen_strokes(offsets)
+    _, strokes, owners = owned_strokes(offsets, phi)
     out = np.zeros(len(offsets), dtype=bool)
-    for (s, e), u in zip(strokes, stroke_owners(strokes, window_peak(phi))):
+    for (s, e), u in zip(strokes, owners):
         out[s:e] = u < len(text) and text[u] in PUNCTUATION
     return out
 

@@ -39,7 +39,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .acronyms import pen_strokes, stroke_owners, window_peak, word_bounds
+from .acronyms import owned_strokes, word_bounds
 from .standins import NUMBER_MARKS, run_word
 
 RISE = 1.6  # a word floats when its bottom is this many of its neighbours' half-heights above their bottom (by eye, 48 lines)
@@ -197,13 +197,11 @@ def lift_digits(offsets: np.ndarray, phi: np.ndarray, text: str, marks: dict[int
             for u in run_word(text, run)}
     out = np.array(offsets, dtype=np.float64, copy=True)
     points = np.cumsum(out[:, :2], axis=0)  # (T, 2), y down
-    peak = window_peak(phi)
+    peak, strokes, owners = owned_strokes(out, phi)
     bottoms = letter_bottoms(points, peak, text)
     height = x_height(points, peak, text)
     if len(bottoms) < MIN_LETTERS or height <= 0:
         return out
-    strokes = pen_strokes(out)
-    owners = stroke_owners(strokes, peak)
     taken = set()  # strokes already given to a digit
     found = []  # (position, its strokes, its bottom's height above its line): per digit
     for u in sorted(set(owners)):
@@ -238,8 +236,8 @@ def numbers(text: str, digits: list[int], marks: dict[int, str]) -> list[set[int
     lie between them."""
     groups: list[set[int]] = []
     for u in sorted(digits):
-        if groups and all(marks.get(v, text[v]).isdigit() or text[v] == " " or marks.get(v, text[v]) in NUMBER_MARKS
-                          for v in range(max(groups[-1]) + 1, u)):
+        between = [marks.get(v, text[v]) for v in range(max(groups[-1]) + 1, u)] if groups else None
+        if between is not None and all(c.isdigit() or c == " " or c in NUMBER_MARKS for c in between):
             groups[-1].add(u)
         else:
             groups.append({u})

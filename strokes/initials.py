@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .acronyms import pen_strokes, stroke_owners, window_peak
+from .acronyms import owned_strokes
 from .baseline import X_LETTERS, shift, x_height
 from .standins import enlarge
 
@@ -40,12 +40,10 @@ def shrink_initials(offsets: np.ndarray, phi: np.ndarray, text: str, marks: dict
     window weights over `text`; marks: stand-ins (`strokes.standins.substitute`), left as drawn."""
     marks = marks or {}
     out = np.array(offsets, dtype=np.float64, copy=True)
-    peak = window_peak(phi)
+    peak, strokes, owners = owned_strokes(out, phi)
     height = x_height(np.cumsum(out[:, :2], axis=0), peak, text)
     if height <= 0:
         return out
-    strokes = pen_strokes(out)
-    owners = stroke_owners(strokes, peak)
     for u, c in enumerate(text):
         if c not in SAME_SHAPE or u in marks or (u and text[u - 1] != " "):
             continue

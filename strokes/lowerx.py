@@ -81,6 +81,7 @@ def cross_xs(offsets: np.ndarray, phi: np.ndarray, text: str, marks: dict[int, s
     marks = marks or {}
     out = np.array(offsets, dtype=np.float64, copy=True)
     _, strokes, owners = owned_strokes(out, phi)
+    points = np.cumsum(out[:, :2], axis=0)  # (T, 2): each x redrawn below moves no other ink
     for u, c in enumerate(text):
         if c != "x" or u in marks:
             continue
@@ -88,7 +89,6 @@ def cross_xs(offsets: np.ndarray, phi: np.ndarray, text: str, marks: dict[int, s
         if len(mine) != 2 or mine[1] != mine[0] + 1:
             continue
         (s, _), (_, e) = strokes[mine[0]], strokes[mine[1]]  # its points: s .. e - 1
-        points = np.cumsum(out[:, :2], axis=0)  # (T, 2), as redrawn so far
         box = x_box([points[a:b] for a, b in (strokes[k] for k in mine)])
         if box is not None:
             out = x_cross(out, s - 1, e - 1, box)

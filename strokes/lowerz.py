@@ -59,12 +59,12 @@ def zigzag_zs(offsets: np.ndarray, phi: np.ndarray, text: str, marks: dict[int, 
     marks = marks or {}
     out = np.array(offsets, dtype=np.float64, copy=True)
     peak, strokes, owners = owned_strokes(out, phi)
+    points = np.cumsum(out[:, :2], axis=0)  # (T, 2): each z redrawn below moves no other ink
     for u, c in enumerate(text):
         mine = [k for k, v in enumerate(owners) if v == u]
         if c != "z" or u in marks or len(mine) != 1:
             continue
         s, e = strokes[mine[0]]  # its points: s .. e - 1
-        points = np.cumsum(out[:, :2], axis=0)[s:e]  # (n, 2)
-        if e - s >= min_points and np.mean(peak[s:e] == u) >= pure and footless(points):
-            out = redraw(out, s - 1, e - 1, zigzag(points))
+        if e - s >= min_points and np.mean(peak[s:e] == u) >= pure and footless(points[s:e]):
+            out = redraw(out, s - 1, e - 1, zigzag(points[s:e]))
     return out
