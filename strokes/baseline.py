@@ -59,10 +59,37 @@ DROP = 0.3  # a digit hangs when its bottom lies this many x-heights below its l
 FLOAT = 0.75  # ... and floats when it lies this many above it (on it: up to 0.6; a raised "123" after a "0": 1.6-2.1)
 
 
-def inked_words(offsets: np.ndarray, phi: np.ndarray, text: str, runs=()) -> list[tuple[int, int]]:
-    """The cuts (a, b) of the line's words that have MIN_POINTS points or more (`strokes.acronyms.
-    word_bounds`, runs set together counting as one word): a word's ink is offsets[a + 1 : b + 1]."""
+def word_cuts(offsets: np.ndarray, phi: np.ndarray, text: str, runs=()) -> list[int]:
+    """The cuts between the line's words (`strokes.acronyms.word_bounds`: word j's ink is
+    offsets[c[j] + 1 : c[j + 1] + 1]), with the strokes at the end of a word drawn while the window
+    was on the space after it (eq. 46) and lying nearer the next word's ink than the rest of their
+    own, left to right, counted as the next word's: the bowl of a d drawn before its stem, or a lone
+    point the pen set down where the next word begins ("her" then a dot in the first point of "slow").
+    Otherwise moving the next word would leave them behind, and their room would not count as a gap.
+    After a punctuation mark, which the network often draws late, under the window on the space, only
+    a stroke that lies over the next word's ink is counted as the next word's."""
     cuts = word_bounds(offsets, phi, list(runs), text)
+    points = np.cumsum(offsets[:, :2], axis=0)  # (T, 2), y down
+    peak, strokes, owners = owned_strokes(offsets, phi)
+    last = {e - 1: (s, o) for (s, e), o in zip(strokes, owners)}  # a stroke by its last point
+    for i in range(1, len(cuts) - 1):
+        while cuts[i] in last:
+            s, o = last[cuts[i]]
+            mine, rest, nxt = points[s:cuts[i] + 1], points[cuts[i - 1] + 1:s], points[cuts[i] + 1:cuts[i + 1] + 1]
+            if not (o < len(text) and text[o] == " " and len(rest) and len(nxt)):
+                break
+            if nxt[:, 0].min() - mine[:, 0].max() >= mine[:, 0].min() - rest[:, 0].max():
+                break  # nearer its own word, or as near: a tail or a full stop
+            if not text[o - 1].isalnum() and mine[:, 0].min() < nxt[:, 0].min():
+                break  # in the gap after a comma or a full stop: maybe that mark, drawn late
+            cuts[i] = s - 1
+    return cuts
+
+
+def inked_words(offsets: np.ndarray, phi: np.ndarray, text: str, runs=()) -> list[tuple[int, int]]:
+    """The cuts (a, b) of the line's words that have MIN_POINTS points or more (`word_cuts`, runs set
+    together counting as one word): a word's ink is offsets[a + 1 : b + 1]."""
+    cuts = word_cuts(offsets, phi, text, runs)
     return [(a, b) for a, b in zip(cuts[:-1], cuts[1:]) if b - a >= MIN_POINTS]
 
 

@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 
-from strokes.acronyms import pen_strokes
+from strokes.acronyms import pen_strokes, word_bounds
 from strokes.baseline import (DROP, FLOAT, RISE, TIGHT, band_gap, letter_bottoms, level_words, lift_digits, line_at,
-                              lower_digits, numbers, space_words, word_gaps)
+                              lower_digits, numbers, space_words, word_cuts, word_gaps)
 from strokes.transforms import offsets_to_points, points_to_offsets
 
 
@@ -87,6 +87,51 @@ def test_lines_with_too_few_gaps_and_runs_set_together_are_kept():
     np.testing.assert_array_equal(space_words(offsets, phi, text, runs=[[4, 6]]), offsets)  # ... unless one run
 
 
+def line_with_stroke(stroke, text="a a a a a a"):
+    """Six words 20 wide 10 apart, as `line`, with `stroke` (n, 3) drawn after the third (x 60-80)
+    under the window on the space before the fourth (text's "a"s are the words)."""
+    words = [word(x) for x in (0, 30, 60, 90, 120, 150)]
+    points = np.concatenate(words[:3] + [stroke] + words[3:])
+    at = [u for u, c in enumerate(text) if c == "a"]
+    peak = np.repeat(at[:3] + [at[3] - 1] + at[3:], [9, 9, 9, len(stroke), 9, 9, 9])
+    return points_to_offsets(points), np.eye(len(text) + 1)[peak], text, points[0]
+
+
+def dot(x, y=-5.0):
+    return np.array([[x, y, 1.0]])  # the pen set down and lifted: one point
+
+
+@pytest.mark.parametrize("stroke, text, ours", [
+    (dot(92), "a a a a a a", True),  # a lone point where the next word begins: the next word's
+    (dot(92), "a a a, a a a", True),  # ... also after a comma: it lies over the next word's ink
+    (dot(87), "a a a a a a", True),  # in the gap, nearer the next word
+    (dot(87), "a a a, a a a", False),  # ... but after a comma it may be the comma, drawn late
+    (dot(83), "a a a a a a", False),  # nearer its own word: a tail
+    (np.stack([np.linspace(78, 84, 4), [0.0, 1, 2, 3], [0, 0, 0, 1]], 1), "a a a a a a", False),  # joined to it
+])
+def test_a_stroke_drawn_on_the_space_goes_with_the_word_it_lies_nearer(stroke, text, ours):
+    offsets, phi, text, _ = line_with_stroke(stroke, text)
+    cuts = word_cuts(offsets, phi, text)
+    before = word_bounds(offsets, phi, [], text)
+    assert before[3] == 27 + len(stroke) - 1  # the window puts it in the third word's ink
+    assert cuts[3] == (26 if ours else before[3])
+    assert cuts[:3] + cuts[4:] == before[:3] + before[4:]
+
+
+def test_a_point_left_in_the_next_words_ink_does_not_make_its_gap_crowded():
+    # the gaps are all 10; counted with the third word, the point at x = 92 would leave one of -2,
+    # and the fourth word would be moved 12 right, leaving the point behind in a gap of 22
+    offsets, phi, text, _ = line_with_stroke(dot(92))
+    np.testing.assert_allclose(word_gaps(offsets, phi, text)[1], [10, 10, 10, 10, 10], atol=0.5)
+    np.testing.assert_array_equal(space_words(offsets, phi, text), offsets)
+    offsets, phi, text, _ = line_with_stroke(dot(80))  # the gap crowded: word and point move
+    offsets[28, 0] -= 12  # the fourth word drawn against the third, the point in its first point
+    out = space_words(offsets, phi, text)
+    changed = np.flatnonzero(np.any(out != offsets, axis=1))
+    np.testing.assert_array_equal(changed, [27])  # the pen-up move into the point, not into the word
+    np.testing.assert_allclose(out[27, 0] - offsets[27, 0], 12, atol=0.5)
+
+
 def test_the_gap_is_measured_band_by_band_across_a_slant():
     # two parallel strokes slanting right at 45 degrees, 5 apart horizontally: their boxes overlap by 5
     t = np.linspace(0, 10, 101)
@@ -100,7 +145,6 @@ def test_the_gap_is_measured_band_by_band_across_a_slant():
 def test_write_moves_only_crowded_words_right_to_the_median_gap():
     # the shipped weights, single samples at bias 0.5, where the network crowds words most; stand-ins
     # off, so that the ink is the network's own and only the spacing differs between the two
-    from strokes.acronyms import word_bounds
     from strokes.evaluate import sentences
     from strokes.hand import Hand
     hand, texts = Hand.from_checkpoint(), sentences(8, seed=5)
@@ -111,7 +155,7 @@ def test_write_moves_only_crowded_words_right_to_the_median_gap():
     for a, b in zip(on, off):
         np.testing.assert_array_equal(a.offsets[:, 1:], b.offsets[:, 1:])  # heights and pen lifts kept
         shift = a.offsets[:, 0] - b.offsets[:, 0]
-        starts = set(word_bounds(b.offsets, b.phi, [], b.window_text)[1:-1])
+        starts = set(word_cuts(b.offsets, b.phi, b.window_text)[1:-1])
         assert all(shift[k] > 0 and k - 1 in starts for k in np.flatnonzero(shift)), "only into a word, rightwards"
         moved += bool(np.any(shift))
         before = word_gaps(b.offsets, b.phi, b.window_text)[1]  # as space_words measures them
