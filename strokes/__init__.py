@@ -22,7 +22,7 @@ Modules:
     standins    Q, X, N, M, F, K, H, E, Z, Y, G, I, U, 4, 5 and 8 drawn from what the network writes well: an O with a tail, a large n, ...
     capitals    N, M, K, H, E, Z, Y, G, F and I finished in their word: a tall n and m, an l given arms, an L bars, a 7 a foot, ...
     symbols     $ = % @ * £ € ° _ < > # & [ ] | \\ ^ ~, which IAM-OnDB lacks, built from characters it has
-    baseline    a word the network lifted well above its neighbours set back onto their line
+    baseline    words set on their line and apart (a stroke drawn on a space going with its word), digits on the line
     initials    a word's first s, c, w ... drawn as tall as its capital, shrunk to the x-height
     lowerx      a lower-case x whose two strokes miss each other ("fo>") redrawn crossing
     lowerz      a lower-case z drawn without its foot ("la>y") redrawn as a printed z
@@ -39,6 +39,7 @@ Modules:
     recognizer_train  training it, and its character error rate on a split
     legibility  how well the judge reads what a synthesis network writes (CER on new sentences)
     blind       blind comparisons by eye: texts written two ways, in pairs in random order, and a key
+    eyetest     legibility by eye: new sentences for a person to read unseen, and the readings scored
     widen       grow a trained network's LSTM width without changing its function (to train on)
     bench       training and sampling speed, fast paths against naive references
     samplebench sampling speed: the fast sampler against the reference loop

@@ -72,18 +72,26 @@ def tally(pairs: list[dict], marks: list[str]) -> dict:
 
 def pair_page(tops: list, bottoms: list):
     """An SVG drawing: for pair k, its number on a line of its own, then the two lines (offsets (T, 3))."""
+    return numbered_page([[top, bottom] for top, bottom in zip(tops, bottoms)])
+
+
+def numbered_page(groups: list[list], first: int = 1):
+    """An SVG drawing: for each group of lines (offsets (T, 3)), its number (first, first + 1, ...) on a
+    line of its own, then its lines."""
     from .render import PageStyle, layout_page, page_svg
     style = PageStyle()
-    lines = [line for top, bottom in zip(tops, bottoms) for line in (None, top, bottom)]
+    lines = [line for group in groups for line in (None, *group)]
     dwg = page_svg(lines, style)
     _, height, baselines = layout_page(lines, style)
     x0, y0, w, h = (float(v) for v in dwg["viewBox"].split())
-    top = min(y0, -0.9 * height)  # room for the first number above the first pair
+    top = min(y0, -0.9 * height)  # room for the first number above the first group
     dwg["viewBox"] = f"{x0:.2f} {top:.2f} {w:.2f} {h + y0 - top:.2f}"
     dwg["height"] = f"{float(dwg['height'][:-2]) * (h + y0 - top) / h:.0f}px"
-    for k in range(len(tops)):
-        dwg.add(dwg.text(str(k + 1), insert=(x0 + 0.1 * height, baselines[3 * k]),
+    at = 0  # the index of a group's number line among `lines`
+    for k, group in enumerate(groups):
+        dwg.add(dwg.text(str(first + k), insert=(x0 + 0.1 * height, baselines[at]),
                          font_size=f"{0.5 * height:.3g}", fill="red", font_family="sans-serif"))
+        at += 1 + len(group)
     return dwg
 
 
