@@ -5,6 +5,7 @@ seen the texts, and the readings scored against them.
         # -> eye-1.svg ... eye-6.svg (8 numbered lines each, no text inside) and eye.key.json
     python -m strokes.eyetest score eye.key.json readings.txt
         # readings.txt: what you read, one line per written line, in order
+    python -m strokes.eyetest write --texts-file numbers.txt --out num.svg   # texts someone else chose
 
 The recognisers of `strokes.legibility` are a proxy with blind spots: they misread half of real
 capitals, and the stand-ins for the capitals the network cannot write (an H built from an l, an E
@@ -41,16 +42,17 @@ def key_path(out: Path) -> Path:
 
 
 def write(n: int, seed: int, bias: float, out: Path, draw_seed: int = 0, checkpoint=None,
-          per_page: int = PER_PAGE, **settings) -> list[Path]:
-    """Write sentences(n, seed) at `bias` with generate.py's defaults (and `settings`, keywords of
-    `Hand.write` over them) and its sampling seed `draw_seed`, as numbered pages of `per_page` lines,
-    and the key (texts and settings) beside them. Returns the pages."""
+          per_page: int = PER_PAGE, texts: list[str] | None = None, **settings) -> list[Path]:
+    """Write sentences(n, seed) (or `texts`, where given) at `bias` with generate.py's defaults (and
+    `settings`, keywords of `Hand.write` over them) and its sampling seed `draw_seed`, as numbered
+    pages of `per_page` lines, and the key (texts and settings) beside them. Returns the pages."""
     from .defaults import GENERATE
     from .evaluate import sentences
     from .blind import numbered_page
     from .hand import Hand
     from .svgplot import save_atomic, write_atomic
-    texts = sentences(n, seed)
+    texts = list(texts) if texts is not None else sentences(n, seed)
+    n = len(texts)
     written = Hand.from_checkpoint(checkpoint).write(texts, bias=bias, seed=draw_seed, progress=True,
                                                      **{**GENERATE, **settings})
     files = pages(out, -(-n // per_page))
@@ -92,6 +94,8 @@ def main(argv=None) -> int:
     w.add_argument("--seed", type=int, default=0, help="seed of the sentences (default %(default)s)")
     w.add_argument("--draw-seed", type=int, default=0, help="sampling seed, as generate.py's --seed (default %(default)s)")
     w.add_argument("--bias", type=float, default=0.75, help="sampling bias (default %(default)s, generate.py's)")
+    w.add_argument("--texts-file", type=Path, help="write these texts (one per line) instead of new sentences: "
+                   "numbers, names, a text of your own; have someone else choose them, so that you read them unseen")
     w.add_argument("--checkpoint", help="synthesis weights (default: the shipped ones)")
     w.add_argument("--per-page", type=int, default=PER_PAGE, help="lines per page (default %(default)s)")
     w.add_argument("--out", type=Path, required=True, help="pages OUT-1.svg, OUT-2.svg, ...; the key goes to "
@@ -110,8 +114,17 @@ def main(argv=None) -> int:
             return fail("--sentences and --per-page must be >= 1 and --bias >= 0")
         if not args.out.parent.is_dir():
             return fail(f"cannot write {args.out}: its folder is missing; choose another path")
+        texts = None
+        if args.texts_file:
+            try:
+                texts = [t for t in args.texts_file.read_text(encoding="utf-8").splitlines() if t.strip()]
+            except OSError as e:
+                return fail(f"cannot read {args.texts_file} ({e.strerror or e}); give a text file, one text per line")
+            if not texts:
+                return fail(f"{args.texts_file} holds no texts; give one text per line")
         try:
-            files = write(args.sentences, args.seed, args.bias, args.out, args.draw_seed, args.checkpoint, args.per_page)
+            files = write(args.sentences, args.seed, args.bias, args.out, args.draw_seed, args.checkpoint, args.per_page,
+                          texts)
         except (OSError, ValueError) as e:
             return fail(str(e))
         print(f"wrote {', '.join(str(f) for f in files)} and the key {key_path(args.out)}; read the pages, "

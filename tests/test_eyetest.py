@@ -74,6 +74,7 @@ def test_write_pages_hold_numbered_lines_and_no_text(tiny_synthesis, tmp_path):
     (["score", "missing.key.json", "r.txt"], "cannot read the key"),
     (["write", "--sentences", "0", "--out", "x.svg"], "--sentences and --per-page must be >= 1"),
     (["write", "--out", "no/such/dir/x.svg"], "its folder is missing"),
+    (["write", "--texts-file", "no-such.txt", "--out", "x.svg"], "cannot read no-such.txt"),
 ])
 def test_bad_input_gets_one_line_and_exit_2(args, message, tmp_path):
     run = eyetest(*args)
@@ -90,3 +91,16 @@ def test_readings_of_the_wrong_length_or_missing_are_refused(tmp_path):
         run = eyetest("score", key_path(out), readings)
         assert run.returncode == 2 and message in run.stderr and "Traceback" not in run.stderr, run.stderr
         assert len(run.stderr.strip().splitlines()) == 1
+
+
+def test_texts_from_a_file_are_written_in_order(tiny_synthesis, tmp_path):
+    out = tmp_path / "mine.svg"
+    files = write(0, 0, 0.75, out, checkpoint=tiny_synthesis, candidates=1, texts=["ab cd", "dab"])
+    assert files == [tmp_path / "mine-1.svg"]
+    key = json.loads(key_path(out).read_text())
+    assert key["texts"] == ["ab cd", "dab"] and key["sentences"] == 2
+    assert [t.text for t in ET.parse(files[0]).getroot().iter(f"{SVG}text")] == ["1", "2"]
+    empty = tmp_path / "empty.txt"
+    empty.write_text("\n  \n")
+    run = eyetest("write", "--texts-file", empty, "--out", tmp_path / "x.svg")
+    assert run.returncode == 2 and "holds no texts" in run.stderr and not (tmp_path / "x-1.svg").exists()
