@@ -49,6 +49,7 @@ MIN_POINTS = 4  # a word with fewer points (a full stop drawn apart) is neither 
 TIGHT = 0.6  # a gap below this share of the line's median gap is widened (by eye: "trainto" 0.0, "Everyautumn" 0.55)
 BAND = 0.5  # the height of the bands gaps are measured in, in the line's half-heights (a quarter of an x-height)
 MIN_GAPS = 3  # a line with fewer gaps between words has no median to go by
+SPECK = 2  # a stroke of this many points or fewer is a speck: whatever the window was on, it goes by nearness
 ON_LINE = frozenset("abcdehiklmnorstuvwxz")  # lower-case letters that stand on the line (no descender)
 NEAR_LETTERS = 6  # a digit's line: the median bottom of this many such letters nearest it in the text
 MIN_LETTERS = 3  # ... and none is measured with fewer on the line
@@ -67,7 +68,9 @@ def word_cuts(offsets: np.ndarray, phi: np.ndarray, text: str, runs=()) -> list[
     point the pen set down where the next word begins ("her" then a dot in the first point of "slow").
     Otherwise moving the next word would leave them behind, and their room would not count as a gap.
     After a punctuation mark, which the network often draws late, under the window on the space, only
-    a stroke that lies over the next word's ink is counted as the next word's."""
+    a stroke that lies over the next word's ink is counted as the next word's. A speck (SPECK points or
+    fewer) right of all its word's other ink goes by nearness alone, whatever the window was on (the
+    dot between "6" and "eggs" drawn while the window was still on the 6)."""
     cuts = word_bounds(offsets, phi, list(runs), text)
     points = np.cumsum(offsets[:, :2], axis=0)  # (T, 2), y down
     peak, strokes, owners = owned_strokes(offsets, phi)
@@ -76,11 +79,12 @@ def word_cuts(offsets: np.ndarray, phi: np.ndarray, text: str, runs=()) -> list[
         while cuts[i] in last:
             s, o = last[cuts[i]]
             mine, rest, nxt = points[s:cuts[i] + 1], points[cuts[i - 1] + 1:s], points[cuts[i] + 1:cuts[i + 1] + 1]
-            if not (o < len(text) and text[o] == " " and len(rest) and len(nxt)):
+            speck = len(mine) <= SPECK and mine[:, 0].min() > rest[:, 0].max()  # a point right of its word
+            if not (o < len(text) and (text[o] == " " or speck) and len(rest) and len(nxt)):
                 break
             if nxt[:, 0].min() - mine[:, 0].max() >= mine[:, 0].min() - rest[:, 0].max():
                 break  # nearer its own word, or as near: a tail or a full stop
-            if not text[o - 1].isalnum() and mine[:, 0].min() < nxt[:, 0].min():
+            if not speck and not text[o - 1].isalnum() and mine[:, 0].min() < nxt[:, 0].min():
                 break  # in the gap after a comma or a full stop: maybe that mark, drawn late
             cuts[i] = s - 1
     return cuts

@@ -105,7 +105,8 @@ def dot(x, y=-5.0):
     (dot(92), "a a a a a a", True),  # a lone point where the next word begins: the next word's
     (dot(92), "a a a, a a a", True),  # ... also after a comma: it lies over the next word's ink
     (dot(87), "a a a a a a", True),  # in the gap, nearer the next word
-    (dot(87), "a a a, a a a", False),  # ... but after a comma it may be the comma, drawn late
+    (dot(87), "a a a, a a a", True),  # ... also after a comma: a lone point (a speck) goes by nearness
+    (np.stack([[86.0, 87, 88], [1.0, 2, 3], [0, 0, 1]], 1), "a a a, a a a", False),  # a comma, drawn late
     (dot(83), "a a a a a a", False),  # nearer its own word: a tail
     (np.stack([np.linspace(78, 84, 4), [0.0, 1, 2, 3], [0, 0, 0, 1]], 1), "a a a a a a", False),  # joined to it
 ])
@@ -116,6 +117,15 @@ def test_a_stroke_drawn_on_the_space_goes_with_the_word_it_lies_nearer(stroke, t
     assert before[3] == 27 + len(stroke) - 1  # the window puts it in the third word's ink
     assert cuts[3] == (26 if ours else before[3])
     assert cuts[:3] + cuts[4:] == before[:3] + before[4:]
+
+
+def test_a_speck_goes_by_nearness_whatever_the_window_was_on():
+    # the same lines, with the window on the third word's letter for the stroke, not on the space
+    three = np.stack([[87.0, 88, 89], [1.0, 2, 3], [0, 0, 1]], 1)  # more than a speck: a letter's own stroke
+    for stroke, ours in ((dot(87), True), (dot(83), False), (three, False)):
+        offsets, phi, text, _ = line_with_stroke(stroke, "a a a, a a a")
+        phi = np.eye(len(text) + 1)[np.where(phi.argmax(1) == 6, 4, phi.argmax(1))]  # the space's steps on "a"
+        assert word_cuts(offsets, phi, text)[3] == (26 if ours else word_bounds(offsets, phi, [], text)[3]), stroke
 
 
 def test_a_point_left_in_the_next_words_ink_does_not_make_its_gap_crowded():
