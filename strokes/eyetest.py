@@ -46,9 +46,9 @@ def write(n: int, seed: int, bias: float, out: Path, draw_seed: int = 0, checkpo
     """Write sentences(n, seed) (or `texts`, where given) at `bias` with generate.py's defaults (and
     `settings`, keywords of `Hand.write` over them) and its sampling seed `draw_seed`, as numbered
     pages of `per_page` lines, and the key (texts and settings) beside them. Returns the pages."""
+    from .blind import numbered_page
     from .defaults import GENERATE
     from .evaluate import sentences
-    from .blind import numbered_page
     from .hand import Hand
     from .svgplot import save_atomic, write_atomic
     texts = list(texts) if texts is not None else sentences(n, seed)
