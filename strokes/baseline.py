@@ -79,8 +79,10 @@ def word_cuts(offsets: np.ndarray, phi: np.ndarray, text: str, runs=()) -> list[
         while cuts[i] in last:
             s, o = last[cuts[i]]
             mine, rest, nxt = points[s:cuts[i] + 1], points[cuts[i - 1] + 1:s], points[cuts[i] + 1:cuts[i + 1] + 1]
+            if not (o < len(text) and len(rest) and len(nxt)):
+                break  # the word's only ink, or the next word has none: nothing to compare
             speck = len(mine) <= SPECK and mine[:, 0].min() > rest[:, 0].max()  # a point right of its word
-            if not (o < len(text) and (text[o] == " " or speck) and len(rest) and len(nxt)):
+            if not (text[o] == " " or speck):
                 break
             if nxt[:, 0].min() - mine[:, 0].max() >= mine[:, 0].min() - rest[:, 0].max():
                 break  # nearer its own word, or as near: a tail or a full stop

@@ -128,6 +128,12 @@ def test_a_speck_goes_by_nearness_whatever_the_window_was_on():
         assert word_cuts(offsets, phi, text)[3] == (26 if ours else word_bounds(offsets, phi, [], text)[3]), stroke
 
 
+def test_a_word_of_one_speck_keeps_its_cuts():
+    # the third word is a single point: its only ink, with nothing of its own to be nearer to
+    offsets, phi, text, _ = line(word(0), word(30), word(60, n=1), word(90), word(120))
+    assert word_cuts(offsets, phi, text) == word_bounds(offsets, phi, [], text) == [-1, 8, 17, 18, 27, 36]
+
+
 def test_a_point_left_in_the_next_words_ink_does_not_make_its_gap_crowded():
     # the gaps are all 10; counted with the third word, the point at x = 92 would leave one of -2,
     # and the fourth word would be moved 12 right, leaving the point behind in a gap of 22
