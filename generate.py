@@ -13,7 +13,7 @@ import os
 import sys
 
 from strokes.defaults import (DEFAULT_CANDIDATES, DEFAULT_CAPITAL_DOUBT, DEFAULT_CAPITAL_ROUNDS,  # no torch:
-                              DEFAULT_REDRAWS, STAND_IN_CHARS)  # --help stays fast
+                              DEFAULT_REDRAWS, MAX_CHARS_PER_LINE, STAND_IN_CHARS)  # --help stays fast
 
 DESCRIPTION = """\
 Write text in a human hand. Each TEXT argument is one line of the page; a line longer than
@@ -90,7 +90,8 @@ def build_parser() -> Parser:
                        help="write in the hand of a line from FILE: JSON Lines of {\"text\", \"strokes\"} "
                             "records (the first is used) or an SVG written by this program")
     p.add_argument("--seed", type=int, default=0, help="random seed: same seed, same file (default %(default)s)")
-    p.add_argument("--max-chars-per-line", type=int, default=60, help="word-wrap width (default %(default)s)")
+    p.add_argument("--max-chars-per-line", type=int, default=MAX_CHARS_PER_LINE,
+                   help="word-wrap width (default %(default)s)")
     p.add_argument("--stroke-width", type=float, help="pen width in ink units (default: 3%% of the line height)")
     p.add_argument("--color", default="black", help="ink colour, any SVG colour (default %(default)s)")
     p.add_argument("--attention-plot", metavar="FILE.svg", help="also draw the first line's window weights phi(t, u)")

@@ -43,15 +43,20 @@ def key_path(out: Path) -> Path:
 
 def write(n: int, seed: int, bias: float, out: Path, draw_seed: int = 0, checkpoint=None,
           per_page: int = PER_PAGE, texts: list[str] | None = None, **settings) -> list[Path]:
-    """Write sentences(n, seed) (or `texts`, where given) at `bias` with generate.py's defaults (and
-    `settings`, keywords of `Hand.write` over them) and its sampling seed `draw_seed`, as numbered
-    pages of `per_page` lines, and the key (texts and settings) beside them. Returns the pages."""
+    """Write sentences(n, seed) (or `texts`, where given, broken into lines as generate.py breaks
+    them) at `bias` with generate.py's defaults (and `settings`, keywords of `Hand.write` over them)
+    and its sampling seed `draw_seed`, as numbered pages of `per_page` lines, and the key (the lines'
+    texts and the settings) beside them. Returns the pages."""
     from .blind import numbered_page
-    from .defaults import GENERATE
+    from .defaults import GENERATE, MAX_CHARS_PER_LINE
     from .evaluate import sentences
     from .hand import Hand
+    from .render import wrap_text
     from .svgplot import save_atomic, write_atomic
-    texts = list(texts) if texts is not None else sentences(n, seed)
+    if texts is None:
+        texts = sentences(n, seed)
+    else:  # as generate.py writes them: a typed \n breaks a line, a long one is word-wrapped
+        texts = [w for t in texts for w in wrap_text(t.replace("\\n", "\n"), MAX_CHARS_PER_LINE) if w.strip()]
     n = len(texts)
     written = Hand.from_checkpoint(checkpoint).write(texts, bias=bias, seed=draw_seed, progress=True,
                                                      **{**GENERATE, **settings})
@@ -94,7 +99,8 @@ def main(argv=None) -> int:
     w.add_argument("--seed", type=int, default=0, help="seed of the sentences (default %(default)s)")
     w.add_argument("--draw-seed", type=int, default=0, help="sampling seed, as generate.py's --seed (default %(default)s)")
     w.add_argument("--bias", type=float, default=0.75, help="sampling bias (default %(default)s, generate.py's)")
-    w.add_argument("--texts-file", type=Path, help="write these texts (one per line) instead of new sentences: "
+    w.add_argument("--texts-file", type=Path, help="write these texts (one per line, a long one word-wrapped as "
+                   "generate.py wraps it) instead of new sentences: "
                    "numbers, names, a text of your own; have someone else choose them, so that you read them unseen")
     w.add_argument("--checkpoint", help="synthesis weights (default: the shipped ones)")
     w.add_argument("--per-page", type=int, default=PER_PAGE, help="lines per page (default %(default)s)")

@@ -95,11 +95,13 @@ def test_readings_of_the_wrong_length_or_missing_are_refused(tmp_path):
 
 def test_texts_from_a_file_are_written_in_order(tiny_synthesis, tmp_path):
     out = tmp_path / "mine.svg"
-    files = write(0, 0, 0.75, out, checkpoint=tiny_synthesis, candidates=1, texts=["ab cd", "dab"])
+    long = " ".join(["cab"] * 20)  # 79 characters: generate.py wraps it into two lines of at most 60
+    files = write(0, 0, 0.75, out, checkpoint=tiny_synthesis, candidates=1, texts=["ab cd", "dab\\nbad", long])
     assert files == [tmp_path / "mine-1.svg"]
     key = json.loads(key_path(out).read_text())
-    assert key["texts"] == ["ab cd", "dab"] and key["sentences"] == 2
-    assert [t.text for t in ET.parse(files[0]).getroot().iter(f"{SVG}text")] == ["1", "2"]
+    assert key["texts"] == ["ab cd", "dab", "bad", " ".join(["cab"] * 15), " ".join(["cab"] * 5)]
+    assert key["sentences"] == 5
+    assert [t.text for t in ET.parse(files[0]).getroot().iter(f"{SVG}text")] == ["1", "2", "3", "4", "5"]
     empty = tmp_path / "empty.txt"
     empty.write_text("\n  \n")
     run = eyetest("write", "--texts-file", empty, "--out", tmp_path / "x.svg")
