@@ -73,7 +73,7 @@ def word_cuts(offsets: np.ndarray, phi: np.ndarray, text: str, runs=()) -> list[
     dot between "6" and "eggs" drawn while the window was still on the 6)."""
     cuts = word_bounds(offsets, phi, list(runs), text)
     points = np.cumsum(offsets[:, :2], axis=0)  # (T, 2), y down
-    peak, strokes, owners = owned_strokes(offsets, phi)
+    _, strokes, owners = owned_strokes(offsets, phi)
     last = {e - 1: (s, o) for (s, e), o in zip(strokes, owners)}  # a stroke by its last point
     for i in range(1, len(cuts) - 1):
         while cuts[i] in last:

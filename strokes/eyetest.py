@@ -29,16 +29,14 @@ import json
 import sys
 from pathlib import Path
 
+from .blind import key_path  # the key beside the pages, as beside a blind sheet: OUT.key.json
+
 PER_PAGE = 8  # lines per SVG page: eight lines of a sentence each are read at a glance on a screen
 
 
 def pages(out: Path, n: int) -> list[Path]:
     """The page files of a sheet: out's stem with -1, -2, ... (n pages)."""
     return [out.with_name(f"{out.stem}-{k}{out.suffix}") for k in range(1, n + 1)]
-
-
-def key_path(out: Path) -> Path:
-    return out.with_suffix(".key.json")
 
 
 def write(n: int, seed: int, bias: float, out: Path, draw_seed: int = 0, checkpoint=None,
